@@ -1,0 +1,64 @@
+"""DAG parse cost: each DAG file against an empty DAG file, parsed in a fresh interpreter.
+
+A fresh process per parse is what the DAG processor pays; the empty DAG carries the same
+``airflow.sdk`` import, so the ratio shows what ponton adds at module level.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks import Figure, at_most
+
+ROOT = Path(__file__).resolve().parents[1]
+EMPTY_DAG = """
+from airflow.sdk import dag
+import pendulum
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1), catchup=False)
+def empty():
+    pass
+
+empty()
+"""
+PROBE = """
+import importlib.util, sys, time
+path = sys.argv[1]
+import airflow.sdk  # the interpreter and Airflow itself are not the DAG file's cost
+started = time.perf_counter()
+spec = importlib.util.spec_from_file_location("dagfile", path)
+spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print(time.perf_counter() - started)
+"""
+
+
+def parse_seconds(path: Path, repeats: int = 3) -> float:
+    env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False")
+    runs = []
+    for _ in range(repeats):
+        out = subprocess.run(
+            [sys.executable, "-c", PROBE, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        )
+        runs.append(float(out.stdout.strip().splitlines()[-1]))
+    return min(runs)
+
+
+def run() -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty_dag.py"
+        empty.write_text(EMPTY_DAG)
+        baseline = parse_seconds(empty)
+    figures = []
+    for dag_file in sorted((ROOT / "dags").glob("ponton_*.py")):
+        seconds = parse_seconds(dag_file)
+        figures.append(at_most(f"parse {dag_file.stem} (s)", seconds, 0.3, "s"))
+        figures.append(at_most(f"parse {dag_file.stem} / empty DAG", seconds / baseline, 1.5, "x"))
+    return figures

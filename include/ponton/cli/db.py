@@ -1,0 +1,31 @@
+"""``ponton db upgrade|status``: migrate the platform DB and show its revision."""
+
+from __future__ import annotations
+
+import argparse
+
+from ponton.platform import PlatformDB
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    db = groups.add_parser("db", help="migrate or inspect the platform database")
+    sub = db.add_subparsers(dest="command", required=True)
+    upgrade = sub.add_parser("upgrade", help="apply migrations up to the latest revision")
+    upgrade.set_defaults(func=_upgrade)
+    status = sub.add_parser("status", help="print current and latest revision")
+    status.set_defaults(func=_status)
+
+
+def _upgrade(_args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    db.upgrade()
+    print(f"platform DB at revision {db.current_revision()} ({db.engine.url.render_as_string()})")
+    return 0
+
+
+def _status(_args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    current, head = db.current_revision(), db.head_revision()
+    state = "up to date" if current == head else "needs `ponton db upgrade`"
+    print(f"current {current or '(none)'}, latest {head}: {state}")
+    return 0 if current == head else 1

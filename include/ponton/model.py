@@ -1,0 +1,102 @@
+"""The one event model every calendar adapter converts to and from.
+
+Datetimes are timezone-aware; all-day events use plain ``date`` values with an exclusive end, as in
+RFC 5545. ``content_hash`` ignores what calendars regenerate (DTSTAMP, PRODID, LAST-MODIFIED,
+SEQUENCE, etags), so an unchanged event hashes the same whichever side it was read from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
+TRANSPARENCIES = ("OPAQUE", "TRANSPARENT")
+
+
+@dataclass(frozen=True, slots=True)
+class Attendee:
+    email: str
+    name: str | None = None
+    partstat: str = "NEEDS-ACTION"
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One VEVENT: a single event, a recurring master (``recurrence`` set) or an override of one
+    occurrence (``recurrence_id`` set)."""
+
+    uid: str
+    start: datetime | date
+    end: datetime | date
+    summary: str = ""
+    description: str = ""
+    location: str = ""
+    timezone: str | None = None
+    recurrence_id: datetime | date | None = None
+    recurrence: tuple[str, ...] = ()
+    status: str = "CONFIRMED"
+    transparency: str = "OPAQUE"
+    sequence: int = 0
+    organizer: str | None = None
+    attendees: tuple[Attendee, ...] = ()
+    categories: tuple[str, ...] = ()
+    url: str | None = None
+    last_modified: datetime | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        for name in ("start", "end", "recurrence_id"):
+            value = getattr(self, name)
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise ValueError(f"event {self.uid!r}: {name} {value!r} has no time zone")
+        if self.all_day != (not isinstance(self.end, datetime)):
+            raise ValueError(f"event {self.uid!r}: start and end must both be dates or datetimes")
+        if self.end < self.start:
+            raise ValueError(f"event {self.uid!r}: ends ({self.end}) before it starts")
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def key(self) -> str:
+        """Identity of this component: the UID, plus the recurrence id for an override."""
+        if self.recurrence_id is None:
+            return self.uid
+        return f"{self.uid}#{_canonical_moment(self.recurrence_id)}"
+
+    @property
+    def busy(self) -> bool:
+        return self.status != "CANCELLED" and self.transparency == "OPAQUE"
+
+    def content(self) -> dict[str, Any]:
+        """The fields that matter for sync, in canonical form (UTC instants, sorted lists)."""
+        return {
+            "uid": self.uid,
+            "recurrence_id": _canonical_moment(self.recurrence_id),
+            "start": _canonical_moment(self.start),
+            "end": _canonical_moment(self.end),
+            "summary": self.summary.strip(),
+            "description": self.description.strip(),
+            "location": self.location.strip(),
+            "recurrence": sorted(self.recurrence),
+            "status": self.status,
+            "transparency": self.transparency,
+            "attendees": sorted((a.email.lower(), a.partstat) for a in self.attendees),
+        }
+
+    def content_hash(self) -> str:
+        payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _canonical_moment(value: datetime | date | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return value.strftime("%Y%m%d")

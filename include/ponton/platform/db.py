@@ -1,0 +1,97 @@
+"""Engine and migrations for the platform DB (SQLite embedded, PostgreSQL in production)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ponton import settings
+from ponton.errors import ConfigError
+from ponton.platform.schema import metadata
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+VERSION_TABLE = "ponton_alembic_version"
+
+
+def _on_sqlite_connect(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URL forms Airflow connections produce and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+class PlatformDB:
+    """A handle on the platform DB: one engine, migrations, and the revision it is at."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = normalise_url(url or settings.platform_db_url())
+
+    @cached_property
+    def engine(self) -> sa.Engine:
+        try:
+            parsed = sa.make_url(self.url)
+        except sa.exc.ArgumentError as exc:
+            raise ConfigError(
+                f"platform DB URL is not a database URL ({exc}); set PONTON_PLATFORM_DB_URL "
+                "or the ponton_platform connection to e.g. postgresql://user@host/db"
+            ) from exc
+        if parsed.get_backend_name() == "sqlite":
+            if parsed.database and parsed.database != ":memory:":
+                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            engine = sa.create_engine(parsed)
+            sa.event.listen(engine, "connect", _on_sqlite_connect)
+            return engine
+        return sa.create_engine(parsed, pool_pre_ping=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def begin(self):
+        """A transaction: ``with db.begin() as conn: ...`` commits on success."""
+        return self.engine.begin()
+
+    def _alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def upgrade(self, revision: str = "head") -> None:
+        command.upgrade(self._alembic_config(), revision)
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            return ctx.get_current_revision()
+
+    @staticmethod
+    def head_revision() -> str:
+        script = ScriptDirectory(str(MIGRATIONS))
+        return script.get_current_head()
+
+    def is_up_to_date(self) -> bool:
+        return self.current_revision() == self.head_revision()
+
+    def dispose(self) -> None:
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+__all__ = ["PlatformDB", "metadata", "normalise_url"]

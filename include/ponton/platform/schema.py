@@ -1,0 +1,317 @@
+"""Platform database schema (SQLAlchemy Core).
+
+Every timestamp is stored in UTC (``UTCDateTime``); all-day values are plain dates. Alembic
+migrations under ``migrations/versions`` must match this metadata (a test compares them).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware datetimes stored as UTC on every backend (SQLite keeps no offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored: attach a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _created() -> sa.Column:
+    return sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow)
+
+
+def _updated() -> sa.Column:
+    return sa.Column("updated_at", UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+
+resources = sa.Table(
+    "resources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("key", sa.String(120), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False, server_default="person"),
+    sa.Column("email", sa.String(320)),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    _created(),
+)
+
+missions = sa.Table(
+    "missions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(64), nullable=False, unique=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("client", sa.String(200)),
+    sa.Column("location", sa.String(300)),
+    sa.Column("description", sa.Text),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("status", sa.String(20), nullable=False, server_default="active"),
+    _created(),
+    _updated(),
+)
+
+mission_members = sa.Table(
+    "mission_members",
+    metadata,
+    sa.Column("mission_id", sa.ForeignKey("missions.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("role", sa.String(100)),
+)
+
+planning_events = sa.Table(
+    "planning_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uid", sa.String(255), nullable=False, unique=True),
+    sa.Column("mission_id", sa.ForeignKey("missions.id", ondelete="SET NULL"), index=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("summary", sa.String(500), nullable=False, server_default=""),
+    sa.Column("description", sa.Text),
+    sa.Column("location", sa.String(500)),
+    sa.Column("kind", sa.String(30), nullable=False, server_default="meeting"),
+    sa.Column("all_day", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("start_at", UTCDateTime),
+    sa.Column("end_at", UTCDateTime),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("timezone", sa.String(64), nullable=False, server_default="UTC"),
+    sa.Column("recurrence", sa.Text),
+    sa.Column("status", sa.String(20), nullable=False, server_default="confirmed"),
+    sa.Column("transparency", sa.String(20), nullable=False, server_default="opaque"),
+    sa.Column("sequence", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attendees", sa.JSON),
+    sa.Column("origin", sa.String(64), nullable=False, server_default="platform"),
+    _created(),
+    _updated(),
+    sa.Column("deleted_at", UTCDateTime),
+    sa.Index(None, "resource_id", "start_at"),
+    sa.Index(None, "updated_at"),
+)
+
+availability = sa.Table(
+    "availability",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("start_at", UTCDateTime, nullable=False),
+    sa.Column("end_at", UTCDateTime, nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False, server_default="busy"),
+    sa.Column("origin", sa.String(64), nullable=False, server_default="platform"),
+    sa.Column("binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE")),
+    sa.Column("source_uid", sa.String(300)),
+    sa.Column("note", sa.String(500)),
+    _created(),
+    sa.Index(None, "resource_id", "start_at"),
+    sa.Index(None, "binding_id", "source_uid"),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("mission_id", sa.ForeignKey("missions.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("storage_key", sa.String(1024), nullable=False),
+    sa.Column("content_type", sa.String(200), nullable=False),
+    sa.Column("source_path", sa.String(1024)),
+    _created(),
+    sa.UniqueConstraint("mission_id", "kind", "name"),
+)
+
+document_versions = sa.Table(
+    "document_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("document_id", sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("backend", sa.String(40), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("remote_id", sa.String(1024)),
+    sa.Column("remote_version_id", sa.String(300)),
+    sa.Column("published_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("verified_at", UTCDateTime),
+    sa.UniqueConstraint("document_id", "backend", "version"),
+    sa.UniqueConstraint("document_id", "backend", "sha256"),
+)
+
+notifications = sa.Table(
+    "notifications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("recipient", sa.String(320), nullable=False),
+    sa.Column("recipient_name", sa.String(200)),
+    sa.Column("subject", sa.String(998), nullable=False),
+    sa.Column("body_text", sa.Text),
+    sa.Column("body_html", sa.Text),
+    sa.Column("template", sa.String(200)),
+    sa.Column("context", sa.JSON),
+    sa.Column("attachments", sa.JSON),
+    sa.Column("status", sa.String(20), nullable=False, server_default="pending"),
+    sa.Column("status_at", UTCDateTime),
+    sa.Column("provider", sa.String(40)),
+    sa.Column("provider_message_id", sa.String(300)),
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("attempt_id", sa.String(64)),
+    sa.Column("last_error", sa.Text),
+    _created(),
+    _updated(),
+    sa.Column("sent_at", UTCDateTime),
+    sa.Index(None, "status"),
+    sa.Index(None, "provider", "provider_message_id"),
+)
+
+notification_events = sa.Table(
+    "notification_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "notification_id", sa.ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("provider_event_id", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("details", sa.JSON),
+    sa.UniqueConstraint("provider", "provider_event_id"),
+    sa.Index(None, "notification_id", "occurred_at"),
+)
+
+calendar_bindings = sa.Table(
+    "calendar_bindings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("provider", sa.String(20), nullable=False),
+    sa.Column("source", sa.String(1024), nullable=False),
+    sa.Column("conn_id", sa.String(250)),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("mission_id", sa.ForeignKey("missions.id", ondelete="SET NULL")),
+    sa.Column("direction", sa.String(10), nullable=False, server_default="import"),
+    sa.Column("conflict_policy", sa.String(20), nullable=False, server_default="manual"),
+    sa.Column("options", sa.JSON),
+    sa.Column("enabled", sa.Boolean, nullable=False, server_default=sa.true()),
+    sa.Column("sync_token", sa.Text),
+    sa.Column("feed_etag", sa.String(300)),
+    sa.Column("feed_last_modified", sa.String(100)),
+    sa.Column("feed_hash", sa.String(64)),
+    sa.Column("channel_id", sa.String(300)),
+    sa.Column("channel_resource_id", sa.String(300)),
+    sa.Column("channel_token_hash", sa.String(64)),
+    sa.Column("channel_expires_at", UTCDateTime),
+    sa.Column("last_synced_at", UTCDateTime),
+    _created(),
+    sa.Index(None, "channel_id"),
+)
+
+sync_state = sa.Table(
+    "sync_state",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("platform_uid", sa.String(255), nullable=False),
+    sa.Column("remote_id", sa.String(1024), nullable=False),
+    sa.Column("remote_etag", sa.String(300)),
+    sa.Column("platform_hash", sa.String(64)),
+    sa.Column("remote_hash", sa.String(64)),
+    sa.Column("synced_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("binding_id", "platform_uid"),
+    sa.UniqueConstraint("binding_id", "remote_id"),
+)
+
+conflicts = sa.Table(
+    "conflicts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("kind", sa.String(20), nullable=False),
+    sa.Column("fingerprint", sa.String(64), nullable=False, unique=True),
+    sa.Column("binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE")),
+    sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE")),
+    sa.Column("platform_uid", sa.String(255)),
+    sa.Column("remote_id", sa.String(1024)),
+    sa.Column("platform_version", sa.JSON),
+    sa.Column("remote_version", sa.JSON),
+    sa.Column("status", sa.String(20), nullable=False, server_default="open"),
+    sa.Column("resolution", sa.String(40)),
+    sa.Column("detected_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("resolved_at", UTCDateTime),
+    sa.Index(None, "status", "kind"),
+)
+
+webhook_inbox = sa.Table(
+    "webhook_inbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("dedupe_key", sa.String(300), nullable=False),
+    sa.Column("binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE")),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("processed_at", UTCDateTime),
+    sa.UniqueConstraint("source", "dedupe_key"),
+    sa.Index(None, "source", "processed_at"),
+)
+
+integration_journal = sa.Table(
+    "integration_journal",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", UTCDateTime, nullable=False, default=utcnow),
+    sa.Column("integration", sa.String(40), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False),
+    sa.Column("object_type", sa.String(40)),
+    sa.Column("object_id", sa.String(300)),
+    sa.Column("outcome", sa.String(20), nullable=False),
+    sa.Column("details", sa.JSON),
+    sa.Column("dag_id", sa.String(250)),
+    sa.Column("run_id", sa.String(250)),
+    sa.Column("task_id", sa.String(250)),
+    sa.Index(None, "integration", "at"),
+    sa.Index(None, "outcome", "at"),
+)
+
+kv_cursors = sa.Table(
+    "kv_cursors",
+    metadata,
+    sa.Column("name", sa.String(200), primary_key=True),
+    sa.Column("value", sa.Text),
+    _updated(),
+)

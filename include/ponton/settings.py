@@ -1,0 +1,33 @@
+"""Where ponton keeps its embedded state, read from the environment only.
+
+``PONTON_HOME`` holds the embedded SQLite platform DB, the local storage folder and the local mail
+capture. It defaults to ``$AIRFLOW_HOME/ponton`` when Airflow is configured, else ``~/.ponton``.
+``PONTON_PLATFORM_DB_URL`` overrides the platform DB (the ``ponton_platform`` Airflow connection
+does the same inside Airflow, see ``ponton.hooks.platform``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PLATFORM_DB_URL_ENV = "PONTON_PLATFORM_DB_URL"
+
+
+def ponton_home() -> Path:
+    explicit = os.environ.get("PONTON_HOME")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    airflow_home = os.environ.get("AIRFLOW_HOME")
+    if airflow_home:
+        return Path(airflow_home).expanduser().resolve() / "ponton"
+    return Path.home() / ".ponton"
+
+
+def embedded_platform_db_url() -> str:
+    return f"sqlite:///{ponton_home() / 'platform.db'}"
+
+
+def platform_db_url() -> str:
+    """The platform DB URL: ``PONTON_PLATFORM_DB_URL`` or the embedded SQLite file."""
+    return os.environ.get(PLATFORM_DB_URL_ENV) or embedded_platform_db_url()

@@ -1,0 +1,1 @@
+"""Airflow hooks, one per external service, importable as ``ponton.hooks.*``."""

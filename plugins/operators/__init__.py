@@ -1,0 +1,1 @@
+"""Airflow operators composing hooks and domain services, importable as ``ponton.operators.*``."""

@@ -1,0 +1,24 @@
+"""Defaults shared by every ponton DAG, so each DAG file stays a short schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pendulum
+
+OWNER = "ponton"
+START_DATE: datetime = pendulum.datetime(2026, 1, 1, tz="UTC")
+
+
+def default_args(**overrides: Any) -> dict[str, Any]:
+    """Retries with exponential backoff; transient errors are retried, permanent ones are not."""
+    args: dict[str, Any] = {
+        "owner": OWNER,
+        "retries": 3,
+        "retry_delay": timedelta(seconds=30),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=15),
+    }
+    args.update(overrides)
+    return args
