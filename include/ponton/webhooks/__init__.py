@@ -1,0 +1,31 @@
+"""Webhook receiver: one FastAPI app, mounted by the Airflow plugin under ``/ponton``.
+
+Routes verify the sender (token, signature or basic auth) before touching the database, store the
+notification in ``webhook_inbox`` (deduplicated) and answer at once; DAGs do the work. Each source
+lives in its own module listed in ``ROUTER_MODULES`` and exposes ``router`` (an ``APIRouter``).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+
+ROUTER_MODULES: tuple[str, ...] = ()
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="ponton webhooks",
+        description="Push notifications from calendar and mail providers.",
+        docs_url=None,
+        redoc_url=None,
+    )
+
+    @app.get("/webhooks/health", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).router, prefix="/webhooks")
+    return app
