@@ -7,6 +7,4 @@ from ponton.webhooks import create_app
 
 class PontonPlugin(AirflowPlugin):
     name = "ponton"
-    fastapi_apps = [
-        {"app": create_app(), "url_prefix": "/ponton", "name": "ponton webhooks"}
-    ]
+    fastapi_apps = [{"app": create_app(), "url_prefix": "/ponton", "name": "ponton webhooks"}]
