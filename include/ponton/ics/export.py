@@ -24,16 +24,17 @@ _UNSAFE_PARAM = str.maketrans(dict.fromkeys('"\r\n;:,' + "".join(map(chr, range(
 def export_calendar(
     events: Iterable[Event],
     name: str,
-    method: str = "PUBLISH",
+    method: str | None = "PUBLISH",
     *,
     dtstamp: datetime | None = None,
 ) -> bytes:
     """A VCALENDAR holding ``events`` (masters and overrides), named ``name`` (X-WR-CALNAME).
 
     SEQUENCE is written as each event carries it: the caller bumps it on every change.
-    ``dtstamp`` defaults to now (UTC); pass one to make the output reproducible.
+    ``dtstamp`` defaults to now (UTC); pass one to make the output reproducible. ``method=None``
+    and an empty ``name`` give a bare calendar object, as CalDAV stores require (RFC 4791).
     """
-    if method not in ("PUBLISH", "REQUEST", "CANCEL", "REPLY"):
+    if method not in (None, "PUBLISH", "REQUEST", "CANCEL", "REPLY"):
         raise InvalidInputError(
             f"iCalendar METHOD {method!r} is not PUBLISH, REQUEST, CANCEL or REPLY"
         )
@@ -42,8 +43,10 @@ def export_calendar(
     calendar.add("PRODID", PRODID)
     calendar.add("VERSION", "2.0")
     calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", method)
-    calendar.add("X-WR-CALNAME", canonical_text(name).replace("\n", " "))
+    if method:
+        calendar.add("METHOD", method)
+    if canonical_text(name):
+        calendar.add("X-WR-CALNAME", canonical_text(name).replace("\n", " "))
     for event in events:
         calendar.add_component(_vevent(event, stamp))
     calendar.add_missing_timezones()
