@@ -20,15 +20,20 @@ def radicale():
         yield server
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def plain_client(radicale):
     """A plain caldav client, standing for the person's own calendar app."""
     return caldav.DAVClient(url=radicale.url, username="ana", password="x", require_tls=False)
 
 
+@pytest.fixture(scope="module")
+def principal(plain_client):
+    return plain_client.principal()
+
+
 @pytest.fixture
-def calendar(plain_client, radicale):
-    made = plain_client.principal().make_calendar(name="Travail", cal_id=f"cal-{next(_names)}")
+def calendar(principal, radicale):
+    made = principal.make_calendar(name="Travail", cal_id=f"cal-{next(_names)}")
     return CalDavCalendar.connect(
         radicale.url, username="ana", password="x", calendar_url=str(made.url)
     )

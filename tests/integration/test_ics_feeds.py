@@ -108,3 +108,10 @@ def test_file_source_reports_unchanged_by_mtime_and_size(tmp_path):
 def test_redact_keeps_scheme_and_host_only():
     assert redact("webcal://p.example.com/x/secret.ics?token=1") == "webcal://p.example.com"
     assert redact("/srv/feeds/ana.ics") == "file ana.ics"
+
+
+def test_debug_logging_never_shows_the_secret_path(server, caplog):
+    caplog.set_level(logging.DEBUG)
+    url = server.publish(SECRET, BODY)
+    assert fetch_feed(url, options=LOOPBACK).changed
+    assert "private-0123456789abcdef" not in caplog.text

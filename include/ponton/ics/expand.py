@@ -80,7 +80,11 @@ def expand(
     if span < timedelta(0):
         raise InvalidInputError(f"the window ends ({end}) before it starts ({start})")
     calendar = parsed.calendar or icalendar.Calendar()
-    rejected = guard_recurrences(calendar, start, end, limits)
+    rejected = (
+        {}
+        if _inside(parsed.guarded, start, end)
+        else guard_recurrences(calendar, start, end, limits)
+    )
     if rejected:
         calendar = _without(calendar, set(rejected))
     zone = ZoneInfo(parsed.timezone)
@@ -91,6 +95,14 @@ def expand(
         if occurrence is not None:
             occurrences.append(occurrence)
     return Expansion(occurrences, list(rejected.values()))
+
+
+def _inside(window: tuple[date, date] | None, start: date | datetime, end: date | datetime) -> bool:
+    """Whether [start, end) lies inside a window the parser's guard already checked."""
+    if window is None:
+        return False
+    last = end.date() + timedelta(days=1) if isinstance(end, datetime) else end
+    return window[0] <= _as_date(start) and last <= window[1]
 
 
 def _as_date(moment: date | datetime) -> date:

@@ -26,6 +26,14 @@ from ponton.errors import ConfigError, InvalidInputError, ThrottledError, Transi
 from ponton.ics.limits import Limits
 
 log = logging.getLogger(__name__)
+
+
+def _hide_request_lines(record: logging.LogRecord) -> bool:
+    """urllib3 logs each request line (with the secret path) at DEBUG: keep those out."""
+    return record.levelno > logging.DEBUG
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_hide_request_lines)
 USER_AGENT = "ponton-ics/1.0 (+https://github.com/ponton)"
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 _BLOCKED_EXTRA = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd00:ec2::/32"))

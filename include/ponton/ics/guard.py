@@ -9,7 +9,6 @@ calendar expands normally.
 
 from __future__ import annotations
 
-import itertools
 import re
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -29,14 +28,22 @@ def guard_recurrences(
 ) -> dict[str, str]:
     """UID -> reason for every recurring series too costly to expand between start and end."""
     rejected: dict[str, str] = {}
+    budget = _Budget(limits.max_total_rule_steps)
     for vevent in calendar.subcomponents:
         if vevent.name != "VEVENT" or "RECURRENCE-ID" in vevent or "DTSTART" not in vevent:
             continue
         uid = str(vevent.get("UID", ""))
-        reason = _series_problem(vevent, start, end, limits)
+        reason = _series_problem(vevent, start, end, limits, budget)
         if reason:
             rejected[uid] = f"VEVENT UID {uid}: {reason}; the event was skipped"
     return rejected
+
+
+class _Budget:
+    """Recurrence steps left for the whole calendar."""
+
+    def __init__(self, steps: int) -> None:
+        self.left = steps
 
 
 def _as_list(value: Any) -> list:
@@ -46,7 +53,11 @@ def _as_list(value: Any) -> list:
 
 
 def _series_problem(
-    vevent: icalendar.Component, start: date | datetime, end: date | datetime, limits: Limits
+    vevent: icalendar.Component,
+    start: date | datetime,
+    end: date | datetime,
+    limits: Limits,
+    budget: _Budget,
 ) -> str | None:
     rdates = sum(len(p.dts) for p in _as_list(vevent.get("RDATE")))
     if rdates > limits.max_occurrences:
@@ -55,7 +66,7 @@ def _series_problem(
     first = dtstart if isinstance(dtstart, datetime) else datetime.combine(dtstart, time())
     low, high = _comparable(start, first), _comparable(end, first)
     for rule in _as_list(vevent.get("RRULE")):
-        problem = _rule_problem(rule, first, low, high, limits)
+        problem = _rule_problem(rule, first, low, high, limits, budget)
         if problem:
             return problem
     return None
@@ -71,7 +82,12 @@ def _comparable(moment: date | datetime, like: datetime) -> datetime:
 
 
 def _rule_problem(
-    rule: icalendar.vRecur, first: datetime, low: datetime, high: datetime, limits: Limits
+    rule: icalendar.vRecur,
+    first: datetime,
+    low: datetime,
+    high: datetime,
+    limits: Limits,
+    budget: _Budget,
 ) -> str | None:
     freq = str(_as_list(rule.get("FREQ"))[0] if rule.get("FREQ") else "").upper()
     if freq in _SUB_YEARLY and _impossible_day(rule):
@@ -85,7 +101,7 @@ def _rule_problem(
     except (ValueError, TypeError, OverflowError) as exc:
         return f"RRULE {text[:80]!r} cannot be read ({str(exc)[:80]})"
     inside = 0
-    for steps, moment in enumerate(itertools.islice(recurrence, limits.max_rule_steps + 1), 1):
+    for steps, moment in enumerate(recurrence, 1):
         if moment > stop:
             return None
         if steps > limits.max_rule_steps:
@@ -93,6 +109,12 @@ def _rule_problem(
                 f"RRULE FREQ={freq} recurs more than {limits.max_rule_steps} times between "
                 f"its start ({first:%Y-%m-%d}) and the window end; add COUNT or UNTIL"
             )
+        if budget.left <= 0:
+            return (
+                f"the calendar's recurrences need more than {limits.max_total_rule_steps} steps "
+                "in all, so this series was not expanded; raise max_total_rule_steps if genuine"
+            )
+        budget.left -= 1
         if moment >= low - timedelta(days=1):
             inside += 1
             if inside > limits.max_occurrences:

@@ -20,6 +20,8 @@ class Limits:
     #: Most recurrence steps computed for one event from its DTSTART to the window end: bounds the
     #: cost of a FREQ=SECONDLY rule that starts years before the window.
     max_rule_steps: int = 100_000
+    #: Most recurrence steps for the whole calendar, so many costly rules cannot add up to minutes.
+    max_total_rule_steps: int = 500_000
     #: Longest expansion window, in days.
     max_window_days: int = 3 * 366
     #: Longest kept DESCRIPTION (characters); longer text is cut and reported.

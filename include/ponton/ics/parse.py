@@ -56,6 +56,8 @@ class ParsedCalendar:
     timezone: str
     replies: list[Reply] = field(default_factory=list)
     calendar: icalendar.Calendar | None = field(default=None, repr=False)
+    #: The window the recurrence guard already checked: expanding inside it needs no new check.
+    guarded: tuple[date, date] | None = None
 
 
 def parse_calendar(
@@ -116,12 +118,13 @@ def parse_calendar(
     for key, value in cal.property_items(recursive=False)[1:-1]:
         normalised.add(key, value)
     normalised.subcomponents = kept
-    rejected = guard_recurrences(normalised, *_guard_window(today, limits), limits)
+    window = _guard_window(today, limits)
+    rejected = guard_recurrences(normalised, *window, limits)
     if rejected:
         errors.extend(rejected.values())
         events = [e for e in events if e.uid not in rejected]
         normalised.subcomponents = [c for c in kept if str(c.get("UID", "")) not in rejected]
-    return ParsedCalendar(events, errors, method, name, zone_name, replies, normalised)
+    return ParsedCalendar(events, errors, method, name, zone_name, replies, normalised, window)
 
 
 def _guard_window(today: date | None, limits: Limits) -> tuple[date, date]:
