@@ -112,6 +112,6 @@ def test_redact_keeps_scheme_and_host_only():
 
 def test_debug_logging_never_shows_the_secret_path(server, caplog):
     caplog.set_level(logging.DEBUG)
-    url = server.publish(SECRET, BODY)
+    url = server.publish("/logged" + SECRET, BODY)
     assert fetch_feed(url, options=LOOPBACK).changed
     assert "private-0123456789abcdef" not in caplog.text
