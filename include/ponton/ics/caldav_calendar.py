@@ -35,7 +35,7 @@ from ponton.errors import (
     ReauthorizationRequired,
     TransientError,
 )
-from ponton.ics.expand import expand
+from ponton.ics.expand import events_in_window
 from ponton.ics.export import export_calendar
 from ponton.ics.limits import Limits
 from ponton.ics.parse import parse_calendar
@@ -140,8 +140,9 @@ class CalDavCalendar:
     ) -> list[RemoteEvent]:
         raw = data.encode() if isinstance(data, str) else data
         parsed = parse_calendar(raw, self.limits, default_timezone=self.default_timezone)
-        if start is not None and end is not None and not list(expand(parsed, start, end)):
-            return []
+        events = parsed.events
+        if start is not None and end is not None:
+            events, _ = events_in_window(parsed, start, end, self.limits)
         return [
             RemoteEvent(
                 remote_id=href if event.recurrence_id is None else f"{href}#{event.key}",
@@ -149,7 +150,7 @@ class CalDavCalendar:
                 etag=etag,
                 platform_uid=event.uid,
             )
-            for event in parsed.events
+            for event in events
         ]
 
     def find(self, platform_uid: str) -> RemoteEvent | None:

@@ -86,7 +86,8 @@ def expand(
         else guard_recurrences(calendar, start, end, limits)
     )
     if rejected:
-        calendar = _without(calendar, set(rejected))
+        kept = {str(c.get("UID", "")) for c in calendar.subcomponents} - set(rejected)
+        calendar = _only(calendar, kept)
     zone = ZoneInfo(parsed.timezone)
     by_key = {event.key: event for event in parsed.events}
     occurrences = []
@@ -107,14 +108,6 @@ def _inside(window: tuple[date, date] | None, start: date | datetime, end: date 
 
 def _as_date(moment: date | datetime) -> date:
     return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _without(calendar: icalendar.Calendar, uids: set[str]) -> icalendar.Calendar:
-    copy = icalendar.Calendar()
-    for key, value in calendar.property_items(recursive=False)[1:-1]:
-        copy.add(key, value)
-    copy.subcomponents = [c for c in calendar.subcomponents if str(c.get("UID", "")) not in uids]
-    return copy
 
 
 def _aware(moment: date | datetime, zone: ZoneInfo) -> date | datetime:
@@ -145,3 +138,50 @@ def _occurrence(
     if isinstance(start, datetime) != isinstance(end, datetime) or end < start:
         end = start
     return Occurrence(uid, recurrence_id, start, end, event)
+
+
+def events_in_window(
+    parsed: ParsedCalendar,
+    start: datetime,
+    end: datetime,
+    limits: Limits = Limits(),  # noqa: B008 - immutable
+) -> tuple[list[Event], list[str]]:
+    """The parsed events (masters and overrides) with an occurrence overlapping [start, end).
+
+    Single events are checked directly; only recurring series go through :func:`expand`, which
+    keeps a listing of a 20k-event feed cheap. Also returns the guard's errors.
+    """
+    recurring = {e.uid for e in parsed.events if e.recurrence}
+    kept = [e for e in parsed.events if e.uid not in recurring and _overlaps(e, start, end)]
+    errors: list[str] = []
+    if recurring and parsed.calendar is not None:
+        series = ParsedCalendar(
+            [e for e in parsed.events if e.uid in recurring],
+            [],
+            parsed.method,
+            parsed.name,
+            parsed.timezone,
+            calendar=_only(parsed.calendar, recurring),
+            guarded=parsed.guarded,
+        )
+        expansion = expand(series, start, end, limits)
+        errors = expansion.errors
+        live = {o.uid for o in expansion}
+        kept.extend(e for e in series.events if e.uid in live)
+    return kept, errors
+
+
+def _overlaps(event: Event, start: datetime, end: datetime) -> bool:
+    if event.all_day:
+        return event.start < end.date() and event.end > start.date()
+    return event.start < end and (event.end > start or event.start == event.end == start)
+
+
+def _only(calendar: icalendar.Calendar, uids: set[str]) -> icalendar.Calendar:
+    copy = icalendar.Calendar()
+    for key, value in calendar.property_items(recursive=False)[1:-1]:
+        copy.add(key, value)
+    copy.subcomponents = [
+        c for c in calendar.subcomponents if c.name != "VEVENT" or str(c.get("UID", "")) in uids
+    ]
+    return copy

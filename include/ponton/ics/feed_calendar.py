@@ -18,7 +18,7 @@ from datetime import datetime
 import requests
 
 from ponton.errors import PermanentError
-from ponton.ics.expand import expand
+from ponton.ics.expand import events_in_window
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 from ponton.ics.fingerprint import feed_hash
 from ponton.ics.limits import Limits
@@ -99,14 +99,9 @@ class IcsFeedCalendar:
             return ChangeSet([], full=False, cursor=current.encode())
         parsed = parse_calendar(body, self.limits, default_timezone=self.default_timezone)
         self.last_parsed = parsed
-        expansion = expand(parsed, start, end, self.limits)
-        parsed.errors.extend(expansion.errors)
-        in_window = {occurrence.uid for occurrence in expansion}
-        events = [
-            RemoteEvent(remote_id=event.key, event=event, platform_uid=event.uid)
-            for event in parsed.events
-            if event.uid in in_window
-        ]
+        in_window, errors = events_in_window(parsed, start, end, self.limits)
+        parsed.errors.extend(errors)
+        events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
         return ChangeSet(events, full=True, cursor=current.encode())
 

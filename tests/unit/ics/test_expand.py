@@ -74,3 +74,32 @@ def test_window_longer_than_the_limit_is_refused():
 
 def test_default_window_is_a_month_back_and_a_year_ahead():
     assert default_window(date(2026, 3, 15)) == (date(2026, 2, 12), date(2027, 3, 16))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "google_export.ics",
+        "dst_paris.ics",
+        "all_day.ics",
+        "recurring_series.ics",
+        "outlook_windows_zones.ics",
+    ],
+)
+@pytest.mark.parametrize(
+    "window",
+    [
+        (date(2026, 3, 1), date(2026, 3, 20)),
+        (date(2026, 3, 24), date(2026, 3, 31)),
+        (date(2026, 10, 1), date(2026, 12, 1)),
+    ],
+)
+def test_events_in_window_agrees_with_a_full_expansion(name, window):
+    from datetime import UTC, time
+
+    from ponton.ics.expand import events_in_window
+
+    parsed = parse_calendar((FIXTURES / name).read_bytes(), default_timezone="Europe/Paris")
+    start, end = (datetime.combine(d, time(), UTC) for d in window)
+    listed, _ = events_in_window(parsed, start, end)
+    assert {e.uid for e in listed} == {o.uid for o in expand(parsed, start, end)}
