@@ -90,7 +90,7 @@ def test_remote_edit_comes_back_into_planning(setup):
 
 
 def test_both_sides_edited_with_manual_policy_queues_a_conflict(setup):
-    db, calendar, sync, binding = setup
+    db, calendar, sync, _ = setup
     add_event(db, "p1")
     sync()
     calendar.edit(calendar.find("p1").remote_id, summary="remote edit")
