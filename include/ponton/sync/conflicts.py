@@ -15,7 +15,7 @@ from heapq import heappop, heappush
 IMPORTED = "imported"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Interval:
     start: datetime
     end: datetime
@@ -47,31 +47,37 @@ class DoubleBooking:
 
 def find_double_bookings(resource: str, intervals: Iterable[Interval]) -> Iterator[DoubleBooking]:
     """Every overlap between an imported interval and a platform one (touching ends are fine)."""
-    active_imported: list[tuple[datetime, int, Interval]] = []
-    active_platform: list[tuple[datetime, int, Interval]] = []
-    for seq, current in enumerate(sorted(intervals)):
-        for heap in (active_imported, active_platform):
-            while heap and heap[0][0] <= current.start:
-                heappop(heap)
-        if current.end <= current.start:
-            continue
+    # Plain float keys: comparing aware datetimes (or dataclasses) dominates the sort otherwise.
+    points = sorted(
+        (i.start.timestamp(), i.end.timestamp(), n, i)
+        for n, i in enumerate(intervals)
+        if i.end > i.start
+    )
+    active_imported: list[tuple[float, int, Interval]] = []
+    active_platform: list[tuple[float, int, Interval]] = []
+    for start, end, n, current in points:
+        while active_imported and active_imported[0][0] <= start:
+            heappop(active_imported)
+        while active_platform and active_platform[0][0] <= start:
+            heappop(active_platform)
         if current.origin == IMPORTED:
             for _, _, other in active_platform:
                 yield DoubleBooking(resource, current, other)
-            heappush(active_imported, (current.end, seq, current))
+            heappush(active_imported, (end, n, current))
         else:
             for _, _, imported in active_imported:
                 yield DoubleBooking(resource, imported, current)
-            heappush(active_platform, (current.end, seq, current))
+            heappush(active_platform, (end, n, current))
 
 
 def naive_double_bookings(resource: str, intervals: list[Interval]) -> list[DoubleBooking]:
-    """The pairwise check the sweep replaces; kept for tests and the benchmark."""
+    """The pairwise check the sweep replaces: every pair compared; for tests and the benchmark."""
     found = []
-    for a in intervals:
-        if a.origin != IMPORTED or a.end <= a.start:
-            continue
-        for b in intervals:
-            if b.origin != IMPORTED and b.end > b.start and a.start < b.end and b.start < a.end:
-                found.append(DoubleBooking(resource, a, b))
+    for i, a in enumerate(intervals):
+        for b in intervals[i + 1 :]:
+            if (a.origin == IMPORTED) == (b.origin == IMPORTED):
+                continue
+            if a.start < b.end and b.start < a.end and a.end > a.start and b.end > b.start:
+                imported, other = (a, b) if a.origin == IMPORTED else (b, a)
+                found.append(DoubleBooking(resource, imported, other))
     return found
