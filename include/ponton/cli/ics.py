@@ -10,15 +10,14 @@ size, parse limits, recurrence guard), so hostile input finishes in seconds.
 from __future__ import annotations
 
 import argparse
-import os
 from datetime import date
 
 from ponton.cli import print_json
 from ponton.errors import InvalidInputError, PontonError
 from ponton.ics import Limits, default_window, expand, feed_hash, parse_calendar
+from ponton.ics.bindings import ALLOW_HOSTS_ENV, allow_list
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 
-ALLOW_HOSTS_ENV = "PONTON_ICS_ALLOW_HOSTS"
 TIMEOUT_SECONDS = 10.0
 
 
@@ -88,11 +87,12 @@ def inspect_calendar(
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    allow = tuple(args.allow_host) + tuple(
-        h.strip() for h in os.environ.get(ALLOW_HOSTS_ENV, "").split(",") if h.strip()
-    )
     summary = inspect_calendar(
-        args.source, args.start, args.end, allow_hosts=allow, default_timezone=args.timezone
+        args.source,
+        args.start,
+        args.end,
+        allow_hosts=allow_list({"allow_hosts": args.allow_host}),
+        default_timezone=args.timezone,
     )
     if args.json:
         print_json(summary)

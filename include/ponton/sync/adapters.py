@@ -15,7 +15,10 @@ from ponton.sync.bindings import Binding
 from ponton.sync.engine import CalendarOpener
 from ponton.sync.port import RemoteCalendar
 
-FACTORIES: dict[str, str] = {}
+FACTORIES: dict[str, str] = {
+    "ics": "ponton.ics.bindings:open_ics_feed",
+    "caldav": "ponton.ics.bindings:open_caldav",
+}
 
 
 def calendar_opener(resolver: ConnectionResolver) -> CalendarOpener:
