@@ -42,6 +42,7 @@ def test_unchanged_feed_lists_empty_and_not_full(published, server):
     first = listing(calendar)
     again = listing(calendar, first.cursor)
     assert first.full and not again.full and list(again.events) == []
+    assert calendar.last_errors == []
     assert server.requests[-1][1].get("If-None-Match")
 
 
@@ -75,3 +76,13 @@ def test_find_and_read_only_writes(published):
     assert calendar.find("other@platform") is None
     [result] = calendar.apply_writes([RemoteWrite("delete", "evt-1@platform", remote_id="x")])
     assert "read-only" in str(result.error)
+
+
+def test_isolated_components_are_reported_for_the_journal(tmp_path):
+    from pathlib import Path
+
+    hostile = Path(__file__).resolve().parents[1] / "fixtures" / "ics" / "hostile.ics"
+    calendar = IcsFeedCalendar(str(hostile))
+    uids = {r.platform_uid for r in listing(calendar).events}
+    assert uids == {"injection@test", "unknown-tz@test", "fine@test"}
+    assert any("secondly@test" in error for error in calendar.last_errors)

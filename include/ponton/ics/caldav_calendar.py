@@ -68,6 +68,8 @@ class CalDavCalendar:
         self.client = calendar.client
         self.limits = limits
         self.default_timezone = default_timezone
+        #: Isolated components and repairs seen by the last listing, to journal.
+        self.last_errors: list[str] = []
 
     @classmethod
     def connect(
@@ -104,6 +106,7 @@ class CalDavCalendar:
     # -- reading ---------------------------------------------------------------------------
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         token = cursor[len(_PREFIX) :] if cursor and cursor.startswith(_PREFIX) else None
+        self.last_errors = []
         with _translated(str(self.calendar.url)):
             result = None
             if token:
@@ -141,8 +144,10 @@ class CalDavCalendar:
         raw = data.encode() if isinstance(data, str) else data
         parsed = parse_calendar(raw, self.limits, default_timezone=self.default_timezone)
         events = parsed.events
+        self.last_errors.extend(f"{href}: {error}" for error in parsed.errors)
         if start is not None and end is not None:
-            events, _ = events_in_window(parsed, start, end, self.limits)
+            events, errors = events_in_window(parsed, start, end, self.limits)
+            self.last_errors.extend(f"{href}: {error}" for error in errors)
         return [
             RemoteEvent(
                 remote_id=href if event.recurrence_id is None else f"{href}#{event.key}",

@@ -52,8 +52,10 @@ class IcsFeedCalendar:
     """A subscribed feed. ``remote_id`` is the event key (UID, plus ``#recurrence-id`` for an
     override); ``platform_uid`` is the UID: the planner decides whether the UID is one of ours.
 
-    After each listing that parsed the feed, ``last_parsed`` holds the parse (with ``errors`` to
-    journal) and ``last_cursor`` the cursor returned.
+    After each listing, ``last_errors`` holds the isolated components and repairs to journal
+    (empty when the feed was unchanged), ``last_parsed`` the last parse (its ``replies`` for a
+    METHOD:REPLY feed) and ``last_cursor`` the validators (``feed_etag``, ``feed_last_modified``,
+    ``feed_hash`` columns).
     """
 
     capabilities = frozenset({"read"})
@@ -73,6 +75,7 @@ class IcsFeedCalendar:
         self.default_timezone = default_timezone
         self._session = session
         self.last_parsed: ParsedCalendar | None = None
+        self.last_errors: list[str] = []
         self.last_cursor: FeedCursor | None = None
         self._listed: list[RemoteEvent] | None = None
 
@@ -81,6 +84,7 @@ class IcsFeedCalendar:
 
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         previous = FeedCursor.decode(cursor)
+        self.last_errors = []
         result = fetch_feed(
             self._source,
             etag=previous.etag if previous else None,
@@ -101,6 +105,7 @@ class IcsFeedCalendar:
         self.last_parsed = parsed
         in_window, errors = events_in_window(parsed, start, end, self.limits)
         parsed.errors.extend(errors)
+        self.last_errors = list(parsed.errors)
         events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
         return ChangeSet(events, full=True, cursor=current.encode())

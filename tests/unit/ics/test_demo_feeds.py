@@ -31,3 +31,12 @@ def test_feeds_are_deterministic_for_an_anchor():
     )
     with pytest.raises(ValueError, match="no demo feed"):
         demo_feed(date(2026, 11, 25), "nobody")
+
+
+def test_write_demo_feeds_keeps_unchanged_files(tmp_path):
+    from ponton.demo.feeds import write_demo_feeds
+
+    paths = write_demo_feeds(tmp_path, date(2026, 11, 25))
+    stamp = paths["ana.martin"].stat().st_mtime_ns
+    assert set(paths) == {"ana.martin", "bruno.leroy"}
+    assert write_demo_feeds(tmp_path, date(2026, 11, 25))["ana.martin"].stat().st_mtime_ns == stamp

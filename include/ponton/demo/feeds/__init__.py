@@ -11,6 +11,7 @@ serves the same bytes (same feed hash, nothing to sync).
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ponton.ics.export import export_calendar
@@ -88,3 +89,17 @@ def demo_feed(anchor: date, resource_key: str) -> bytes:
     return export_calendar(
         demo_events(anchor, resource_key), f"Agenda personnel — {resource_key}", dtstamp=stamp
     )
+
+
+def write_demo_feeds(folder: Path, anchor: date) -> dict[str, Path]:
+    """Write every demo feed under ``folder`` (``<resource_key>.ics``); file sources need no
+    server and no SSRF allow-list. Returns resource key -> path."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for key in DEMO_FEEDS:
+        path = folder / f"{key}.ics"
+        data = demo_feed(anchor, key)
+        if not path.exists() or path.read_bytes() != data:  # keep the mtime: unchanged stays so
+            path.write_bytes(data)
+        paths[key] = path
+    return paths
