@@ -89,7 +89,7 @@ def events(draw, index):
     recurrence = draw(RULES)
     if recurrence and not all_day:
         recurrence += (f"EXDATE:{(start + timedelta(days=7)).astimezone(UTC):%Y%m%dT%H%M%SZ}",)
-    return Event(
+    master = Event(
         uid=f"evt-{index}@platform",
         start=start,
         end=end,
@@ -106,11 +106,25 @@ def events(draw, index):
             for i in range(draw(st.integers(0, 2)))
         ),
     )
+    if not recurrence or all_day or not draw(st.booleans()):
+        return (master,)
+    moved = start + timedelta(days=14)
+    override = Event(
+        uid=master.uid,
+        start=moved + timedelta(hours=1),
+        end=moved + timedelta(hours=2),
+        recurrence_id=moved,
+        summary=draw(TEXT),
+        timezone=zone,
+        status=draw(st.sampled_from(["CONFIRMED", "CANCELLED"])),
+    )
+    return (master, override)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 4).flatmap(lambda n: st.tuples(*(events(i) for i in range(n)))), TEXT)
-def test_export_then_parse_gives_the_same_content_hashes(originals, name):
+def test_export_then_parse_gives_the_same_content_hashes(groups, name):
+    originals = [event for group in groups for event in group]
     data = export_calendar(originals, name, dtstamp=STAMP)
     parsed = parse_calendar(data, today=date(2026, 6, 1))
     assert parsed.errors == []
