@@ -89,7 +89,9 @@ def parse_calendar(
     for extra in calendars[1:]:
         cal.subcomponents.extend(extra.subcomponents)
     zone_name = _calendar_zone(cal, default_timezone, errors)
+    unknown: dict[int, list[str]] = {}
     if cal.get("X-WR-TIMEZONE") and _zone_name(str(cal["X-WR-TIMEZONE"])) == zone_name:
+        unknown = _unknown_tzids(cal, zone_name)  # x-wr-timezone silently rewrites them
         cal = x_wr_timezone.to_standard(cal, timezone=ZoneInfo(zone_name))
     method = str(cal.get("METHOD", "")).upper() or None
     name = str(cal["X-WR-CALNAME"]) if cal.get("X-WR-CALNAME") else None
@@ -98,7 +100,7 @@ def parse_calendar(
     events: list[Event] = []
     replies: list[Reply] = []
     vevents = iter(lines)
-    for component in cal.subcomponents:
+    for index, component in enumerate(cal.subcomponents):
         if component.name != "VEVENT":
             if component.name == "VTIMEZONE":
                 kept.append(component)
@@ -109,6 +111,7 @@ def parse_calendar(
         except _Skipped as skipped:
             errors.append(f"{where}: {skipped}; the event was skipped")
             continue
+        notes = unknown.get(index, []) + notes
         errors.extend(f"{where} (UID {event.uid}): {note}" for note in notes)
         if method == "REPLY":
             replies.extend(_replies(event))
@@ -200,6 +203,21 @@ def _prescan(data: bytes, limits: Limits) -> tuple[bytes, list[int], list[str]]:
             "event); check that the download was not cut short"
         )
     return data, vevent_lines, notes
+
+
+def _unknown_tzids(cal: icalendar.Calendar, zone: str) -> dict[int, list[str]]:
+    """Notes for TZIDs icalendar could not resolve, by component index."""
+    notes: dict[int, list[str]] = {}
+    for index, component in enumerate(cal.subcomponents):
+        for name in ("DTSTART", "DTEND", "RECURRENCE-ID"):
+            prop = component.get(name) if component.name == "VEVENT" else None
+            value = getattr(prop, "dt", None)
+            tzid = getattr(prop, "params", {}).get("TZID")
+            if isinstance(value, datetime) and value.tzinfo is None and tzid:
+                notes.setdefault(index, []).append(
+                    f"unknown TZID {str(tzid)[:60]!r} on {name}; read in {zone}"
+                )
+    return notes
 
 
 class _Skipped(Exception):

@@ -159,3 +159,17 @@ def test_limits_on_size_and_component_count_are_enforced():
         parse_calendar(data, Limits(max_bytes=100))
     with pytest.raises(InvalidInputError, match="3 events, over the 2-event limit"):
         parse_calendar(data, Limits(max_components=2))
+
+
+def test_unknown_tzid_is_reported_even_when_x_wr_timezone_applies():
+    data = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:t\r\nX-WR-TIMEZONE:Europe/Paris\r\n"
+        b"BEGIN:VEVENT\r\nUID:a@test\r\nDTSTART;TZID=Nowhere/Land:20260330T110000\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    parsed = parse_calendar(data, today=TODAY)
+    assert parsed.events[0].start == datetime(2026, 3, 30, 11, tzinfo=PARIS)
+    assert parsed.errors == [
+        "VEVENT at line 5 (UID a@test): unknown TZID 'Nowhere/Land' on DTSTART; read in "
+        "Europe/Paris"
+    ]
