@@ -87,3 +87,34 @@ def test_caldav_binding_syncs_both_ways_with_radicale(platform_env, capsys, monk
         stored = made.events()
     assert first["remote_created"] > 0 and len(stored) == first["remote_created"]
     assert again["remote_created"] == again["remote_updated"] == 0
+
+
+def test_reply_updates_attendee_status_and_bad_components_are_journaled(
+    platform_env, capsys, tmp_path
+):
+    from tests.conftest import ROOT
+
+    seed(platform_env, date(2026, 3, 2))
+    with platform_env.begin() as conn:
+        conn.execute(
+            planning_events.update()
+            .where(planning_events.c.uid == "M-2026-014-w0-ana.martin@demo.ponton")
+            .values(attendees=[{"email": "bruno.leroy@example.com", "partstat": "ACCEPTED"}])
+        )
+    feed = tmp_path / "reply.ics"
+    reply = (ROOT / "tests/fixtures/ics/reply.ics").read_text()
+    broken = "BEGIN:VEVENT\nUID:broken@x\nDTSTART:not-a-date\nEND:VEVENT\n"
+    feed.write_text(reply.replace("END:VCALENDAR", broken + "END:VCALENDAR"))
+    binding = bind(capsys, "--provider", "ics", "--source", str(feed), "--resource", "ana.martin")
+    result = run_json(capsys, "sync", "run", binding, "--json")
+    assert result["replies"] == 1 and result["rejected"] == 1
+    with platform_env.begin() as conn:
+        attendees = conn.execute(
+            sa.select(planning_events.c.attendees).where(
+                planning_events.c.uid == "M-2026-014-w0-ana.martin@demo.ponton"
+            )
+        ).scalar_one()
+    assert attendees == [{"email": "bruno.leroy@example.com", "partstat": "DECLINED"}]
+    assert main(["journal", "tail", "--json", "--outcome", "skipped"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["action"] == "rejected_components" and "broken@x" in row["details"]["errors"][0]

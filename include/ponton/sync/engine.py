@@ -61,6 +61,8 @@ class SyncSummary:
     busy_blocks: int = 0
     double_bookings: int = 0
     stale: int = 0
+    rejected: int = 0  # components the adapter could not read (isolated, journaled)
+    replies: int = 0  # METHOD:REPLY answers applied to planning attendees
     full_listing: bool = True
     dry_run: bool = False
     plan: list[str] = field(default_factory=list)
@@ -113,6 +115,16 @@ def run_sync(
         open_conflicts = store.open_conflict_uids(conn, binding.id)
     calendar = open_calendar(binding)
     changes = calendar.list_changes(binding.cursor, start, end)
+    rejected = list(getattr(calendar, "last_errors", ()))
+    if rejected:
+        journal.record(
+            INTEGRATION,
+            "rejected_components",
+            outcome="skipped",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(rejected), "errors": rejected[:50]},
+        )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
             INTEGRATION,
@@ -149,13 +161,19 @@ def run_sync(
             details={"message": str(exc)},
         )
         raise
-    summary = SyncSummary(binding=binding.id, full_listing=changes.full, dry_run=dry_run)
+    summary = SyncSummary(
+        binding=binding.id, full_listing=changes.full, dry_run=dry_run, rejected=len(rejected)
+    )
     summary.unchanged = plan.unchanged + plan.foreign_unchanged + len(plan.of(LinkState))
     if dry_run:
         summary.plan = [describe(a) for a in plan.actions]
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal)
+    parsed = getattr(calendar, "last_parsed", None)
+    if getattr(parsed, "replies", None):
+        with db.begin() as conn:
+            summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
     _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end)
     if errors:
         journal.record(

@@ -118,6 +118,38 @@ def update_planning(conn: sa.Connection, uid: str, event: Event) -> str:
     return row_to_event(row).content_hash()
 
 
+def apply_replies(conn: sa.Connection, resource_id: int, replies: Iterable[Any]) -> int:
+    """METHOD:REPLY answers: set each attendee's participation status on the planning event.
+
+    Only events of the binding's resource are touched; unknown events and attendees are ignored.
+    Returns how many events changed."""
+    changed = 0
+    for reply in replies:
+        row = conn.execute(
+            sa.select(planning_events.c.id, planning_events.c.attendees).where(
+                planning_events.c.uid == reply.uid,
+                planning_events.c.resource_id == resource_id,
+            )
+        ).first()
+        if row is None or not row.attendees:
+            continue
+        attendees = [dict(a) for a in row.attendees]
+        hit = False
+        for attendee in attendees:
+            if attendee["email"].lower() == reply.attendee.lower() and (
+                attendee.get("partstat") != reply.partstat
+            ):
+                attendee["partstat"], hit = reply.partstat, True
+        if hit:
+            conn.execute(
+                planning_events.update()
+                .where(planning_events.c.id == row.id)
+                .values(attendees=attendees, updated_at=utcnow())
+            )
+            changed += 1
+    return changed
+
+
 def soft_delete_planning(conn: sa.Connection, uid: str) -> None:
     now = utcnow()
     conn.execute(
