@@ -43,6 +43,10 @@ def demo_connections() -> dict[str, dict]:
     """The demo's connections: embedded defaults only, every secret a throw-away value."""
     return {
         "ponton_platform": {"conn_type": "ponton_platform"},
+        "ponton_storage_local": {
+            "conn_type": "ponton_local_storage",
+            "extra": {"path": str(DEMO / "storage")},
+        },
     }
 
 
@@ -80,6 +84,8 @@ def run_every_dag() -> int:
         for task_id, summary in tasks:
             print(f"      {task_id:<30} {summary}")
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
+    pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
+    print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
     print("(export PONTON_HOME=.demo first to point the ponton command at the demo)")
     return 1 if failures else 0
 

@@ -13,6 +13,7 @@ import ponton
 # (connection type, hook class path); each integration adds its hook here.
 CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
+    ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook"),
 )
 
 

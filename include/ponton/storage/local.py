@@ -3,8 +3,8 @@
 Layout for key ``mission/M-1/roadmap.pdf`` under the root::
 
     mission/M-1/roadmap.pdf                         the current version (hard link)
-    mission/M-1/.roadmap.pdf.versions/000002-ab12cd34ef56.pdf  every version, numbered
-    mission/M-1/.roadmap.pdf.versions/000002-ab12cd34ef56.pdf.json  its checksum and metadata
+    mission/M-1/.roadmap.pdf.versions/000002-ab12cd34ef56       every version, numbered
+    mission/M-1/.roadmap.pdf.versions/000002-ab12cd34ef56.json  its checksum and metadata
 
 A put streams into a temporary file in the versions folder, fsyncs it, then renames: a crash leaves
 either the old state or the new one, never a torn file.
