@@ -14,6 +14,7 @@ import ponton
 CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
     ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook"),
+    ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook"),
 )
 
 

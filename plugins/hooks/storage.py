@@ -9,6 +9,7 @@ from ponton.errors import ConfigError
 # connection type -> "module:Class" under ponton.hooks; imported only when used.
 STORAGE_HOOKS = {
     "ponton_local_storage": "local_storage:LocalStorageHook",
+    "ponton_s3": "s3_storage:S3StorageHook",
 }
 
 

@@ -1,10 +1,12 @@
-"""One storage per backend for the shared contract suite; cloud backends against loopback peers."""
+"""One storage per backend for the shared contract suite; cloud backends against loopback peers:
+S3 through moto's server, Drive and SharePoint through the fakes in ``tests/fakes``."""
 
 from __future__ import annotations
 
 import pytest
+from fakes.s3_peer import *  # noqa: F403 - the moto fixtures
 
-BACKENDS = ["local"]
+BACKENDS = ["local", "s3"]
 
 
 @pytest.fixture

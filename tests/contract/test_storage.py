@@ -15,7 +15,7 @@ pytestmark = pytest.mark.contract
 
 # Above every backend's chunk size as configured by the fixtures: exercises multipart, resumable
 # and upload-session paths without making the suite slow (200 MB belongs in the benchmark).
-LARGE = 3 * 256 * 1024 + 123
+LARGE = 3 * 256 * 1024 + 123  # PART in conftest.py
 
 
 def put(storage, key: str, data: bytes, **kw):
