@@ -10,6 +10,7 @@ from ponton.errors import ConfigError
 STORAGE_HOOKS = {
     "ponton_local_storage": "local_storage:LocalStorageHook",
     "ponton_s3": "s3_storage:S3StorageHook",
+    "ponton_gdrive": "gdrive_storage:GoogleDriveStorageHook",
 }
 
 

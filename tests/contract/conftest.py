@@ -4,9 +4,10 @@ S3 through moto's server, Drive and SharePoint through the fakes in ``tests/fake
 from __future__ import annotations
 
 import pytest
+from fakes.gdrive_peer import *  # noqa: F403 - the Drive fake fixtures
 from fakes.s3_peer import *  # noqa: F403 - the moto fixtures
 
-BACKENDS = ["local", "s3"]
+BACKENDS = ["local", "s3", "gdrive"]
 
 
 @pytest.fixture
