@@ -11,6 +11,7 @@ STORAGE_HOOKS = {
     "ponton_local_storage": "local_storage:LocalStorageHook",
     "ponton_s3": "s3_storage:S3StorageHook",
     "ponton_gdrive": "gdrive_storage:GoogleDriveStorageHook",
+    "ponton_sharepoint": "sharepoint_storage:SharePointStorageHook",
 }
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fakes.gdrive_peer import *  # noqa: F403 - the Drive fake fixtures
+from fakes.graph_peer import *  # noqa: F403 - the Graph fake fixtures
 from fakes.s3_peer import *  # noqa: F403 - the moto fixtures
 
-BACKENDS = ["local", "s3", "gdrive"]
+BACKENDS = ["local", "s3", "gdrive", "sharepoint"]
 
 
 @pytest.fixture
