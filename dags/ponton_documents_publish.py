@@ -14,19 +14,10 @@ task per mission. Each upload is verified against the backend's checksum and rec
   creates a second version of the same bytes (it adopts the one already stored).
 """
 
-from airflow.sdk import dag, task
+from airflow.sdk import dag
 
 from ponton.operators.defaults import START_DATE, default_args
-from ponton.operators.documents import PublishMissionDocumentsOperator
-
-
-@task
-def active_missions() -> list[str]:
-    """The mission codes to publish, read when the run starts (not at parse time)."""
-    from ponton.documents.roadmap import mission_codes
-    from ponton.hooks.platform import PlatformDBHook
-
-    return mission_codes(PlatformDBHook().ensure_ready())
+from ponton.operators.documents import ActiveMissionsOperator, PublishMissionDocumentsOperator
 
 
 @dag(
@@ -39,12 +30,13 @@ def active_missions() -> list[str]:
     doc_md=__doc__,
 )
 def ponton_documents_publish():
+    missions = ActiveMissionsOperator(task_id="active_missions")
     PublishMissionDocumentsOperator.partial(
         task_id="publish_mission_documents",
         storage_conn_ids="{{ var.value.get('ponton_storage_conn_ids', 'ponton_storage_local') }}",
         pdf_variant="{{ var.value.get('ponton_roadmap_pdf_variant', '') }}",
         max_active_tis_per_dag=4,
-    ).expand(mission_code=active_missions())
+    ).expand(mission_code=missions.output)
 
 
 ponton_documents_publish()

@@ -16,6 +16,25 @@ def split_conn_ids(value: str | list[str]) -> list[str]:
     return [item.strip() for item in items if item and item.strip()]
 
 
+class ActiveMissionsOperator(PontonOperator):
+    """The codes of the active missions, read when the run starts: the list to map over.
+
+    An operator rather than ``@task`` so the DAG file does not load the TaskFlow machinery.
+    """
+
+    template_fields = ("platform_conn_id",)
+
+    def __init__(self, *, platform_conn_id: str = "ponton_platform", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.platform_conn_id = platform_conn_id
+
+    def run(self, context: Context, journal_context: RunContext) -> list[str]:
+        from ponton.documents.roadmap import mission_codes
+        from ponton.hooks.platform import PlatformDBHook
+
+        return mission_codes(PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready())
+
+
 class PublishMissionDocumentsOperator(PontonOperator):
     """Renders the roadmap of ``mission_code`` and publishes it with the mission's assets.
 

@@ -13,7 +13,11 @@ from ponton.demo.seed import seed
 from ponton.errors import ConfigError
 from ponton.hooks.local_storage import LocalStorageHook
 from ponton.hooks.storage import storage_for
-from ponton.operators.documents import PublishMissionDocumentsOperator, split_conn_ids
+from ponton.operators.documents import (
+    ActiveMissionsOperator,
+    PublishMissionDocumentsOperator,
+    split_conn_ids,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -33,6 +37,8 @@ def operator(**kwargs) -> PublishMissionDocumentsOperator:
 
 def test_publish_then_rerun_reports_uploaded_then_unchanged(platform_env, local_conn):
     seed(platform_env, date(2026, 3, 2))
+    codes = ActiveMissionsOperator(task_id="missions").run({}, RunContext())
+    assert codes == ["M-2026-014", "M-2026-021", "M-2026-030"]
     first = operator().run({}, RunContext("dag", "run", "publish"))
     assert (first["uploaded"], first["backends"]) == (1, ["local"]) and first["bytes_uploaded"] > 0
     again = operator().run({}, RunContext("dag", "run", "publish"))
