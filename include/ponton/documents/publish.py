@@ -144,6 +144,21 @@ def _record(
     )
 
 
+def _skipped(journal: Journal, backend: str, document_id: int, key: str, latest, reason: str):
+    """Nothing to upload: one ``skipped`` journal line and a zero-byte result."""
+    journal.record(
+        backend,
+        "publish",
+        outcome="skipped",
+        object_type="document",
+        object_id=document_id,
+        details={"key": key, "version": latest.version, "reason": reason},
+    )
+    return Published(
+        document_id, backend, "unchanged", latest.version, latest.sha256, 0, latest.remote_id
+    )
+
+
 def publish_stream(
     db: PlatformDB,
     storage: Storage,
@@ -161,17 +176,7 @@ def publish_stream(
     with db.engine.connect() as conn:
         latest = _latest(conn, document_id, storage.name)
     if latest is not None and latest.sha256 == ours.sha256:
-        journal.record(
-            storage.name,
-            "publish",
-            outcome="skipped",
-            object_type="document",
-            object_id=document_id,
-            details={"key": key, "version": latest.version, "reason": "unchanged"},
-        )
-        return Published(
-            document_id, storage.name, "unchanged", latest.version, ours.sha256, 0, latest.remote_id
-        )
+        return _skipped(journal, storage.name, document_id, key, latest, "unchanged")
     current = storage.head(key)
     if current is not None and current.checksums.get(storage.algorithm) == ours.checksum:
         receipt = Receipt(
@@ -250,24 +255,8 @@ def publish_roadmap(
             latest = _latest(conn, document_id, storage.name)
         state = json.loads(remembered.get(name) or "{}")
         if latest is not None and state == {"input": fingerprint, "sha256": latest.sha256}:
-            journal.record(
-                storage.name,
-                "publish",
-                outcome="skipped",
-                object_type="document",
-                object_id=document_id,
-                details={"key": key, "version": latest.version, "reason": "inputs unchanged"},
-            )
             results.append(
-                Published(
-                    document_id,
-                    storage.name,
-                    "unchanged",
-                    latest.version,
-                    latest.sha256,
-                    0,
-                    latest.remote_id,
-                )
+                _skipped(journal, storage.name, document_id, key, latest, "inputs unchanged")
             )
             continue
         if pdf is None:
