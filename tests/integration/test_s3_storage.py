@@ -10,6 +10,7 @@ from fakes.s3_peer import s3_connection
 
 from ponton.errors import ConfigError
 from ponton.hooks.s3_storage import S3StorageHook
+from ponton.storage import ChecksumMismatch
 
 pytestmark = pytest.mark.integration
 
@@ -62,3 +63,18 @@ def test_missing_bucket_and_missing_extra_are_configuration_errors(moto_endpoint
         hook(monkeypatch, moto_endpoint, bucket="no-such-bucket").head("m/a.pdf")
     with pytest.raises(ConfigError, match="no 'bucket' extra"):
         hook(monkeypatch, moto_endpoint).head("m/a.pdf")
+
+
+def test_a_wrong_checksum_read_back_is_an_error_not_a_success(
+    s3_bucket, moto_endpoint, monkeypatch
+):
+    _client, bucket = s3_bucket
+    storage = hook(monkeypatch, moto_endpoint, bucket=bucket)
+
+    def tamper(parsed, **kwargs):  # what a misbehaving proxy or gateway would report
+        if parsed.get("ChecksumSHA256"):
+            parsed["ChecksumSHA256"] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+
+    storage.client.meta.events.register("after-call.s3.HeadObject", tamper)
+    with pytest.raises(ChecksumMismatch, match="S3 notation"):
+        storage.put("m/a.pdf", io.BytesIO(b"bytes"), content_type="application/pdf")

@@ -5,8 +5,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ponton.errors import InvalidInputError
 from ponton.storage.hashing import Digests, QuickXorHash, digest_bytes
@@ -102,3 +105,15 @@ def test_bad_keys_name_the_backend_the_cause_and_the_fix(key, rules, cause):
 
 def test_valid_key_comes_back_nfc_normalised():
     assert validate_key("m/Che\u0301rie.pdf", SHAREPOINT_RULES) == "m/Ch\u00e9rie.pdf"
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=5))
+def test_any_accepted_key_is_relative_nfc_and_stable(segments):
+    key = "/".join(segments)
+    try:
+        valid = validate_key(key, SHAREPOINT_RULES)
+    except InvalidInputError:
+        return
+    assert valid == unicodedata.normalize("NFC", valid) == validate_key(valid, SHAREPOINT_RULES)
+    assert not valid.startswith("/") and ".." not in valid.split("/")
+    assert len(valid.encode()) <= SHAREPOINT_RULES.max_bytes
