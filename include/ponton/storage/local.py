@@ -32,6 +32,16 @@ from ponton.storage.port import (
 )
 
 
+def _process_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp creates 0600 files; stored documents get the mode a plain open() would give them.
+FILE_MODE = 0o666 & ~_process_umask()
+
+
 def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -43,6 +53,7 @@ def _fsync_dir(path: Path) -> None:
 def _replace_atomically(target: Path, write) -> None:
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as out:
             write(out)
             out.flush()
@@ -90,6 +101,7 @@ class LocalFolderStorage:
         digests = Digests("sha256")
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".upload-")
         try:
+            os.fchmod(fd, FILE_MODE)
             with os.fdopen(fd, "wb") as out:
                 for block in chunks(stream, CHUNK):
                     digests.update(block)
