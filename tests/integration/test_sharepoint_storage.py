@@ -86,3 +86,14 @@ def test_unknown_site_or_library_is_a_configuration_error(fake_graph, monkeypatc
     )  # fmt: skip
     with pytest.raises(ConfigError, match="no library 'Archives'"):
         SharePointStorageHook(storage_conn_id="ponton_sp_bad").head("m/a.pdf")
+
+
+def test_missing_app_credentials_are_named_before_any_call(monkeypatch):
+    import json
+
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_PONTON_SP_NOAUTH",
+        json.dumps({"conn_type": "ponton_sharepoint", "extra": {"drive_id": "d"}}),
+    )
+    with pytest.raises(ConfigError, match="needs tenant_id, client id"):
+        SharePointStorageHook(storage_conn_id="ponton_sp_noauth").head("m/a.pdf")
