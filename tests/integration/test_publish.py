@@ -116,3 +116,14 @@ def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(worl
     source.unlink()
     with pytest.raises(InvalidInputError, match=r"plan\.dwg.*does not exist"):
         publish_mission_assets(db, [storage], journal, CODE)
+
+
+def test_a_file_deleted_by_hand_is_uploaded_again_once_the_fingerprint_is_cleared(world):
+    db, storage, journal = world
+    publish_roadmap(db, [storage], journal, CODE)
+    (storage.root / roadmap_key(CODE)).unlink()
+    with db.begin() as conn:
+        conn.execute(kv_cursors.delete())
+    [result] = publish_roadmap(db, [storage], journal, CODE)
+    assert (result.outcome, result.version) == ("uploaded", 2)
+    assert len(versions(db)) == 1 and (storage.root / roadmap_key(CODE)).is_file()

@@ -4,9 +4,12 @@ Idempotence comes from three checks, cheapest first:
 
 1. the roadmap's *input* fingerprint (data, template, PDF variant) equals the one recorded with the
    latest version → nothing is rendered or uploaded (what makes an unchanged rerun nearly free);
-2. the document's SHA-256 equals the latest ``document_versions`` row for the backend → no upload;
-3. the backend's current object already holds these bytes (a retried task whose upload succeeded
-   but whose DB commit did not) → the existing remote version is adopted, nothing is uploaded.
+2. the backend's current object holds these bytes (one ``head``) and the latest
+   ``document_versions`` row has their SHA-256 → nothing to do;
+3. the backend holds them but no row says so (a retried task whose upload succeeded but whose DB
+   commit did not) → the existing remote version is adopted, nothing is uploaded.
+
+A file deleted or replaced by hand on the backend is uploaded again at step 2.
 
 So a retry never creates a second version of the same bytes, and the unique constraint
 ``(document_id, backend, sha256)`` holds. Bytes that return to an earlier version are uploaded
@@ -175,10 +178,11 @@ def publish_stream(
         ours = digest_stream(stream, storage.algorithm)
     with db.engine.connect() as conn:
         latest = _latest(conn, document_id, storage.name)
-    if latest is not None and latest.sha256 == ours.sha256:
-        return _skipped(journal, storage.name, document_id, key, latest, "unchanged")
     current = storage.head(key)
-    if current is not None and current.checksums.get(storage.algorithm) == ours.checksum:
+    stored = current is not None and current.checksums.get(storage.algorithm) == ours.checksum
+    if stored and latest is not None and latest.sha256 == ours.sha256:
+        return _skipped(journal, storage.name, document_id, key, latest, "unchanged")
+    if stored:
         receipt = Receipt(
             key=key,
             remote_id=current.remote_id,
