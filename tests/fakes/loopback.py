@@ -80,6 +80,9 @@ class LoopbackServer:
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _dispatch
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # Clients keep HTTP/1.1 connections open: do not wait for them when the fake stops.
+        self.server.daemon_threads = True
+        self.server.block_on_close = False
         self.scheme = "http"
         self.ca_file = None
         if tls_dir is not None:
