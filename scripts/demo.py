@@ -48,7 +48,12 @@ def demo_environment() -> dict[str, str]:
 
 def demo_connections(feed_base: str | None = None) -> dict[str, dict]:
     """The demo's connections: embedded defaults only, every secret a throw-away value."""
-    connections: dict[str, dict] = {}
+    connections: dict[str, dict] = {
+        "ponton_storage_local": {
+            "conn_type": "ponton_local_storage",
+            "extra": {"path": str(DEMO / "storage")},
+        },
+    }
     if feed_base:
         # Private feed URLs are secrets: they live in connections, never in the binding.
         for key in DEMO_FEEDS:
@@ -133,6 +138,8 @@ def run_every_dag() -> int:
         for task_id, summary in tasks:
             print(f"      {task_id:<30} {summary}")
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
+    pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
+    print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
     print("(export PONTON_HOME=.demo first to point the ponton command at the demo)")
     return 1 if failures else 0
 

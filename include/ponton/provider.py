@@ -13,6 +13,10 @@ import ponton
 # (connection type, hook class path); each integration adds its hook here.
 CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
+    ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook"),
+    ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook"),
+    ("ponton_gdrive", "ponton.hooks.gdrive_storage.GoogleDriveStorageHook"),
+    ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook"),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,6 @@ pytestmark = pytest.mark.dags
 
 DAGS = Path(__file__).resolve().parents[2] / "dags"
 DAG_FILES = sorted(p for p in DAGS.glob("*.py") if not p.name.startswith("_"))
-HEAVY = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid")
-_IMPORTED_BY_PARSING: list[str] = []
 
 
 class _NoNetwork(socket.socket):
@@ -29,9 +28,6 @@ def dagbag():
     from airflow.dag_processing.dagbag import DagBag
 
     real_socket = socket.socket
-    # Other tests in this worker may have imported a heavy client already: hide it while parsing
-    # so the check below sees only what DAG parsing itself imports.
-    hidden = {k: sys.modules.pop(k) for k in list(sys.modules) if k.split(".")[0] in HEAVY}
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PONTON_PLATFORM_DB_URL", "postgresql://nobody@192.0.2.1:5432/none")
         socket.socket = _NoNetwork
@@ -39,8 +35,6 @@ def dagbag():
             return DagBag(dag_folder=str(DAGS))
         finally:
             socket.socket = real_socket
-            _IMPORTED_BY_PARSING[:] = [name for name in HEAVY if name in sys.modules]
-            sys.modules.update(hidden)
 
 
 def test_every_dag_file_imports_without_error(dagbag):
@@ -72,8 +66,26 @@ def test_every_task_retries_with_exponential_backoff(dagbag):
             assert task.max_retry_delay and task.max_retry_delay <= timedelta(hours=1)
 
 
+HEAVY = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid")
+PARSE_AND_LIST_HEAVY = """
+import importlib.util, pathlib, sys
+for path in sorted(pathlib.Path(sys.argv[1]).glob("*.py")):
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+print("HEAVY:" + ",".join(name for name in sys.argv[2:] if name in sys.modules))
+"""
+
+
 def test_parsing_imports_no_heavy_client_library(dagbag):
-    loaded = _IMPORTED_BY_PARSING
+    # A fresh interpreter: other tests in this worker may already have imported these libraries.
+    out = subprocess.run(
+        [sys.executable, "-c", PARSE_AND_LIST_HEAVY, str(DAGS), *HEAVY],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    [line] = [line for line in out.stdout.splitlines() if line.startswith("HEAVY:")]
+    loaded = [name for name in line.removeprefix("HEAVY:").split(",") if name]
     assert loaded == [], f"DAG parsing imported {loaded}: import them inside tasks"
 
 
