@@ -13,6 +13,8 @@ import ponton
 # (connection type, hook class path); each integration adds its hook here.
 CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
+    ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook"),
+    ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook"),
 )
 
 

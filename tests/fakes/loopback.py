@@ -1,0 +1,74 @@
+"""What the loopback HTTP fakes share: a threaded werkzeug server on a free port, a request log
+(benchmarks count requests at the fake) and scriptable failures (429 storms, 5xx)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+@dataclass
+class Failure:
+    """Answer the next ``times`` matching requests with ``status`` instead of serving them."""
+
+    status: int
+    times: int
+    retry_after: str | None = None
+    body: dict | None = None
+    match: Callable[[str, str], bool] = field(default=lambda method, path: True)
+
+
+class LoopbackServer:
+    """Base of the fakes: subclasses implement ``route(method, path, request) -> Response``."""
+
+    def __init__(self, ssl_context=None) -> None:
+        self.requests: list[tuple[str, str]] = []  # every HTTP request, batch parts counted apart
+        self.failures: list[Failure] = []
+        self._lock = threading.RLock()
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, ssl_context=ssl_context
+        )
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, status: int, times: int = 1, **kwargs) -> None:
+        with self._lock:
+            self.failures.append(Failure(status, times, **kwargs))
+
+    def scripted_failure(self, method: str, path: str) -> Failure | None:
+        with self._lock:
+            for failure in self.failures:
+                if failure.times > 0 and failure.match(method, path):
+                    failure.times -= 1
+                    return failure
+        return None
+
+    def count(self, method: str | None = None, prefix: str = "") -> int:
+        return sum(
+            1 for m, p in self.requests if (method is None or m == method) and p.startswith(prefix)
+        )
+
+    def _wsgi(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            self.requests.append((request.method, request.path))
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
