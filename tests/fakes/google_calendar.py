@@ -165,6 +165,7 @@ class FakeGoogleCalendar(LoopbackServer):
             text = "" if payload is None else json.dumps(payload)
             if payload is not None:
                 reply.append("Content-Type: application/json; charset=UTF-8")
+            reply.append(f"Content-Length: {len(text.encode())}")
             content_id = part["Content-ID"].strip("<>")
             chunks.append(
                 f"--{boundary}\r\nContent-Type: application/http\r\n"

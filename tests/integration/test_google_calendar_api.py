@@ -134,3 +134,13 @@ def test_watch_and_stop_a_channel(google_calendar, google_fake):  # noqa: F811
     assert expires <= __import__("datetime").datetime.now(expires.tzinfo) + timedelta(days=7)
     assert google_calendar.stop("chan-1", resource_id) is True
     assert google_calendar.stop("chan-1", resource_id) is False
+
+
+def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):  # noqa: F811
+    (created,) = [r.remote for r in google_calendar.apply_writes(creates(1))]
+    before = google_fake.count("POST", "/batch/")
+    (result,) = google_calendar.apply_writes(
+        [RemoteWrite("delete", "e-0@platform", remote_id=created.remote_id, etag=created.etag)]
+    )
+    assert result.error is None
+    assert google_fake.count("POST", "/batch/") - before == 1
