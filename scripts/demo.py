@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,9 +42,7 @@ def demo_environment() -> dict[str, str]:
 
 def demo_connections() -> dict[str, dict]:
     """The demo's connections: embedded defaults only, every secret a throw-away value."""
-    return {
-        "ponton_platform": {"conn_type": "ponton_platform"},
-    }
+    return {}
 
 
 def prepare() -> None:
@@ -112,6 +111,7 @@ def main() -> int:
     parser.add_argument("--standalone", action="store_true", help="start airflow standalone")
     args = parser.parse_args()
     os.environ.update(demo_environment())
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     prepare()
     if args.standalone:
         os.execv(str(BIN / "airflow"), [str(BIN / "airflow"), "standalone"])
