@@ -1,15 +1,15 @@
 """Asset events recorded from inside the Airflow API server (where the webhook app runs).
 
 The webhook routes only know "binding N changed"; this turns a debounced burst of such pokes into
-one Asset event on ``ponton://calendar/changes`` through Airflow's asset manager, the same call the
-REST endpoint ``POST /api/v2/assets/events`` makes, so DAGs scheduled on that asset run once.
+one Asset event on ``ponton.sync.CALENDAR_CHANGES_ASSET`` through Airflow's asset manager (the
+call behind ``POST /api/v2/assets/events``), so DAGs scheduled on that asset run once.
 """
 
 from __future__ import annotations
 
 import logging
 
-from ponton.webhooks.signal import CALENDAR_CHANGES_URI
+from ponton.sync import CALENDAR_CHANGES_ASSET
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ def emit_calendar_changes(binding_ids: list[int]) -> None:
     from airflow.serialization.definitions.assets import SerializedAssetUniqueKey
     from airflow.utils.session import create_session
 
-    key = SerializedAssetUniqueKey(name=CALENDAR_CHANGES_URI, uri=CALENDAR_CHANGES_URI)
+    key = SerializedAssetUniqueKey(name=CALENDAR_CHANGES_ASSET, uri=CALENDAR_CHANGES_ASSET)
     with create_session() as session:
         event = asset_manager.register_asset_change(
             asset=key,
@@ -30,6 +30,6 @@ def emit_calendar_changes(binding_ids: list[int]) -> None:
     if event is None:
         log.warning(
             "no DAG declares %s yet; calendar changes for %s wait for the scheduled import",
-            CALENDAR_CHANGES_URI,
+            CALENDAR_CHANGES_ASSET,
             binding_ids,
         )

@@ -152,3 +152,12 @@ class GoogleCalendarHook(GoogleBaseHook):
         except PontonError as exc:
             return False, str(exc)
         return True, f"Google Calendar reachable; calendar {calendar_id!r} readable"
+
+
+def open_google_calendar(binding, resolver=None):
+    """Adapter factory for ``ponton.sync.adapters.FACTORIES``: the binding's ``conn_id`` (or the
+    default connection) is read through Airflow itself, so ``resolver`` is not needed."""
+    hook = GoogleCalendarHook(
+        google_calendar_conn_id=binding.conn_id or GoogleCalendarHook.default_conn_name
+    )
+    return hook.calendar(binding.source, binding.options)

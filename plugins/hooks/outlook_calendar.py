@@ -157,3 +157,12 @@ class OutlookCalendarHook(BaseHook):
             return False, str(exc)
         where = f"; mailbox {mailbox!r} readable" if mailbox else ""
         return True, f"Entra ID issued a Graph token{where}"
+
+
+def open_outlook_calendar(binding, resolver=None):
+    """Adapter factory for ``ponton.sync.adapters.FACTORIES``: the binding's ``conn_id`` (or the
+    default connection) is read through Airflow itself, so ``resolver`` is not needed."""
+    hook = OutlookCalendarHook(
+        outlook_conn_id=binding.conn_id or OutlookCalendarHook.default_conn_name
+    )
+    return hook.calendar(binding.source, binding.options)

@@ -15,7 +15,10 @@ from ponton.sync.bindings import Binding
 from ponton.sync.engine import CalendarOpener
 from ponton.sync.port import RemoteCalendar
 
-FACTORIES: dict[str, str] = {}
+FACTORIES: dict[str, str] = {
+    "google": "ponton.hooks.google_calendar:open_google_calendar",
+    "outlook": "ponton.hooks.outlook_calendar:open_outlook_calendar",
+}
 
 
 def calendar_opener(resolver: ConnectionResolver) -> CalendarOpener:

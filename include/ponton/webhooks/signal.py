@@ -4,9 +4,9 @@ Providers send bursts (one notification per edited event, plus replays). Routes 
 ``calendar_changes.poke(binding_id)``; the first poke of a quiet period starts a timer and the
 connected emitter runs once when it fires, with every binding poked meanwhile. Inside the Airflow
 API server the plugin connects an emitter that records an Asset event for
-``ponton://calendar/changes`` (see ``ponton.hooks.airflow_assets``); the import DAG is scheduled on
-that asset, so a burst becomes one DAG run. Without an emitter (tests, plain uvicorn) the inbox row
-alone is the signal and the import's own schedule picks it up.
+``ponton.sync.CALENDAR_CHANGES_ASSET`` (see ``ponton.hooks.airflow_assets``); the import DAG is
+scheduled on that asset, so a burst becomes one DAG run. Without an emitter (tests, plain
+uvicorn) the inbox row alone is the signal and the import's own schedule picks it up.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import os
 import threading
 from collections.abc import Callable
 
-CALENDAR_CHANGES_URI = "ponton://calendar/changes"
 DEBOUNCE_ENV = "PONTON_WEBHOOK_DEBOUNCE_SECONDS"
 
 log = logging.getLogger(__name__)

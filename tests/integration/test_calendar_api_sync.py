@@ -1,0 +1,102 @@
+"""End to end through the sync engine and the adapter registry: platform planning ↔ the Google
+and Graph fakes, via the real hooks (Airflow connections) and official clients."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ponton.context import RunContext
+from ponton.journal import Journal
+from ponton.platform.schema import planning_events
+from ponton.sync.adapters import calendar_opener
+from ponton.sync.bindings import add_binding
+from ponton.sync.engine import run_sync
+from tests.fakes.google_fixtures import CALENDAR, google_conn, google_fake  # noqa: F401
+from tests.fakes.graph_fixtures import MAILBOX, graph_ca, graph_fake, outlook_conn  # noqa: F401
+
+pytestmark = pytest.mark.integration
+NOW = datetime(2026, 3, 16, 8, tzinfo=UTC)
+
+
+@pytest.fixture(params=["google", "outlook"])
+def provider(request):
+    """(provider, source, conn id, fake, remote edit, live remote events)."""
+    if request.param == "google":
+        fake = request.getfixturevalue("google_fake")
+        return (
+            "google",
+            CALENDAR,
+            request.getfixturevalue("google_conn"),
+            lambda rid, text: fake.edit(CALENDAR, rid, summary=text),
+            lambda: fake.items(CALENDAR),
+            fake,
+        )
+    fake = request.getfixturevalue("graph_fake")
+    return (
+        "outlook",
+        MAILBOX,
+        request.getfixturevalue("outlook_conn"),
+        lambda rid, text: fake.edit(MAILBOX, rid, subject=text),
+        lambda: fake.events(MAILBOX),
+        fake,
+    )
+
+
+def add_planning(db, uid, resource="ana"):
+    with db.begin() as conn:
+        rid = conn.execute(sa.text("select id from resources where key = :k"), {"k": resource})
+        conn.execute(
+            planning_events.insert().values(
+                uid=uid,
+                resource_id=rid.scalar(),
+                summary=f"event {uid}",
+                start_at=NOW + timedelta(days=1, hours=2),
+                end_at=NOW + timedelta(days=1, hours=3),
+                timezone="Europe/Paris",
+            )
+        )
+
+
+def _is_auth(path):
+    return path.endswith(("/token", "/openid-configuration"))
+
+
+def summary_of(db, uid):
+    with db.engine.connect() as conn:
+        query = sa.select(planning_events.c.summary).where(planning_events.c.uid == uid)
+        return conn.execute(query).scalar_one()
+
+
+def test_planning_round_trip_through_the_provider(platform_db, provider):
+    name, source, conn_id, edit_remotely, remote_events, fake = provider
+    binding = add_binding(
+        platform_db,
+        provider=name,
+        source=source,
+        resource="ana",
+        direction="both",
+        conn_id=conn_id,
+        options={"retry_max_seconds": 0.2},
+    )
+    add_planning(platform_db, "p1@platform")
+    journal = Journal(platform_db, RunContext("test", "r", "t"))
+
+    def sync():
+        opener = calendar_opener(resolver=None)
+        return run_sync(platform_db, binding, opener, journal=journal, now=NOW)
+
+    assert sync()["remote_created"] == 1
+    assert len(remote_events()) == 1
+
+    before = len(fake.requests)
+    rerun = sync()
+    assert rerun["remote_created"] == rerun["remote_updated"] == 0
+    api = [m for m, path in fake.requests[before:] if not _is_auth(path)]
+    assert api == ["GET"]  # one incremental list, no write (each run fetches its own token)
+
+    (remote,) = remote_events()
+    edit_remotely(remote["id"], "moved by a person")
+    sync()
+    assert summary_of(platform_db, "p1@platform") == "moved by a person"
+    assert len(remote_events()) == 1
