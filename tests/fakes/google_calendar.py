@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import LoopbackServer, json_response
 
 _ID = re.compile(r"^[0-9a-v]{5,1024}$")
 _REASONS = {
@@ -113,20 +113,14 @@ class FakeGoogleCalendar(LoopbackServer):
         status, headers, body = self.serve(
             request.method, path, request.query_string.decode(), request.headers, request.data
         )
-        return self._respond(status, headers, body)
-
-    @staticmethod
-    def _respond(status: int, headers: dict, body: Any) -> Response:
-        if body is None:
-            return Response(status=status, headers=headers)
-        return Response(json.dumps(body), status, headers, content_type="application/json")
+        return json_response(status, headers, body)
 
     def _token(self, request: Request) -> Response:
         form = request.form
         if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
-            return self._respond(400, {}, {"error": "unsupported_grant_type"})
+            return json_response(400, {}, {"error": "unsupported_grant_type"})
         if form["refresh_token"] in self.revoked_refresh_tokens:
-            return self._respond(
+            return json_response(
                 400,
                 {},
                 {
@@ -136,7 +130,7 @@ class FakeGoogleCalendar(LoopbackServer):
             )
         token = secrets.token_urlsafe(16)
         self.access_tokens.add(token)
-        return self._respond(
+        return json_response(
             200, {}, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
         )
 

@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
-from tests.fakes.loopback import LoopbackServer
+from tests.fakes.loopback import LoopbackServer, json_response
 
 MAX_SUBSCRIPTION = timedelta(minutes=10080)
 _PATH = re.compile(
@@ -99,14 +99,16 @@ class FakeGraph(LoopbackServer):
         path = request.path
         if path.endswith("/v2.0/.well-known/openid-configuration"):
             tenant = path.split("/")[1]
-            return self._json(200, {}, self._openid(tenant))
+            return json_response(200, {}, self._openid(tenant))
         if path.endswith("/oauth2/v2.0/token"):
             return self._token(request)
         if not path.startswith("/v1.0/"):
-            return self._json(*_error(404, "BadRequest", f"no route {path}"))
+            return json_response(*_error(404, "BadRequest", f"no route {path}"))
         auth = request.headers.get("Authorization", "")
         if auth[7:] not in self.access_tokens:
-            return self._json(*_error(401, "InvalidAuthenticationToken", "Access token is empty."))
+            return json_response(
+                *_error(401, "InvalidAuthenticationToken", "Access token is empty.")
+            )
         path = path.removeprefix("/v1.0")
         if path == "/$batch":
             return self._batch(request)
@@ -114,13 +116,7 @@ class FakeGraph(LoopbackServer):
         result = self.serve(
             request.method, path, request.query_string.decode(), request.headers, body
         )
-        return self._json(*result)
-
-    @staticmethod
-    def _json(status: int, headers: dict, body: Any) -> Response:
-        if body is None:
-            return Response(status=status, headers=headers)
-        return Response(json.dumps(body), status, headers, content_type="application/json")
+        return json_response(*result)
 
     def _openid(self, tenant: str) -> dict[str, Any]:
         base = f"{self.url}/{tenant}"
@@ -138,7 +134,7 @@ class FakeGraph(LoopbackServer):
             form.get("client_id") != self.client_id
             or form.get("client_secret") != self.client_secret
         ):
-            return self._json(
+            return json_response(
                 401,
                 {},
                 {
@@ -148,14 +144,14 @@ class FakeGraph(LoopbackServer):
             )
         token = secrets.token_urlsafe(16)
         self.access_tokens.add(token)
-        return self._json(
+        return json_response(
             200, {}, {"access_token": token, "token_type": "Bearer", "expires_in": 3599}
         )
 
     def _batch(self, request: Request) -> Response:
         requests = request.get_json().get("requests", [])
         if len(requests) > 20:
-            return self._json(*_error(400, "BadRequest", "Maximum number of requests is 20."))
+            return json_response(*_error(400, "BadRequest", "Maximum number of requests is 20."))
         responses = []
         for sub in requests:
             split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
@@ -170,7 +166,7 @@ class FakeGraph(LoopbackServer):
             if body is not None:
                 reply["body"] = body
             responses.append(reply)
-        return self._json(200, {}, {"responses": responses})
+        return json_response(200, {}, {"responses": responses})
 
     def serve(self, method: str, path: str, query: str, headers, body: dict):
         failure = self.scripted_failure(method, path)

@@ -3,12 +3,20 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+
+def json_response(status: int, headers: dict, body) -> Response:
+    """A JSON answer, or an empty one when ``body`` is None (204)."""
+    if body is None:
+        return Response(status=status, headers=headers)
+    return Response(json.dumps(body), status, headers, content_type="application/json")
 
 
 @dataclass

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from ponton.calendars import channels
 from ponton.context import RunContext
 from ponton.journal import Journal
-from ponton.platform.schema import calendar_bindings, resources
+from ponton.platform.schema import calendar_bindings
+from ponton.sync import bindings
 from tests.fakes.google_fixtures import CALENDAR, google_conn, google_fake  # noqa: F401
 from tests.fakes.graph_fixtures import MAILBOX, graph_ca, graph_fake, outlook_conn  # noqa: F401
 
@@ -19,22 +20,15 @@ BASE = "https://hooks.example.com/ponton"
 
 
 def add_binding(db, provider, source, conn_id, **options):
-    with db.begin() as conn:
-        resource_id = conn.execute(
-            resources.insert().values(key=f"r-{provider}", name="Anne").returning(resources.c.id)
-        ).scalar_one()
-        return conn.execute(
-            calendar_bindings.insert()
-            .values(
-                provider=provider,
-                source=source,
-                conn_id=conn_id,
-                resource_id=resource_id,
-                direction="both",
-                options={"push": True, **options},
-            )
-            .returning(calendar_bindings.c.id)
-        ).scalar_one()
+    return bindings.add_binding(
+        db,
+        provider=provider,
+        source=source,
+        resource="anne",
+        direction="both",
+        conn_id=conn_id,
+        options={"push": True, **options},
+    )
 
 
 def run(binding_id, base=BASE):

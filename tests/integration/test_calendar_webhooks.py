@@ -8,7 +8,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from ponton.calendars.channels import token_hash
-from ponton.platform.schema import calendar_bindings, resources, webhook_inbox
+from ponton.platform.schema import calendar_bindings, webhook_inbox
+from ponton.sync import bindings
 from ponton.webhooks import create_app, inbox
 from ponton.webhooks.signal import calendar_changes
 
@@ -43,26 +44,23 @@ def pokes(monkeypatch):
     calendar_changes._emit = None
 
 
-def add_binding(db, provider, channel_id, secret, **values):
+def add_binding(db, provider, channel_id, secret):
+    binding_id = bindings.add_binding(
+        db, provider=provider, source="planning@example.com", resource=f"r-{channel_id}"
+    )
     with db.begin() as conn:
-        resource_id = conn.execute(
-            resources.insert().values(key=f"r-{channel_id}", name="Anne").returning(resources.c.id)
-        ).scalar_one()
-        return conn.execute(
-            calendar_bindings.insert()
+        conn.execute(
+            calendar_bindings.update()
+            .where(calendar_bindings.c.id == binding_id)
             .values(
-                provider=provider,
-                source="planning@example.com",
-                resource_id=resource_id,
                 channel_id=channel_id,
                 channel_token_hash=token_hash(secret),
                 channel_expires_at=datetime.now(UTC) + timedelta(days=3),
                 sync_token="tok-1",
                 options={"push": True},
-                **values,
             )
-            .returning(calendar_bindings.c.id)
-        ).scalar_one()
+        )
+    return binding_id
 
 
 def inbox_rows(db):
