@@ -144,3 +144,19 @@ def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):
     )
     assert result.error is None
     assert google_fake.count("POST", "/batch/") - before == 1
+
+
+def test_an_unwritable_event_fails_alone_in_its_batch(google_calendar, google_fake):  # noqa: F811
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from ponton.errors import InvalidInputError
+
+    override = sample_event(
+        "series@platform", recurrence_id=datetime(2026, 3, 30, 10, tzinfo=ZoneInfo("Europe/Paris"))
+    )
+    results = google_calendar.apply_writes(
+        [RemoteWrite("create", "series@platform", event=override), *creates(2)]
+    )
+    assert isinstance(results[0].error, InvalidInputError)
+    assert [r.error for r in results[1:]] == [None, None]

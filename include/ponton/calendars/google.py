@@ -57,6 +57,12 @@ def _recurrence_lines(event: Event) -> list[str]:
 
 def to_google(event: Event, platform_uid: str, *, write_attendees: bool = True) -> dict[str, Any]:
     """The body for ``events.insert``/``events.update``."""
+    if event.recurrence_id is not None:
+        raise InvalidInputError(
+            f"event {platform_uid!r} overrides one occurrence of a series; ponton writes whole "
+            "series and single events to Google, not single-occurrence overrides: edit the series "
+            "or detach the occurrence into its own event"
+        )
     body: dict[str, Any] = {
         "id": event_id_for(platform_uid),
         "summary": event.summary,
@@ -71,8 +77,6 @@ def to_google(event: Event, platform_uid: str, *, write_attendees: bool = True) 
     }
     if event.recurrence:
         body["recurrence"] = _recurrence_lines(event)
-    if event.recurrence_id is not None:
-        body["originalStartTime"] = _moment(event.recurrence_id, event.timezone)
     if write_attendees and event.attendees:
         body["attendees"] = [
             {

@@ -225,8 +225,15 @@ class GoogleCalendarAdapter:
     # -- writes -----------------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
         events = self.service.events()
-        calls = {str(i): _Call(self._request_for(events, w)) for i, w in enumerate(writes)}
+        calls: dict[str, _Call] = {}
+        refused: dict[str, _Call] = {}
+        for i, write in enumerate(writes):
+            try:
+                calls[str(i)] = _Call(self._request_for(events, write))
+            except PontonError as exc:  # this write alone cannot be sent
+                refused[str(i)] = _Call(lambda: None, error=exc)
         self._execute_batch(calls, f"write to Google calendar {self.calendar_id!r}")
+        calls |= refused
         # A create that met 409 hit our own client-set id: adopt (or restore) that event.
         duplicates = {
             key: writes[int(key)]

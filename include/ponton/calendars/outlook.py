@@ -106,10 +106,10 @@ def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
 
 def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) -> dict[str, Any]:
     """The body for POST/PATCH of an event."""
-    if event.recurrence:
+    if event.recurrence or event.recurrence_id is not None:
         raise InvalidInputError(
-            f"event {platform_uid!r} recurs ({event.recurrence[0]}); ponton writes recurring "
-            "series to Outlook as single occurrences only: expand the series before export"
+            f"event {platform_uid!r} is part of a recurring series; ponton writes single events "
+            "to Outlook only: expand the series into single events before export"
         )
     body: dict[str, Any] = {
         "subject": event.summary,
