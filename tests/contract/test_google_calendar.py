@@ -4,18 +4,18 @@ driven through google-api-python-client with its endpoint pointed at the fake.""
 import pytest
 
 from tests.contract.remote_calendar import WritableCalendarContract
-from tests.fakes.google_fixtures import CALENDAR, google_calendar, google_conn, google_fake  # noqa: F401
+from tests.fakes.google_fixtures import CALENDAR
 
 pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def calendar(google_calendar):  # noqa: F811
+def calendar(google_calendar):
     return google_calendar
 
 
 @pytest.fixture
-def edit_remotely(google_fake):  # noqa: F811
+def edit_remotely(google_fake):
     def edit(calendar, remote_id, summary):
         google_fake.edit(CALENDAR, remote_id, summary=summary)
 

@@ -4,24 +4,18 @@ authenticated by azure-identity against the fake's Entra ID token endpoint."""
 import pytest
 
 from tests.contract.remote_calendar import WritableCalendarContract
-from tests.fakes.graph_fixtures import (  # noqa: F401
-    MAILBOX,
-    graph_ca,
-    graph_fake,
-    outlook_calendar,
-    outlook_conn,
-)
+from tests.fakes.graph_fixtures import MAILBOX
 
 pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def calendar(outlook_calendar):  # noqa: F811
+def calendar(outlook_calendar):
     return outlook_calendar
 
 
 @pytest.fixture
-def edit_remotely(graph_fake):  # noqa: F811
+def edit_remotely(graph_fake):
     def edit(calendar, remote_id, summary):
         graph_fake.edit(MAILBOX, remote_id, subject=summary)
 

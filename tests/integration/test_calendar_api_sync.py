@@ -12,8 +12,8 @@ from ponton.platform.schema import planning_events
 from ponton.sync.adapters import calendar_opener
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
-from tests.fakes.google_fixtures import CALENDAR, google_conn, google_fake  # noqa: F401
-from tests.fakes.graph_fixtures import MAILBOX, graph_ca, graph_fake, outlook_conn  # noqa: F401
+from tests.fakes.google_fixtures import CALENDAR
+from tests.fakes.graph_fixtures import MAILBOX
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 16, 8, tzinfo=UTC)
@@ -99,4 +99,32 @@ def test_planning_round_trip_through_the_provider(platform_db, provider):
     edit_remotely(remote["id"], "moved by a person")
     sync()
     assert summary_of(platform_db, "p1@platform") == "moved by a person"
+    assert len(remote_events()) == 1
+
+
+def test_crash_after_the_remote_write_leaves_no_duplicate(platform_db, provider):
+    name, source, conn_id, _edit, remote_events, _fake = provider
+    binding = add_binding(
+        platform_db,
+        provider=name,
+        source=source,
+        resource="ana",
+        direction="both",
+        conn_id=conn_id,
+        options={"retry_max_seconds": 0.2},
+    )
+    add_planning(platform_db, "p1@platform")
+    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    opener = calendar_opener(resolver=None)
+    # The previous run wrote the event remotely, then died before saving its sync state.
+    from ponton.sync.bindings import list_bindings
+    from ponton.sync.port import RemoteWrite
+    from tests.contract.remote_calendar import sample_event
+
+    (loaded,) = list_bindings(platform_db)
+    opener(loaded).apply_writes(
+        [RemoteWrite("create", "p1@platform", event=sample_event("p1@platform"))]
+    )
+    run_sync(platform_db, binding, opener, journal=journal, now=NOW)
+    run_sync(platform_db, binding, opener, journal=journal, now=NOW)
     assert len(remote_events()) == 1

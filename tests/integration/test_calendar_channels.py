@@ -11,8 +11,8 @@ from ponton.context import RunContext
 from ponton.journal import Journal
 from ponton.platform.schema import calendar_bindings
 from ponton.sync import bindings
-from tests.fakes.google_fixtures import CALENDAR, google_conn, google_fake  # noqa: F401
-from tests.fakes.graph_fixtures import MAILBOX, graph_ca, graph_fake, outlook_conn  # noqa: F401
+from tests.fakes.google_fixtures import CALENDAR
+from tests.fakes.graph_fixtures import MAILBOX
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,7 @@ def update(db, binding_id, **values):
         )
 
 
-def test_google_channel_lifecycle(platform_env, google_conn, google_fake):  # noqa: F811
+def test_google_channel_lifecycle(platform_env, google_conn, google_fake):
     binding_id = add_binding(platform_env, "google", CALENDAR, google_conn)
     assert run(binding_id)["action"] == "create"
     row = channels.binding(platform_env, binding_id)
@@ -70,7 +70,7 @@ def test_google_channel_lifecycle(platform_env, google_conn, google_fake):  # no
     assert actions == ["channel_create", "channel_renew", "channel_stop"]
 
 
-def test_graph_subscription_lifecycle(platform_env, outlook_conn, graph_fake):  # noqa: F811
+def test_graph_subscription_lifecycle(platform_env, outlook_conn, graph_fake):
     binding_id = add_binding(platform_env, "outlook", MAILBOX, outlook_conn, channel_hours=48)
     assert run(binding_id)["action"] == "create"
     (subscription,) = graph_fake.subscriptions.values()
@@ -89,7 +89,7 @@ def test_graph_subscription_lifecycle(platform_env, outlook_conn, graph_fake):  
     assert len(graph_fake.subscriptions) == 1
 
 
-def test_push_without_a_public_https_url_is_a_config_error(platform_env, google_conn):  # noqa: F811
+def test_push_without_a_public_https_url_is_a_config_error(platform_env, google_conn):
     from ponton.errors import ConfigError
 
     binding_id = add_binding(platform_env, "google", CALENDAR, google_conn)
@@ -104,3 +104,27 @@ def test_channel_candidates_skip_bindings_without_push(platform_env):
     assert channels.channel_candidates(platform_env) == []
     update(platform_env, wanted, options={"push": True})
     assert channels.channel_candidates(platform_env) == [wanted]
+
+
+def test_graph_subscription_is_validated_by_the_webhook_handshake(
+    platform_env, outlook_conn, graph_fake
+):
+    from urllib.parse import quote, urlsplit
+
+    from fastapi.testclient import TestClient
+
+    from ponton.webhooks import create_app
+
+    app = TestClient(create_app())
+    seen = []
+
+    def validate(url, token):
+        path = urlsplit(url).path.removeprefix("/ponton")
+        response = app.post(f"{path}?validationToken={quote(token)}")
+        seen.append(response.headers["content-type"])
+        return response.text
+
+    graph_fake.validate_notification_url = validate
+    binding_id = add_binding(platform_env, "outlook", MAILBOX, outlook_conn)
+    assert run(binding_id)["action"] == "create"
+    assert len(graph_fake.subscriptions) == 1 and seen[0].startswith("text/plain")

@@ -6,7 +6,7 @@ import pytest
 from ponton.errors import PreconditionFailed, ReauthorizationRequired
 from ponton.sync.port import RemoteWrite
 from tests.contract.remote_calendar import WINDOW, sample_event
-from tests.fakes.google_fixtures import CALENDAR, google_calendar, google_conn, google_fake  # noqa: F401
+from tests.fakes.google_fixtures import CALENDAR
 
 pytestmark = pytest.mark.integration
 
@@ -20,7 +20,7 @@ def creates(n, prefix="e"):
     ]
 
 
-def test_expired_sync_token_gives_a_full_listing_without_duplicates(google_calendar, google_fake):  # noqa: F811
+def test_expired_sync_token_gives_a_full_listing_without_duplicates(google_calendar, google_fake):
     google_calendar.apply_writes(creates(5))
     cursor = google_calendar.list_changes(None, *WINDOW).cursor
     google_fake.expire_sync_tokens()
@@ -31,14 +31,14 @@ def test_expired_sync_token_gives_a_full_listing_without_duplicates(google_calen
     assert len(google_fake.items(CALENDAR)) == 5
 
 
-def test_listing_pages_through_every_event(google_calendar, google_fake):  # noqa: F811
+def test_listing_pages_through_every_event(google_calendar, google_fake):
     google_calendar.apply_writes(creates(8))
     before = google_fake.count("GET", "/calendars/")
     assert len(google_calendar.list_changes(None, *WINDOW).events) == 8
     assert google_fake.count("GET", "/calendars/") - before == 3  # pages of 3
 
 
-def test_incremental_listing_reports_remote_deletions(google_calendar, google_fake):  # noqa: F811
+def test_incremental_listing_reports_remote_deletions(google_calendar, google_fake):
     (created,) = [r.remote for r in google_calendar.apply_writes(creates(1))]
     cursor = google_calendar.list_changes(None, *WINDOW).cursor
     google_fake.edit(CALENDAR, created.remote_id, status="cancelled")
@@ -50,7 +50,7 @@ def test_incremental_listing_reports_remote_deletions(google_calendar, google_fa
     )
 
 
-def test_a_429_storm_completes_within_the_retries(google_calendar, google_fake):  # noqa: F811
+def test_a_429_storm_completes_within_the_retries(google_calendar, google_fake):
     google_fake.fail(429, times=3, retry_after="0")
     google_fake.fail(
         403, times=2, body={"error": {"errors": [{"reason": "userRateLimitExceeded"}]}}
@@ -60,7 +60,7 @@ def test_a_429_storm_completes_within_the_retries(google_calendar, google_fake):
     assert len(google_fake.items(CALENDAR)) == 7
 
 
-def test_throttling_beyond_the_retries_surfaces_as_a_transient_error(google_conn, google_fake):  # noqa: F811
+def test_throttling_beyond_the_retries_surfaces_as_a_transient_error(google_conn, google_fake):
     from ponton.errors import ThrottledError
     from ponton.hooks.google_calendar import GoogleCalendarHook
 
@@ -73,7 +73,7 @@ def test_throttling_beyond_the_retries_surfaces_as_a_transient_error(google_conn
     assert not isinstance(caught.value, ThrottledError) and caught.value.permanent is False
 
 
-def test_revoked_refresh_token_requires_reauthorisation(google_calendar, google_fake):  # noqa: F811
+def test_revoked_refresh_token_requires_reauthorisation(google_calendar, google_fake):
     google_fake.revoke("refresh-ok")
     with pytest.raises(ReauthorizationRequired) as caught:
         google_calendar.list_changes(None, *WINDOW)
@@ -81,7 +81,7 @@ def test_revoked_refresh_token_requires_reauthorisation(google_calendar, google_
     assert "docs/runbooks/google-oauth.md" in str(caught.value)
 
 
-def test_batch_partial_failure_reports_each_write_alone(google_calendar, google_fake):  # noqa: F811
+def test_batch_partial_failure_reports_each_write_alone(google_calendar, google_fake):
     first, second = [r.remote for r in google_calendar.apply_writes(creates(2))]
     google_fake.edit(CALENDAR, second.remote_id, summary="edited in Google")
     results = google_calendar.apply_writes(
@@ -108,7 +108,7 @@ def test_batch_partial_failure_reports_each_write_alone(google_calendar, google_
     assert results[2].error is None
 
 
-def test_recreating_a_deleted_event_restores_it_under_the_same_id(google_calendar, google_fake):  # noqa: F811
+def test_recreating_a_deleted_event_restores_it_under_the_same_id(google_calendar, google_fake):
     (created,) = [r.remote for r in google_calendar.apply_writes(creates(1))]
     google_calendar.apply_writes(
         [RemoteWrite("delete", "e-0@platform", remote_id=created.remote_id)]
@@ -118,13 +118,13 @@ def test_recreating_a_deleted_event_restores_it_under_the_same_id(google_calenda
     assert google_calendar.find("e-0@platform") is not None
 
 
-def test_writes_are_sent_in_batches_of_at_most_fifty(google_calendar, google_fake):  # noqa: F811
+def test_writes_are_sent_in_batches_of_at_most_fifty(google_calendar, google_fake):
     google_calendar.apply_writes(creates(120))
     assert google_fake.count("POST", "/batch/") == 3
     assert len(google_fake.items(CALENDAR)) == 120
 
 
-def test_watch_and_stop_a_channel(google_calendar, google_fake):  # noqa: F811
+def test_watch_and_stop_a_channel(google_calendar, google_fake):
     from datetime import timedelta
 
     resource_id, expires = google_calendar.watch(
@@ -136,7 +136,7 @@ def test_watch_and_stop_a_channel(google_calendar, google_fake):  # noqa: F811
     assert google_calendar.stop("chan-1", resource_id) is False
 
 
-def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):  # noqa: F811
+def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):
     (created,) = [r.remote for r in google_calendar.apply_writes(creates(1))]
     before = google_fake.count("POST", "/batch/")
     (result,) = google_calendar.apply_writes(
@@ -146,7 +146,7 @@ def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):
     assert google_fake.count("POST", "/batch/") - before == 1
 
 
-def test_an_unwritable_event_fails_alone_in_its_batch(google_calendar, google_fake):  # noqa: F811
+def test_an_unwritable_event_fails_alone_in_its_batch(google_calendar, google_fake):
     from datetime import datetime
     from zoneinfo import ZoneInfo
 

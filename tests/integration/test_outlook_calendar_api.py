@@ -8,13 +8,7 @@ import pytest
 from ponton.errors import PreconditionFailed, ReauthorizationRequired
 from ponton.sync.port import RemoteWrite
 from tests.contract.remote_calendar import WINDOW, sample_event
-from tests.fakes.graph_fixtures import (  # noqa: F401
-    MAILBOX,
-    graph_ca,
-    graph_fake,
-    outlook_calendar,
-    outlook_conn,
-)
+from tests.fakes.graph_fixtures import MAILBOX
 
 pytestmark = pytest.mark.integration
 
@@ -28,7 +22,7 @@ def creates(n, prefix="o"):
     ]
 
 
-def test_expired_delta_token_gives_a_full_listing_without_duplicates(outlook_calendar, graph_fake):  # noqa: F811
+def test_expired_delta_token_gives_a_full_listing_without_duplicates(outlook_calendar, graph_fake):
     outlook_calendar.apply_writes(creates(5))
     cursor = outlook_calendar.list_changes(None, *WINDOW).cursor
     graph_fake.expire_delta_tokens()
@@ -39,7 +33,7 @@ def test_expired_delta_token_gives_a_full_listing_without_duplicates(outlook_cal
     assert len(graph_fake.events(MAILBOX)) == 5
 
 
-def test_delta_rounds_page_and_report_removals(outlook_calendar, graph_fake):  # noqa: F811
+def test_delta_rounds_page_and_report_removals(outlook_calendar, graph_fake):
     created = [r.remote for r in outlook_calendar.apply_writes(creates(7))]
     full = outlook_calendar.list_changes(None, *WINDOW)
     assert len(full.events) == 7
@@ -52,7 +46,7 @@ def test_delta_rounds_page_and_report_removals(outlook_calendar, graph_fake):  #
     assert changes.events[0].platform_uid == "o-1@platform"
 
 
-def test_unchanged_rerun_makes_one_list_call_and_no_write(outlook_calendar, graph_fake):  # noqa: F811
+def test_unchanged_rerun_makes_one_list_call_and_no_write(outlook_calendar, graph_fake):
     outlook_calendar.apply_writes(creates(4))
     cursor = outlook_calendar.list_changes(None, *WINDOW).cursor
     before = len(graph_fake.requests)
@@ -63,7 +57,7 @@ def test_unchanged_rerun_makes_one_list_call_and_no_write(outlook_calendar, grap
     ]
 
 
-def test_throttled_requests_inside_a_batch_are_resent_alone(outlook_calendar, graph_fake):  # noqa: F811
+def test_throttled_requests_inside_a_batch_are_resent_alone(outlook_calendar, graph_fake):
     graph_fake.fail(429, times=4, retry_after="0", match=lambda method, path: method == "POST")
     results = outlook_calendar.apply_writes(creates(6))
     assert [r.error for r in results] == [None] * 6
@@ -71,19 +65,19 @@ def test_throttled_requests_inside_a_batch_are_resent_alone(outlook_calendar, gr
     assert graph_fake.count("POST", "/v1.0/$batch") == 2
 
 
-def test_writes_go_in_batches_of_at_most_twenty(outlook_calendar, graph_fake):  # noqa: F811
+def test_writes_go_in_batches_of_at_most_twenty(outlook_calendar, graph_fake):
     outlook_calendar.apply_writes(creates(45))
     assert graph_fake.count("POST", "/v1.0/$batch") == 3
 
 
-def test_rejected_client_secret_requires_reauthorisation(outlook_calendar, graph_fake):  # noqa: F811
+def test_rejected_client_secret_requires_reauthorisation(outlook_calendar, graph_fake):
     graph_fake.client_secret = "rotated-elsewhere"
     with pytest.raises(ReauthorizationRequired) as caught:
         outlook_calendar.list_changes(None, *WINDOW)
     assert "outlook_test" in str(caught.value)
 
 
-def test_batch_partial_failure_reports_each_write_alone(outlook_calendar, graph_fake):  # noqa: F811
+def test_batch_partial_failure_reports_each_write_alone(outlook_calendar, graph_fake):
     first, second = [r.remote for r in outlook_calendar.apply_writes(creates(2))]
     graph_fake.edit(MAILBOX, second.remote_id, subject="edited in Outlook")
     results = outlook_calendar.apply_writes(
@@ -110,7 +104,7 @@ def test_batch_partial_failure_reports_each_write_alone(outlook_calendar, graph_
     assert results[2].error is None
 
 
-def test_attendees_are_not_written_unless_the_binding_asks(outlook_conn, graph_fake):  # noqa: F811
+def test_attendees_are_not_written_unless_the_binding_asks(outlook_conn, graph_fake):
     from ponton.hooks.outlook_calendar import OutlookCalendarHook
     from ponton.model import Attendee
 
@@ -128,7 +122,7 @@ def test_attendees_are_not_written_unless_the_binding_asks(outlook_conn, graph_f
     assert sorted("attendees" in e for e in by_subject.values()) == [False, True]
 
 
-def test_subscription_create_renew_delete(outlook_calendar, graph_fake):  # noqa: F811
+def test_subscription_create_renew_delete(outlook_calendar, graph_fake):
     now = datetime.now(UTC)
     sub_id, expires = outlook_calendar.subscribe(
         "https://hooks.example.com/ponton/webhooks/graph",
