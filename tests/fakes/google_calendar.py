@@ -81,6 +81,8 @@ class FakeGoogleCalendar(LoopbackServer):
         self._clock = itertools.count(1)
         self._sync_tokens: dict[str, int] = {}
         self._pages: dict[str, tuple[list[dict], str | None, int]] = {}
+        self._message_numbers = itertools.count(1)
+        self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
 
     # -- back door: what a person or Google itself does ----------------------------------------
     def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
@@ -215,7 +217,25 @@ class FakeGoogleCalendar(LoopbackServer):
         if created:
             item["created"] = now
         self.calendars.setdefault(calendar_id, {})[item["id"]] = _Stored(item, version)
+        self._notify(calendar_id, "exists")
         return item
+
+    def _notify(self, calendar_id: str, state: str) -> None:
+        """One POST per watching channel, headers only, as the push guide describes."""
+        suffix = f"/calendars/{calendar_id}/events"
+        for channel in self.channels.values():
+            if channel["resourceUri"].endswith(suffix):
+                headers = {
+                    "X-Goog-Channel-ID": channel["id"],
+                    "X-Goog-Channel-Expiration": channel["expiration"],
+                    "X-Goog-Resource-ID": channel["resourceId"],
+                    "X-Goog-Resource-URI": channel["resourceUri"],
+                    "X-Goog-Resource-State": state,
+                    "X-Goog-Message-Number": str(next(self._message_numbers)),
+                }
+                if channel.get("token"):
+                    headers["X-Goog-Channel-Token"] = channel["token"]
+                self.outbox.append((channel["address"], headers))
 
     def _insert(self, calendar_id: str, data: dict) -> tuple[int, dict, dict]:
         if "start" not in data or "end" not in data:
@@ -319,6 +339,7 @@ class FakeGoogleCalendar(LoopbackServer):
             "address": data["address"],
         }
         self.channels[data["id"]] = channel
+        self._notify(calendar_id, "sync")
         return 200, {}, channel
 
     def _stop(self, data: dict):

@@ -128,3 +128,51 @@ def test_crash_after_the_remote_write_leaves_no_duplicate(platform_db, provider)
     run_sync(platform_db, binding, opener, journal=journal, now=NOW)
     run_sync(platform_db, binding, opener, journal=journal, now=NOW)
     assert len(remote_events()) == 1
+
+
+def test_google_edit_reaches_planning_through_the_webhook(platform_env, google_conn, google_fake):
+    """Edited in Google → push notification → inbox + one signal → import → planning updated."""
+    from fastapi.testclient import TestClient
+
+    from ponton.operators.calendar_channels import CalendarChannelOperator
+    from ponton.webhooks import create_app, inbox
+    from ponton.webhooks.signal import calendar_changes
+
+    db = platform_env
+    binding = add_binding(
+        db,
+        provider="google",
+        source=CALENDAR,
+        resource="ana",
+        direction="both",
+        conn_id=google_conn,
+        options={"push": True},
+    )
+    add_planning(db, "p1@platform")
+    journal = Journal(db, RunContext("test", "r", "t"))
+    run_sync(db, binding, calendar_opener(resolver=None), journal=journal, now=NOW)
+    CalendarChannelOperator(
+        task_id="t", binding_id=binding, webhook_base_url="https://hooks.example.com/ponton"
+    ).run({}, RunContext())
+
+    signals = []
+    calendar_changes.connect(signals.append)
+    inbox.platform_db.cache_clear()
+    client = TestClient(create_app())
+    try:
+        (item,) = google_fake.items(CALENDAR)
+        google_fake.outbox.clear()
+        google_fake.edit(CALENDAR, item["id"], summary="moved in Google")
+        google_fake.edit(CALENDAR, item["id"], location="Lyon")
+        for address, headers in google_fake.outbox:
+            path = address.removeprefix("https://hooks.example.com/ponton")
+            assert client.post(path, headers=headers).json() == {"status": "stored"}
+        calendar_changes.flush()
+    finally:
+        calendar_changes._emit = None
+        inbox.platform_db.cache_clear()
+    assert signals == [[binding]]  # two notifications, one signal
+    assert len(inbox.pending(db, "google")) == 2
+
+    run_sync(db, binding, calendar_opener(resolver=None), journal=journal, now=NOW)
+    assert summary_of(db, "p1@platform") == "moved in Google"
