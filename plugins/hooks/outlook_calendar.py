@@ -59,7 +59,9 @@ class OutlookCalendarHook(BaseHook):
         return self.get_connection(self.outlook_conn_id)
 
     def _extra(self, name: str, default: str | None = None) -> str | None:
-        return self._connection.extra_dejson.get(name) or default
+        """Plain keys, or the ``extra__<conn type>__`` form older connection forms wrote."""
+        extra = self._connection.extra_dejson
+        return extra.get(name) or extra.get(f"extra__{self.conn_type}__{name}") or default
 
     @property
     def base_url(self) -> str:
