@@ -18,6 +18,7 @@ import json
 import re
 import secrets
 import ssl
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,6 +75,9 @@ class FakeGraph(LoopbackServer):
         self._clock = itertools.count(1)
         self._delta_tokens: dict[str, tuple[int, str, str, str]] = {}
         self._skip_tokens: dict[str, tuple[list[dict], str]] = {}
+        self.latency = 0.0  # seconds each API call takes, to observe client concurrency
+        self.in_flight = 0
+        self.max_in_flight = 0
 
     @property
     def graph_url(self) -> str:
@@ -112,6 +116,14 @@ class FakeGraph(LoopbackServer):
         path = path.removeprefix("/v1.0")
         if path == "/$batch":
             return self._batch(request)
+        with self._lock:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            time.sleep(self.latency)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
         body = json.loads(request.data) if request.data else {}
         result = self.serve(
             request.method, path, request.query_string.decode(), request.headers, body

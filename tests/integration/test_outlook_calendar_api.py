@@ -135,3 +135,13 @@ def test_subscription_create_renew_delete(outlook_calendar, graph_fake):
     assert renewed > expires
     assert outlook_calendar.unsubscribe(sub_id) is True
     assert outlook_calendar.unsubscribe(sub_id) is False
+
+
+def test_at_most_four_requests_per_mailbox_are_in_flight(outlook_calendar, graph_fake):
+    from concurrent.futures import ThreadPoolExecutor
+
+    outlook_calendar.find("warm-up@platform")  # token fetched once, outside the measurement
+    graph_fake.latency = 0.05
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        list(pool.map(outlook_calendar.find, [f"u{i}@platform" for i in range(20)]))
+    assert 1 < graph_fake.max_in_flight <= 4
