@@ -31,7 +31,7 @@ from tests.fakes.loopback import LoopbackServer, json_response
 
 MAX_SUBSCRIPTION = timedelta(minutes=10080)
 _PATH = re.compile(
-    r"/users/(?P<mailbox>[^/]+)/(?:calendar|calendars/(?P<calendar>[^/]+))(?P<rest>/.*)?$"
+    r"/users/(?P<mailbox>[^/]+)(?:/calendar|/calendars/(?P<calendar>[^/]+))?(?P<rest>/.*)?$"
 )
 _EVENT = re.compile(
     r"/users/(?P<mailbox>[^/]+)/(?:calendar/|calendars/[^/]+/)?events/(?P<id>[^/]+)$"
@@ -318,7 +318,7 @@ class FakeGraph(LoopbackServer):
         return 200, {}, self._page(mailbox, rows, token)
 
     def _page(self, mailbox: str, rows: list[dict], delta_token: str) -> dict:
-        base = f"{self.graph_url}/users/{quote(mailbox)}/calendar/calendarView/delta"
+        base = f"{self.graph_url}/users/{quote(mailbox)}/calendarView/delta"
         body: dict[str, Any] = {"value": rows[: self.page_size]}
         if len(rows) > self.page_size:
             skip = uuid.uuid4().hex

@@ -76,7 +76,7 @@ def test_graph_subscription_lifecycle(platform_env, outlook_conn, graph_fake):
     (subscription,) = graph_fake.subscriptions.values()
     row = channels.binding(platform_env, binding_id)
     assert row["channel_token_hash"] == channels.token_hash(subscription["clientState"])
-    assert subscription["resource"] == f"users/{MAILBOX.replace('@', '%40')}/calendar/events"
+    assert subscription["resource"] == f"users/{MAILBOX.replace('@', '%40')}/events"
 
     channels_expire = datetime.now(UTC) + timedelta(hours=10)
     update(platform_env, binding_id, channel_expires_at=channels_expire)

@@ -53,7 +53,7 @@ def test_unchanged_rerun_makes_one_list_call_and_no_write(outlook_calendar, grap
     changes = outlook_calendar.list_changes(cursor, *WINDOW)
     assert (list(changes.events), list(changes.deleted)) == ([], [])
     assert graph_fake.requests[before:] == [
-        ("GET", "/v1.0/users/planner@contoso.example/calendar/calendarView/delta")
+        ("GET", "/v1.0/users/planner@contoso.example/calendarView/delta")
     ]
 
 

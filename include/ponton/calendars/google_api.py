@@ -14,8 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from google.auth.exceptions import RefreshError
+from googleapiclient.errors import Error as GoogleApiClientError
 from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
+from httplib2 import HttpLib2Error
 
 from ponton.calendars.google import (
     event_id_for,
@@ -71,7 +73,9 @@ def _translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
     if isinstance(exc, RefreshError):
         return ReauthorizationRequired(conn_id, f"Google refused the credentials: {exc}", RUNBOOK)
     if not isinstance(exc, HttpError):
-        return TransientError(f"{what}: {type(exc).__name__}: {exc}")
+        if isinstance(exc, (OSError, HttpLib2Error, GoogleApiClientError)):
+            return TransientError(f"{what}: {type(exc).__name__}: {exc}")
+        raise exc  # a bug, not the network: surface it unchanged, never retry it
     status, reason = exc.resp.status, _reason(exc)
     retry_after = parse_retry_after(exc.resp.get("retry-after"))
     if status == 429 or (status == 403 and reason in _THROTTLE_REASONS):

@@ -121,7 +121,7 @@ class GraphSession:
         for attempt in self.retry.retrying():
             with attempt:
                 response = self._send(mailbox, method, url, **kwargs)
-                body = response.json() if response.content else None
+                body = _json_or_none(response)
                 error = translate(
                     response.status_code, body, response.headers, conn_id=self.conn_id, what=what
                 )
@@ -162,19 +162,26 @@ class GraphSession:
 
 @dataclass
 class GraphCalendarRef:
-    """``mailbox`` or ``mailbox/calendar-id`` as a binding names it."""
+    """``mailbox`` or ``mailbox/calendar-id`` as a binding names it, and the documented Graph
+    paths for it: the default calendar's view is ``/users/{id}/calendarView``, its events
+    ``/users/{id}/calendar/events``; another calendar has both under ``/calendars/{id}``."""
 
     mailbox: str
     calendar_id: str | None = None
-    base: str = field(init=False)
+    view: str = field(init=False)  # parent of calendarView/delta
+    events: str = field(init=False)  # the event collection (create, $filter)
+    resource: str = field(init=False)  # what a subscription watches
 
     def __post_init__(self) -> None:
         user = f"/users/{quote(self.mailbox)}"
-        self.base = (
-            f"{user}/calendars/{quote(self.calendar_id)}"
-            if self.calendar_id
-            else f"{user}/calendar"
-        )
+        if self.calendar_id:
+            self.view = f"{user}/calendars/{quote(self.calendar_id)}"
+            self.events = f"{self.view}/events"
+            self.resource = self.events.removeprefix("/")
+        else:
+            self.view = user
+            self.events = f"{user}/calendar/events"
+            self.resource = f"{user.removeprefix('/')}/events"
 
     @classmethod
     def parse(cls, source: str) -> GraphCalendarRef:
@@ -215,7 +222,7 @@ class OutlookCalendarAdapter:
                 if http_status(exc) != 410:  # 410 SyncStateNotFound: start a new round
                     raise
         params = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
-        return self._round(f"{self.ref.base}/calendarView/delta", params, start, end, full=True)
+        return self._round(f"{self.ref.view}/calendarView/delta", params, start, end, full=True)
 
     def _round(self, url: str, params: dict, start, end, *, full: bool) -> ChangeSet:
         what = f"list Outlook calendar {self.ref.mailbox!r}"
@@ -247,9 +254,7 @@ class OutlookCalendarAdapter:
             ),
             "$expand": f"singleValueExtendedProperties($filter=id eq '{UID_PROPERTY_ID}')",
         }
-        found = self._call(
-            "GET", f"{self.ref.base}/events", f"find {platform_uid!r}", params=params
-        )
+        found = self._call("GET", self.ref.events, f"find {platform_uid!r}", params=params)
         items = found.get("value", [])
         return from_graph(items[0]) if items else None
 
@@ -276,7 +281,7 @@ class OutlookCalendarAdapter:
             return {
                 "id": request_id,
                 "method": "POST",
-                "url": f"{self.ref.base}/events",
+                "url": self.ref.events,
                 "headers": headers,
                 "body": self._body(write),
             }
@@ -327,7 +332,7 @@ class OutlookCalendarAdapter:
             "changeType": "created,updated,deleted",
             "notificationUrl": notification_url,
             "lifecycleNotificationUrl": lifecycle_url,
-            "resource": f"{self.ref.base.removeprefix('/')}/events",
+            "resource": self.ref.resource,
             "expirationDateTime": _iso(expires),
             "clientState": client_state,
         }
@@ -356,6 +361,16 @@ class OutlookCalendarAdapter:
                 raise
             return False
         return True
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    """The decoded body; None when empty or not JSON (a proxy's HTML 502 page, say)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 def _iso(moment: datetime) -> str:
