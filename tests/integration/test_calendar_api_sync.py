@@ -68,19 +68,24 @@ def summary_of(db, uid):
         return conn.execute(query).scalar_one()
 
 
-def test_planning_round_trip_through_the_provider(platform_db, provider):
-    name, source, conn_id, edit_remotely, remote_events, fake = provider
+def bind_with_planning(db, name, source, conn_id, **options):
+    """A two-way binding of resource "ana" holding one planning event, and a journal."""
     binding = add_binding(
-        platform_db,
+        db,
         provider=name,
         source=source,
         resource="ana",
         direction="both",
         conn_id=conn_id,
-        options={"retry_max_seconds": 0.2},
+        options={"retry_max_seconds": 0.2, **options},
     )
-    add_planning(platform_db, "p1@platform")
-    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    add_planning(db, "p1@platform")
+    return binding, Journal(db, RunContext("test", "r", "t"))
+
+
+def test_planning_round_trip_through_the_provider(platform_db, provider):
+    name, source, conn_id, edit_remotely, remote_events, fake = provider
+    binding, journal = bind_with_planning(platform_db, name, source, conn_id)
 
     def sync():
         opener = calendar_opener(resolver=None)
@@ -104,17 +109,7 @@ def test_planning_round_trip_through_the_provider(platform_db, provider):
 
 def test_crash_after_the_remote_write_leaves_no_duplicate(platform_db, provider):
     name, source, conn_id, _edit, remote_events, _fake = provider
-    binding = add_binding(
-        platform_db,
-        provider=name,
-        source=source,
-        resource="ana",
-        direction="both",
-        conn_id=conn_id,
-        options={"retry_max_seconds": 0.2},
-    )
-    add_planning(platform_db, "p1@platform")
-    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    binding, journal = bind_with_planning(platform_db, name, source, conn_id)
     opener = calendar_opener(resolver=None)
     # The previous run wrote the event remotely, then died before saving its sync state.
     from ponton.sync.bindings import list_bindings
@@ -139,17 +134,7 @@ def test_google_edit_reaches_planning_through_the_webhook(platform_env, google_c
     from ponton.webhooks.signal import calendar_changes
 
     db = platform_env
-    binding = add_binding(
-        db,
-        provider="google",
-        source=CALENDAR,
-        resource="ana",
-        direction="both",
-        conn_id=google_conn,
-        options={"push": True},
-    )
-    add_planning(db, "p1@platform")
-    journal = Journal(db, RunContext("test", "r", "t"))
+    binding, journal = bind_with_planning(db, "google", CALENDAR, google_conn, push=True)
     run_sync(db, binding, calendar_opener(resolver=None), journal=journal, now=NOW)
     CalendarChannelOperator(
         task_id="t", binding_id=binding, webhook_base_url="https://hooks.example.com/ponton"
