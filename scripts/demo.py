@@ -19,7 +19,7 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / ".demo"
+DEMO = Path(os.environ.get("PONTON_DEMO_DIR", ROOT / ".demo")).resolve()
 AIRFLOW_HOME = DEMO / "airflow"
 BIN = Path(sys.executable).parent
 
