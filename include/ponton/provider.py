@@ -17,7 +17,54 @@ CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook"),
     ("ponton_gdrive", "ponton.hooks.gdrive_storage.GoogleDriveStorageHook"),
     ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook"),
+    ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook"),
+    ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook"),
 )
+
+
+def _text(label: str, *, secret: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if secret:
+        schema["format"] = "password"  # masked in the form
+    return {"label": label, "schema": schema}
+
+
+# Declarative connection forms (Airflow 3's UI reads "conn-fields" / "ui-field-behaviour" from the
+# provider info rather than calling the hooks' form methods); keyed by connection type.
+CONNECTION_FORMS: dict[str, dict[str, Any]] = {
+    "ponton_google_calendar": {
+        "hook-name": "Google Calendar (ponton)",
+        "conn-fields": {
+            "key_path": _text("Service account key file path"),
+            "keyfile_dict": _text("Service account key JSON", secret=True),
+            "subject": _text("Delegated user (domain-wide delegation)"),
+            "refresh_token": _text(
+                "OAuth refresh token (instead of a service account)", secret=True
+            ),
+            "api_endpoint": _text("API endpoint (empty: Google)"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
+            "placeholders": {},
+        },
+    },
+    "ponton_outlook_calendar": {
+        "hook-name": "Outlook calendar via Microsoft Graph (ponton)",
+        "conn-fields": {
+            "tenant_id": _text("Directory (tenant) id"),
+            "certificate_path": _text("Certificate (PEM) path, instead of a secret"),
+            "authority_host": _text("Authority host (empty: login.microsoftonline.com)"),
+            "base_url": _text("Graph base URL (empty: https://graph.microsoft.com/v1.0)"),
+            "mailbox": _text("Mailbox read by the connection test"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Application (client) id", "password": "Client secret"},
+            "placeholders": {},
+        },
+    },
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -28,6 +75,7 @@ def get_provider_info() -> dict[str, Any]:
         "versions": [ponton.__version__],
         "connection-types": [
             {"connection-type": conn_type, "hook-class-name": hook}
+            | CONNECTION_FORMS.get(conn_type, {})
             for conn_type, hook in CONNECTION_TYPES
         ],
     }

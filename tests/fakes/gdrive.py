@@ -15,7 +15,7 @@ import itertools
 import re
 from datetime import UTC, datetime
 
-from tests.fakes.loopback import LoopbackServer, Reply
+from tests.fakes.drive_loopback import LoopbackServer, Reply
 
 FOLDER = "application/vnd.google-apps.folder"
 _ids = itertools.count(1)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from ponton.storage.hashing import QuickXorHash
-from tests.fakes.loopback import LoopbackServer, Reply
+from tests.fakes.drive_loopback import LoopbackServer, Reply
 
 SIMPLE_LIMIT = 4 * 1024 * 1024
 _ids = itertools.count(1)

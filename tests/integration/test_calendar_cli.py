@@ -173,7 +173,8 @@ def test_keep_platform_pushes_the_platform_version(platform_env, memory_provider
     assert memory_provider.find("p1").event.summary == "platform"
 
 
-def test_unknown_provider_adapter_is_a_clear_error(platform_env, capsys):
+def test_unknown_provider_adapter_is_a_clear_error(platform_env, capsys, monkeypatch):
+    monkeypatch.delitem(adapters.FACTORIES, "outlook")  # an installation without that adapter
     main(
         [
             "bindings",

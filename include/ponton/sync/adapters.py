@@ -18,6 +18,8 @@ from ponton.sync.port import RemoteCalendar
 FACTORIES: dict[str, str] = {
     "ics": "ponton.ics.bindings:open_ics_feed",
     "caldav": "ponton.ics.bindings:open_caldav",
+    "google": "ponton.hooks.google_calendar:open_google_calendar",
+    "outlook": "ponton.hooks.outlook_calendar:open_outlook_calendar",
 }
 
 
