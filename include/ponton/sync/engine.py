@@ -63,6 +63,7 @@ class SyncSummary:
     stale: int = 0
     rejected: int = 0  # components the adapter could not read (isolated, journaled)
     replies: int = 0  # METHOD:REPLY answers applied to planning attendees
+    notifications: int = 0  # webhook notifications this run has handled
     full_listing: bool = True
     dry_run: bool = False
     plan: list[str] = field(default_factory=list)
@@ -114,6 +115,7 @@ def run_sync(
         known_foreign = store.load_known_foreign(conn, binding.id)
         open_conflicts = store.open_conflict_uids(conn, binding.id)
     calendar = open_calendar(binding)
+    listed_at = datetime.now(UTC)
     changes = calendar.list_changes(binding.cursor, start, end)
     rejected = list(getattr(calendar, "last_errors", ()))
     if rejected:
@@ -187,6 +189,7 @@ def run_sync(
         raise errors[0]
     with db.begin() as conn:
         store.save_cursor(conn, binding.id, plan.cursor)
+        summary.notifications = store.mark_notifications_processed(conn, binding.id, listed_at)
     result = summary.finish(binding.direction)
     journal.record(
         INTEGRATION,
