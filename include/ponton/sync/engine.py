@@ -176,7 +176,8 @@ def run_sync(
     if getattr(parsed, "replies", None):
         with db.begin() as conn:
             summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
-    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end)
+    # Double bookings only matter from now on: past overlaps are history, not conflicts.
+    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now)
     if errors:
         journal.record(
             INTEGRATION,
@@ -295,6 +296,7 @@ def _apply_platform(
     known_foreign: dict[str, str],
     start: datetime,
     end: datetime,
+    now: datetime,
 ) -> None:
     with db.begin() as conn:
         for action in plan.actions:
@@ -353,7 +355,7 @@ def _apply_platform(
         )
         found = list(
             find_double_bookings(
-                binding.resource_key, store.busy_intervals(conn, binding, start, end)
+                binding.resource_key, store.busy_intervals(conn, binding, max(start, now), end)
             )
         )
         new = store.record_double_bookings(conn, binding, found)
