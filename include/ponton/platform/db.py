@@ -10,6 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ponton import settings
 from ponton.errors import ConfigError
@@ -34,6 +35,11 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def insert_for(dialect: str, table: sa.Table):
+    """An INSERT that offers ``on_conflict_do_nothing/do_update`` on both supported backends."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
 class PlatformDB:
@@ -94,4 +100,4 @@ class PlatformDB:
             self.engine.dispose()
 
 
-__all__ = ["PlatformDB", "metadata", "normalise_url"]
+__all__ = ["PlatformDB", "insert_for", "metadata", "normalise_url"]
