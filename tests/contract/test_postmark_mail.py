@@ -14,22 +14,6 @@ from tests.fakes.postmark_api import FakePostmark
 pytestmark = [pytest.mark.contract, pytest.mark.integration]
 
 
-def postmark_connection(fake: FakePostmark, **extra) -> dict:
-    user, password = fake.webhook_auth
-    return {
-        "conn_type": "ponton_postmark",
-        "host": fake.url,
-        "password": fake.token,
-        "extra": {
-            "from_email": "planning@ponton.example",
-            "from_name": "Planning ponton",
-            "webhook_username": user,
-            "webhook_password": password,
-        }
-        | extra,
-    }
-
-
 @pytest.fixture
 def peer():
     fake = FakePostmark()
@@ -39,13 +23,13 @@ def peer():
 
 @pytest.fixture
 def provider(peer, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(postmark_connection(peer)))
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     return PostmarkMailHook()
 
 
 @pytest.fixture
 def unreachable(peer, monkeypatch):
-    conn = postmark_connection(peer) | {"host": f"http://127.0.0.1:{unused_port()}"}
+    conn = peer.connection() | {"host": f"http://127.0.0.1:{unused_port()}"}
     monkeypatch.setenv("AIRFLOW_CONN_DEAD_POSTMARK", json.dumps(conn))
     return PostmarkMailHook(mail_conn_id="dead_postmark")
 
@@ -79,7 +63,7 @@ def test_rate_limit_is_throttling(provider, peer):
 
 def test_a_wrong_server_token_asks_for_reauthorisation(peer, monkeypatch):
     monkeypatch.setenv(
-        "AIRFLOW_CONN_PONTON_MAIL", json.dumps(postmark_connection(peer) | {"password": "nope"})
+        "AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection() | {"password": "nope"})
     )
     hook = PostmarkMailHook()
     with pytest.raises(ReauthorizationRequired):
@@ -94,9 +78,7 @@ def test_status_pull_reads_message_events_from_the_details(provider, peer):
 
 
 def test_the_previous_webhook_password_still_works_during_rotation(peer, monkeypatch):
-    conn = postmark_connection(
-        peer, webhook_password="new-pass", webhook_password_previous="s3cret"
-    )
+    conn = peer.connection(webhook_password="new-pass", webhook_password_previous="s3cret")
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     hook = PostmarkMailHook()
     receipt = hook.send(sample_mail(hook.sender, nid=4))

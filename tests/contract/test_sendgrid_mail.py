@@ -14,21 +14,6 @@ from tests.fakes.sendgrid_api import FakeSendGrid
 pytestmark = [pytest.mark.contract, pytest.mark.integration]
 
 
-def sendgrid_connection(fake: FakeSendGrid, **extra) -> dict:
-    return {
-        "conn_type": "ponton_sendgrid",
-        "host": fake.url,
-        "password": fake.api_key,
-        "extra": {
-            "from_email": "planning@ponton.example",
-            "from_name": "Planning ponton",
-            "webhook_public_key": fake.public_key,
-            "activity_api": True,
-        }
-        | extra,
-    }
-
-
 @pytest.fixture
 def peer():
     fake = FakeSendGrid()
@@ -38,13 +23,13 @@ def peer():
 
 @pytest.fixture
 def provider(peer, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(sendgrid_connection(peer)))
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     return SendGridMailHook()
 
 
 @pytest.fixture
 def unreachable(peer, monkeypatch):
-    conn = sendgrid_connection(peer) | {"host": f"http://127.0.0.1:{unused_port()}"}
+    conn = peer.connection() | {"host": f"http://127.0.0.1:{unused_port()}"}
     monkeypatch.setenv("AIRFLOW_CONN_DEAD_SENDGRID", json.dumps(conn))
     return SendGridMailHook(mail_conn_id="dead_sendgrid")
 
@@ -62,7 +47,7 @@ def test_our_ids_go_in_custom_args_and_the_x_message_id_is_kept(provider, peer):
 
 
 def test_a_revoked_key_asks_for_reauthorisation(peer, monkeypatch):
-    conn = sendgrid_connection(peer) | {"password": "SG.revoked"}
+    conn = peer.connection() | {"password": "SG.revoked"}
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     hook = SendGridMailHook()
     with pytest.raises(ReauthorizationRequired):
@@ -83,7 +68,7 @@ def test_validation_errors_are_reported_with_sendgrids_message(provider, peer):
 
 
 def test_without_the_activity_api_lookup_is_unavailable_but_webhooks_work(peer, monkeypatch):
-    conn = sendgrid_connection(peer, activity_api=False)
+    conn = peer.connection(activity_api=False)
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     hook = SendGridMailHook()
     assert hook.capabilities == {"webhooks"}
@@ -93,7 +78,7 @@ def test_without_the_activity_api_lookup_is_unavailable_but_webhooks_work(peer, 
 
 def test_activity_api_refused_by_the_account_is_a_config_error(peer, monkeypatch):
     peer.activity = False
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(sendgrid_connection(peer)))
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     with pytest.raises(ConfigError, match="Email Activity"):
         SendGridMailHook().find("n1-00000000")
 
@@ -110,8 +95,8 @@ def test_webhook_signed_by_the_previous_key_is_accepted_during_rotation(peer, mo
     old_public = peer.public_key
     old_private = peer.signing_key
     fresh = FakeSendGrid()  # a new key pair, as SendGrid issues on rotation
-    conn = sendgrid_connection(
-        peer, webhook_public_key=fresh.public_key, webhook_public_key_previous=old_public
+    conn = peer.connection(
+        webhook_public_key=fresh.public_key, webhook_public_key_previous=old_public
     )
     fresh.close()
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))

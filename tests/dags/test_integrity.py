@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -65,10 +67,41 @@ def test_every_task_retries_with_exponential_backoff(dagbag):
             assert task.max_retry_delay and task.max_retry_delay <= timedelta(hours=1)
 
 
-def test_parsing_imports_no_heavy_client_library(dagbag):
-    heavy = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid")
-    loaded = [name for name in heavy if name in sys.modules]
+HEAVY = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid", "postmarker")
+PARSE_IN_A_FRESH_INTERPRETER = """
+import sys
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+assert not bag.import_errors, bag.import_errors
+print("LOADED:" + ",".join(name for name in sys.argv[2].split(",") if name in sys.modules))
+"""
+
+
+def test_parsing_imports_no_heavy_client_library():
+    # A fresh interpreter: other tests of this worker may have imported these libraries already.
+    result = subprocess.run(
+        [sys.executable, "-c", PARSE_IN_A_FRESH_INTERPRETER, str(DAGS), ",".join(HEAVY)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=dict(os.environ, PONTON_PLATFORM_DB_URL="postgresql://nobody@192.0.2.1:5432/none"),
+    )
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("LOADED:")]
+    loaded = [name for name in line.removeprefix("LOADED:").split(",") if name]
     assert loaded == [], f"DAG parsing imported {loaded}: import them inside tasks"
+
+
+def test_every_task_mails_ops_when_it_fails(dagbag):
+    from ponton.operators.notifier import PontonFailureNotifier
+
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(c, PontonFailureNotifier) for c in callbacks), (
+                dag_id,
+                task.task_id,
+            )
 
 
 def test_no_top_level_hooks_or_operators_module(dagbag):

@@ -44,6 +44,22 @@ class FakePostmark(LoopbackAPI):
             ("GET", re.compile(r"/server"), self._server),
         ]
 
+    def connection(self, **extra: Any) -> dict[str, Any]:
+        """An Airflow connection (as JSON for ``AIRFLOW_CONN_*``) that reaches this fake."""
+        user, password = self.webhook_auth
+        return {
+            "conn_type": "ponton_postmark",
+            "host": self.url,
+            "password": self.token,
+            "extra": {
+                "from_email": "planning@ponton.example",
+                "from_name": "Planning ponton",
+                "webhook_username": user,
+                "webhook_password": password,
+            }
+            | extra,
+        }
+
     # -- what the tests script --------------------------------------------------------------
 
     def refuse_next(self, permanent: bool) -> None:

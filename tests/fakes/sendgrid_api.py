@@ -58,6 +58,21 @@ class FakeSendGrid(LoopbackAPI):
             ("GET", re.compile(r"/v3/scopes"), self._scopes),
         ]
 
+    def connection(self, **extra: Any) -> dict[str, Any]:
+        """An Airflow connection (as JSON for ``AIRFLOW_CONN_*``) that reaches this fake."""
+        return {
+            "conn_type": "ponton_sendgrid",
+            "host": self.url,
+            "password": self.api_key,
+            "extra": {
+                "from_email": "planning@ponton.example",
+                "from_name": "Planning ponton",
+                "webhook_public_key": self.public_key,
+                "activity_api": True,
+            }
+            | extra,
+        }
+
     # -- what the tests script --------------------------------------------------------------
 
     def refuse_next(self, permanent: bool) -> None:
@@ -104,7 +119,10 @@ class FakeSendGrid(LoopbackAPI):
         }
 
     def signed_post(self, events: list[dict[str, Any]], key=None) -> tuple[bytes, dict[str, str]]:
-        body = json.dumps(events).encode()
+        return self.sign(json.dumps(events).encode(), key)
+
+    def sign(self, body: bytes, key=None) -> tuple[bytes, dict[str, str]]:
+        """Any body, signed as SendGrid signs its posts: ECDSA over timestamp + body."""
         timestamp = str(int(time.time()))
         signature = (key or self.signing_key).sign(
             timestamp.encode() + body, ec.ECDSA(hashes.SHA256())

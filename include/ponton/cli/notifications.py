@@ -98,7 +98,8 @@ def _status(args: argparse.Namespace) -> int:
         return 0
     print("  ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no notifications")
     for r in reversed(rows):
-        when = f"{r['status_at']:%Y-%m-%d %H:%M}Z" if r["status_at"] else ""
+        moment = r["status_at"] or r["sent_at"]
+        when = f"{moment:%Y-%m-%d %H:%M}Z" if moment else ""
         print(
             f"{r['id']:>6} {r['status']:<10} {when:<17} {r['provider'] or '':<9} "
             f"{r['recipient']:<32} {(r['last_error'] or '')[:60]}"

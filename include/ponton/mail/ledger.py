@@ -90,7 +90,11 @@ def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
 
 def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receipt) -> None:
     """Store what the provider returned. The status moves only if the row is still ``sending``:
-    a webhook folded in the meantime (``delivered``) is newer and stays."""
+    a webhook folded in the meantime (``delivered``) is newer and stays.
+
+    ``status_at`` stays empty: the acceptance time is ours (``sent_at``), not the provider's, and
+    any event the provider reports later must win over it, even one stamped a little earlier by
+    a provider clock that keeps whole seconds or runs behind ours."""
     still_sending = notifications.c.status == "sending"
     conn.execute(
         notifications.update()
@@ -101,9 +105,6 @@ def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receip
             sent_at=receipt.accepted_at,
             last_error=None,
             status=sa.case((still_sending, receipt.status), else_=notifications.c.status),
-            status_at=sa.case(
-                (still_sending, receipt.accepted_at), else_=notifications.c.status_at
-            ),
         )
     )
     conn.execute(

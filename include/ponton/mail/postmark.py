@@ -125,7 +125,7 @@ def status_event(raw: Mapping[str, Any], received_at: datetime | None = None) ->
         kind=kind,
         occurred_at=parse_time(stamp) if stamp else received_at,
         notification_id=parse_int(metadata.get("ponton_notification_id")),
-        provider_message_id=raw.get("MessageID") or None,
+        provider_message_id=str(raw["MessageID"]) if raw.get("MessageID") else None,
         event=(record_type or "unnamed")[:40],
         details=details,
     )

@@ -104,7 +104,7 @@ def status_event(raw: Mapping[str, Any]) -> StatusEvent:
         kind=kind,
         occurred_at=occurred_at,
         notification_id=parse_int(raw.get("ponton_notification_id")),
-        provider_message_id=raw.get("sg_message_id") or None,
+        provider_message_id=str(raw["sg_message_id"]) if raw.get("sg_message_id") else None,
         event=name[:40] or "unnamed",
         details={k: str(raw[k])[:500] for k in _DETAIL_KEYS if raw.get(k) not in (None, "")},
     )
@@ -202,6 +202,6 @@ def activity_event(message: Mapping[str, Any]) -> StatusEvent:
         provider_event_id=f"activity:{message.get('msg_id')}:{status}:{at.isoformat()}",
         kind=ACTIVITY_KINDS.get(status, "unknown"),
         occurred_at=at,
-        provider_message_id=message.get("msg_id") or None,
+        provider_message_id=str(message["msg_id"]) if message.get("msg_id") else None,
         event=f"activity_{status}"[:40],
     )

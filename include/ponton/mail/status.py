@@ -81,7 +81,8 @@ def supersedes(
 ) -> bool:
     """Whether an event (``kind`` at ``at``) replaces the status the row shows now.
 
-    Ledger statuses (pending, sending, review) carry no provider time and always give way.
+    A status without a provider time (``current_at`` empty: pending, sending, review, or the
+    provider's answer at send time) always gives way to a reported event.
     """
     if current_at is None or current_kind not in _PROGRESS:
         return True
