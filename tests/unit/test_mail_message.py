@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 from email import message_from_bytes, policy
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ponton.errors import InvalidInputError
@@ -128,6 +128,7 @@ def test_oversized_attachments_are_refused():
         mail(attachments=(big,))
 
 
+@settings(deadline=None)  # builds MIME messages: slow under coverage
 @given(st.text(max_size=300))
 def test_any_subject_text_becomes_one_safe_header_line(text):
     subject = header_text(text, "subject", MAX_SUBJECT_CHARS)

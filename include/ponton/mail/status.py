@@ -32,17 +32,18 @@ LEDGER_STATUSES = ("pending", "sending", "review")
 ROW_STATUSES = LEDGER_STATUSES + STATUSES
 
 # Tie-break for two events stamped with the same instant (providers often report whole seconds):
-# the one further along the life of a message wins.
+# the one further along the life of a message wins, the more specific outcome among final ones.
+# A strict order, so the result never depends on which of the two arrived first.
 _PROGRESS = {
     "unknown": 0,
     "queued": 1,
     "sent": 2,
     "deferred": 3,
     "delivered": 4,
-    "bounced": 5,
-    "rejected": 5,
     "failed": 5,
-    "complained": 6,
+    "rejected": 6,
+    "bounced": 7,
+    "complained": 8,
 }
 
 
