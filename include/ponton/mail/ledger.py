@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from ponton.mail.port import Receipt
 from ponton.mail.status import StatusEvent, supersedes
 from ponton.platform import PlatformDB
-from ponton.platform.db import insert_for
+from ponton.platform.db import insert_for, insert_new, is_one_of
 from ponton.platform.schema import kv_cursors, notification_events, notifications, utcnow
 
 FOLD_CHUNK = 5000
@@ -194,12 +194,15 @@ def _current_rows(conn: sa.Connection, condition) -> list[sa.Row]:
 def _resolve(conn: sa.Connection, events: Sequence[StatusEvent]) -> tuple[list, dict[int, sa.Row]]:
     """Pair each event with a notification row: by our id first, by provider message id else."""
     ids = {e.notification_id for e in events if e.notification_id is not None}
-    rows = {r.id: r for r in _current_rows(conn, notifications.c.id.in_(ids))} if ids else {}
+    rows = {}
+    if ids:
+        rows = {r.id: r for r in _current_rows(conn, is_one_of(conn, notifications.c.id, ids))}
     orphans = [e for e in events if e.notification_id not in rows and e.provider_message_id]
     by_message: dict[tuple[str, str], sa.Row] = {}
     if orphans:
         candidates = {p for e in orphans for p in id_prefixes(e.provider_message_id)}
-        for row in _current_rows(conn, notifications.c.provider_message_id.in_(candidates)):
+        by_id = is_one_of(conn, notifications.c.provider_message_id, candidates)
+        for row in _current_rows(conn, by_id):
             rows.setdefault(row.id, row)
             by_message[(row.provider, row.provider_message_id)] = row
     paired = []
@@ -226,10 +229,9 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
     result.unmatched = len(paired) - len(matched)
     if not matched:
         return result
-    inserted = conn.execute(
-        insert_for(conn.dialect.name, notification_events)
-        .on_conflict_do_nothing(index_elements=["provider", "provider_event_id"])
-        .returning(notification_events.c.id),
+    inserted = insert_new(
+        conn,
+        notification_events,
         [
             {
                 "notification_id": nid,
@@ -243,7 +245,9 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             }
             for e, nid in matched
         ],
-    ).all()
+        conflict=["provider", "provider_event_id"],
+        returning=notification_events.c.id,
+    )
     result.recorded = len(inserted)
     # Latest event by event time per notification, then only where it beats what the row shows.
     winners: dict[int, StatusEvent] = {}
