@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -241,3 +242,22 @@ def test_the_limit_bounds_one_run(platform_db, mail_backend):
     add(platform_db, 5)
     assert dispatch_pending(platform_db, backend.provider, Journal(platform_db), limit=2).sent == 2
     assert ledger.status_counts(platform_db) == {"delivered": 2, "pending": 3}
+
+
+def test_a_revoked_key_keeps_notifications_pending_and_stops_the_run(
+    platform_db, mail_backend, monkeypatch
+):
+    from ponton.errors import ReauthorizationRequired
+    from ponton.hooks.mail import get_mail_provider
+
+    backend = mail_backend("sendgrid")
+    first, second = add(platform_db, 2)
+    revoked = backend.connection | {"password": "SG.revoked"}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(revoked))
+    with pytest.raises(ReauthorizationRequired):
+        dispatch_pending(platform_db, get_mail_provider(), Journal(platform_db))
+    stored = rows(platform_db)
+    assert (stored[first]["status"], stored[second]["status"]) == ("pending", "pending")
+    assert "re-authorisation" in stored[first]["last_error"]
+    assert ("send", "error", str(first)) in journal_actions(platform_db)
+    assert backend.delivered_count() == 0

@@ -20,7 +20,13 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
-from ponton.errors import InvalidInputError, OutcomeUnknown, PermanentError, TransientError
+from ponton.errors import (
+    ConfigError,
+    InvalidInputError,
+    OutcomeUnknown,
+    PermanentError,
+    TransientError,
+)
 from ponton.journal import Journal
 from ponton.mail import ledger
 from ponton.mail.compose import compose
@@ -94,7 +100,7 @@ class Dispatcher:
         else:
             try:
                 receipt = self.provider.find(reference)
-            except PermanentError as exc:
+            except ConfigError as exc:  # e.g. SendGrid without the Email Activity add-on
                 reason = f"{self.provider.name} lookup unavailable: {exc}"
         if reason:
             with self.db.begin() as conn:
@@ -158,12 +164,19 @@ class Dispatcher:
                 ledger.release(conn, nid, str(exc))
                 self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="retry")
             raise
-        except PermanentError as exc:
+        except InvalidInputError as exc:  # this message can never go out as it is
             with self.db.begin() as conn:
                 ledger.mark_failed(conn, nid, str(exc))
                 self._journal("send", nid, "refused", conn, reason=str(exc)[:500])
             summary.failed += 1
             return
+        except PermanentError as exc:
+            # Configuration or credentials: not this notification's fault. It waits, pending,
+            # while the task fails without retry for someone to fix the connection.
+            with self.db.begin() as conn:
+                ledger.release(conn, nid, str(exc))
+                self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="fix config")
+            raise
         with self.db.begin() as conn:
             ledger.record_receipt(conn, nid, self.provider.name, receipt)
             self._journal(
@@ -177,9 +190,10 @@ class Dispatcher:
         summary.sent += 1
 
     def run(self, limit: int = 100) -> DispatchSummary:
-        """Settle earlier attempts, then send up to ``limit`` pending notifications. A transient
-        error stops the run and propagates (the task retries with backoff); a permanent one fails
-        that notification only."""
+        """Settle earlier attempts, then send up to ``limit`` pending notifications. A message the
+        provider refuses fails that notification only; a transient error, or a configuration or
+        credentials problem, stops the run and propagates (the operator retries the first and
+        fails the task for the second)."""
         summary = DispatchSummary(self.provider.name)
         self.recover_in_flight(summary)
         for _ in range(limit):
