@@ -109,7 +109,7 @@ def test_insert_new_skips_conflicts_and_returns_only_new_rows(platform_db):
         again = insert_new(
             conn,
             webhook_inbox,
-            rows[1:] + [rows[0] | {"dedupe_key": "k9"}],
+            [*rows[1:], rows[0] | {"dedupe_key": "k9"}],
             ["source", "dedupe_key"],
             webhook_inbox.c.dedupe_key,
         )
