@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
+from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseHook
@@ -47,6 +48,30 @@ def get_mail_provider(conn_id: str | None = None) -> MailProvider:
         )
     module, _, name = path.rpartition(".")
     return getattr(importlib.import_module(module), name)(mail_conn_id=conn_id)
+
+
+class MailConnectionMixin:
+    """The connection, its extras and the sender, read once, for hooks keyed by ``mail_conn_id``."""
+
+    mail_conn_id: str
+    hook_name: str
+
+    @cached_property
+    def connection(self):
+        try:
+            return self.get_connection(self.mail_conn_id)
+        except AirflowNotFoundException as exc:
+            raise ConfigError(
+                f"{self.hook_name}: connection {self.mail_conn_id!r} does not exist"
+            ) from exc
+
+    @cached_property
+    def extra(self) -> dict[str, Any]:
+        return self.connection.extra_dejson
+
+    @cached_property
+    def sender(self) -> Address:
+        return sender_from_extra(self.mail_conn_id, self.extra)
 
 
 def sender_from_extra(conn_id: str, extra: dict[str, Any]) -> Address:

@@ -14,7 +14,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
 
 from ponton.errors import (
     ConfigError,
@@ -25,11 +24,11 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
-from ponton.hooks.mail import sender_from_extra
+from ponton.hooks.mail import MailConnectionMixin
 from ponton.mail import postmark
-from ponton.mail.message import Address, OutgoingMail
+from ponton.mail.message import OutgoingMail
 from ponton.mail.port import Capability, EventPage, Receipt
-from ponton.mail.status import StatusEvent
+from ponton.mail.status import StatusEvent, parse_time
 
 DEFAULT_API = "https://api.postmarkapp.com/"
 # Postmark error codes (postmarkapp.com/developer/api/overview#error-codes).
@@ -39,7 +38,7 @@ PULL_LOOKBACK = timedelta(days=2)  # bounces and deliveries come after the send;
 PULL_MAX_MESSAGES = 200  # details are one call per message: bound each pull
 
 
-class PostmarkMailHook(BaseHook):
+class PostmarkMailHook(MailConnectionMixin, BaseHook):
     """A :class:`~ponton.mail.port.MailProvider` over Postmark (``ponton_postmark``)."""
 
     conn_name_attr = "mail_conn_id"
@@ -54,21 +53,6 @@ class PostmarkMailHook(BaseHook):
         super().__init__()
         self.mail_conn_id = mail_conn_id
         self.timeout = timeout
-
-    @cached_property
-    def connection(self):
-        try:
-            return self.get_connection(self.mail_conn_id)
-        except AirflowNotFoundException as exc:
-            raise ConfigError(f"Postmark connection {self.mail_conn_id!r} does not exist") from exc
-
-    @cached_property
-    def extra(self) -> dict[str, Any]:
-        return self.connection.extra_dejson
-
-    @cached_property
-    def sender(self) -> Address:
-        return sender_from_extra(self.mail_conn_id, self.extra)
 
     @cached_property
     def client(self):
@@ -156,7 +140,7 @@ class PostmarkMailHook(BaseHook):
         accepted = answer.get("SubmittedAt")
         return Receipt(
             answer["MessageID"],
-            postmark.parse_time(accepted) if accepted else datetime.now(UTC),
+            parse_time(accepted) if accepted else datetime.now(UTC),
             status="queued",
         )
 
@@ -185,11 +169,11 @@ class PostmarkMailHook(BaseHook):
             return None
         first = messages[0]
         status = postmark.MESSAGE_STATUS_KINDS.get(str(first.get("Status")), "queued")
-        return Receipt(first["MessageID"], postmark.parse_time(first["ReceivedAt"]), status=status)
+        return Receipt(first["MessageID"], parse_time(first["ReceivedAt"]), status=status)
 
     def fetch_events(self, cursor: str | None) -> EventPage:
         now = datetime.now(UTC)
-        since = postmark.parse_time(cursor) if cursor else now
+        since = parse_time(cursor) if cursor else now
         start = (since - PULL_LOOKBACK).date()
         events: list[StatusEvent] = []
         for summary in self._search(fromdate=start.isoformat(), limit=PULL_MAX_MESSAGES):

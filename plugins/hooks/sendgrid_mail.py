@@ -18,7 +18,6 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseHook
-from airflow.sdk.exceptions import AirflowNotFoundException
 
 from ponton.errors import (
     ConfigError,
@@ -29,18 +28,18 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
-from ponton.hooks.mail import sender_from_extra
+from ponton.hooks.mail import MailConnectionMixin
 from ponton.mail import sendgrid
-from ponton.mail.message import Address, OutgoingMail
+from ponton.mail.message import OutgoingMail
 from ponton.mail.port import Capability, EventPage, Receipt
-from ponton.mail.status import StatusEvent
+from ponton.mail.status import StatusEvent, parse_time
 
 DEFAULT_HOST = "https://api.sendgrid.com"
 PULL_OVERLAP = timedelta(minutes=15)  # the activity index lags; re-read a margin, events dedupe
 PULL_LIMIT = 1000  # the Email Activity API's maximum page
 
 
-class SendGridMailHook(BaseHook):
+class SendGridMailHook(MailConnectionMixin, BaseHook):
     """A :class:`~ponton.mail.port.MailProvider` over SendGrid v3 (``ponton_sendgrid``)."""
 
     conn_name_attr = "mail_conn_id"
@@ -54,21 +53,6 @@ class SendGridMailHook(BaseHook):
         super().__init__()
         self.mail_conn_id = mail_conn_id
         self.timeout = timeout
-
-    @cached_property
-    def connection(self):
-        try:
-            return self.get_connection(self.mail_conn_id)
-        except AirflowNotFoundException as exc:
-            raise ConfigError(f"SendGrid connection {self.mail_conn_id!r} does not exist") from exc
-
-    @cached_property
-    def extra(self) -> dict[str, Any]:
-        return self.connection.extra_dejson
-
-    @cached_property
-    def sender(self) -> Address:
-        return sender_from_extra(self.mail_conn_id, self.extra)
 
     @cached_property
     def capabilities(self) -> frozenset[Capability]:
@@ -186,7 +170,7 @@ class SendGridMailHook(BaseHook):
 
     def fetch_events(self, cursor: str | None) -> EventPage:
         now = datetime.now(UTC)
-        start = sendgrid.parse_time(cursor) if cursor else now - timedelta(days=1)
+        start = parse_time(cursor) if cursor else now - timedelta(days=1)
         # The upper bound leaves room for the provider's clock running ahead of ours.
         messages = self._activity(sendgrid.since_query(start, now + PULL_OVERLAP), PULL_LIMIT)
         events = [sendgrid.activity_event(m) for m in messages if m.get("msg_id")]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from itertools import islice
 from typing import Any
 
@@ -317,8 +316,3 @@ def status_counts(db: PlatformDB) -> dict[str, int]:
     query = sa.select(notifications.c.status, sa.func.count()).group_by(notifications.c.status)
     with db.engine.connect() as conn:
         return dict(conn.execute(query).all())
-
-
-def last_status_at(db: PlatformDB) -> datetime | None:
-    with db.engine.connect() as conn:
-        return conn.execute(sa.select(sa.func.max(notifications.c.status_at))).scalar()

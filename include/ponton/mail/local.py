@@ -11,7 +11,6 @@ import os
 import tempfile
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from email import message_from_bytes, policy
 from pathlib import Path
 
 from ponton import settings
@@ -95,9 +94,3 @@ class LocalCapture:
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[StatusEvent]:
         raise ConfigError("local capture receives no webhooks; configure SendGrid or Postmark")
-
-    def read(self, receipt: Receipt):
-        """The captured message (for tests and the demo)."""
-        return message_from_bytes(
-            (self.folder / receipt.provider_message_id).read_bytes(), policy=policy.default
-        )

@@ -18,7 +18,7 @@ from typing import Any
 
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
 from ponton.mail.message import OutgoingMail
-from ponton.mail.status import StatusEvent, parse_int
+from ponton.mail.status import StatusEvent, parse_int, parse_time
 
 PROVIDER = "postmark"
 
@@ -85,14 +85,6 @@ def send_fields(message: OutgoingMail, stream: str) -> dict[str, Any]:
             for a in message.attachments
         ]
     return fields
-
-
-def parse_time(value: Any) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidInputError(f"Postmark time {value!r} is not ISO 8601") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def dedupe_key(raw: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
 from ponton.mail.message import OutgoingMail
-from ponton.mail.status import StatusEvent, parse_int
+from ponton.mail.status import StatusEvent, parse_int, parse_time
 
 PROVIDER = "sendgrid"
 SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
@@ -183,14 +183,6 @@ def since_query(start: datetime, end: datetime) -> str:
         f'last_event_time BETWEEN TIMESTAMP "{start.astimezone(UTC).strftime(fmt)}" '
         f'AND TIMESTAMP "{end.astimezone(UTC).strftime(fmt)}"'
     )
-
-
-def parse_time(value: Any) -> datetime:
-    try:
-        moment = datetime.fromisoformat(str(value))
-    except ValueError as exc:
-        raise InvalidInputError(f"SendGrid time {value!r} is not ISO 8601") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def activity_event(message: Mapping[str, Any]) -> StatusEvent:

@@ -8,8 +8,10 @@ notification, the status of the *latest event by event time* (never by arrival o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from ponton.errors import InvalidInputError
 
 # What a provider can tell us about a message, from "accepted" to final outcomes.
 STATUSES = (
@@ -90,6 +92,15 @@ def supersedes(
     if at != current_at:
         return at > current_at
     return _PROGRESS[kind] > _PROGRESS[current_kind]
+
+
+def parse_time(value: Any) -> datetime:
+    """A provider's ISO 8601 time (any fraction of a second, ``Z`` or offset; UTC when bare)."""
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError as exc:
+        raise InvalidInputError(f"time {value!r} is not ISO 8601") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def parse_int(value: Any) -> int | None:
