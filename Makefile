@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test lint format bench airflow clean
+.PHONY: setup demo test lint format bench airflow prodlike clean
 
 setup: $(VENV)/.installed ## create .venv and install everything (idempotent)
 
@@ -40,3 +40,6 @@ airflow: setup ## Airflow standalone with ponton wired in (see README for the lo
 
 clean:
 	rm -rf .demo .bench .coverage .coverage.* htmlcov .pytest_cache .ruff_cache
+
+prodlike: setup ## every DAG on CeleryExecutor + PostgreSQL + Redis, on loopback; stops what it starts
+	$(BIN)/python scripts/prodlike.py

@@ -14,11 +14,18 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
+import warnings
+from datetime import UTC, datetime
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from ponton.demo.feeds import DEMO_FEEDS
+
 ROOT = Path(__file__).resolve().parents[1]
-DEMO = ROOT / ".demo"
+DEMO = Path(os.environ.get("PONTON_DEMO_DIR", ROOT / ".demo")).resolve()
 AIRFLOW_HOME = DEMO / "airflow"
 BIN = Path(sys.executable).parent
 
@@ -39,14 +46,58 @@ def demo_environment() -> dict[str, str]:
     }
 
 
-def demo_connections() -> dict[str, dict]:
+def demo_connections(feed_base: str | None = None) -> dict[str, dict]:
     """The demo's connections: embedded defaults only, every secret a throw-away value."""
-    return {
-        "ponton_platform": {"conn_type": "ponton_platform"},
+    connections: dict[str, dict] = {
+        "ponton_storage_local": {
+            "conn_type": "ponton_local_storage",
+            "extra": {"path": str(DEMO / "storage")},
+        },
     }
+    if feed_base:
+        # Private feed URLs are secrets: they live in connections, never in the binding.
+        for key in DEMO_FEEDS:
+            connections[f"ponton_ics_{key.split('.')[0]}"] = {
+                "conn_type": "ponton_ics",
+                "extra": {"url": f"{feed_base}/{key}.ics", "allow_hosts": "127.0.0.1"},
+            }
+    return connections
 
 
-def prepare() -> None:
+def serve_feeds(folder: Path) -> str:
+    """The demo ICS feeds on a loopback HTTP server (Last-Modified, 304 on If-Modified-Since)."""
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def bind_demo_calendars(feed_base: str) -> None:
+    """One import binding per demo feed, credentials in the connections written above."""
+    from ponton.platform import PlatformDB
+    from ponton.sync.bindings import add_binding
+
+    (DEMO / "connections.json").write_text(json.dumps(demo_connections(feed_base), indent=2))
+    db = PlatformDB()
+    for key in DEMO_FEEDS:
+        add_binding(
+            db,
+            provider="ics",
+            source=f"{key} personal calendar (private feed)",
+            resource=key,
+            direction="import",
+            policy="remote-wins",
+            conn_id=f"ponton_ics_{key.split('.')[0]}",
+        )
+    db.dispose()
+
+
+def prepare() -> str:
+    """Fresh platform DB and folders, migrated Airflow home, seeded world; returns the feed URL."""
     DEMO.mkdir(exist_ok=True)
     (DEMO / "connections.json").write_text(json.dumps(demo_connections(), indent=2))
     for stale in DEMO.glob("platform.db*"):
@@ -57,6 +108,13 @@ def prepare() -> None:
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
     print(f"airflow metadata DB ready ({time.monotonic() - started:.0f}s)")
     subprocess.run([str(BIN / "ponton"), "demo", "seed"], check=True)
+    from ponton.demo.feeds import write_demo_feeds
+    from ponton.demo.seed import monday_of
+
+    write_demo_feeds(DEMO / "feeds", monday_of(datetime.now(UTC).date()))
+    feed_base = serve_feeds(DEMO / "feeds")
+    bind_demo_calendars(feed_base)
+    return feed_base
 
 
 def run_every_dag() -> int:
@@ -82,6 +140,8 @@ def run_every_dag() -> int:
             print(f"      {task_id:<30} {summary}")
     print(mail_summary())
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
+    pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
+    print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
     print("(export PONTON_HOME=.demo first to point the ponton command at the demo)")
     return 1 if failures else 0
 
@@ -126,8 +186,15 @@ def task_summaries(run) -> list[tuple[str, str]]:
         for ti in instances:
             label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
             value = xcoms.get((ti.task_id, ti.map_index))
-            lines.append((label, f"{ti.state}: {value}" if value is not None else str(ti.state)))
+            lines.append((label, f"{ti.state}: {compact(value)}" if value else str(ti.state)))
     return lines
+
+
+def compact(value: object) -> object:
+    """A task summary without its zero counters, so the table reads at a glance."""
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if v not in (0, False, None, [], {})}
+    return value
 
 
 def main() -> int:
@@ -135,6 +202,7 @@ def main() -> int:
     parser.add_argument("--standalone", action="store_true", help="start airflow standalone")
     args = parser.parse_args()
     os.environ.update(demo_environment())
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
     prepare()
     if args.standalone:
         os.execv(str(BIN / "airflow"), [str(BIN / "airflow"), "standalone"])

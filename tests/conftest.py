@@ -29,6 +29,9 @@ os.environ.pop("PONTON_PLATFORM_DB_URL", None)
 from ponton.platform import PlatformDB  # noqa: E402 - after the environment is set
 from ponton.platform.schema import metadata  # noqa: E402
 
+# Fixtures of the loopback API fakes (google_fake/google_conn/google_calendar, graph_fake/...).
+pytest_plugins = ["tests.fakes.google_fixtures", "tests.fakes.graph_fixtures"]
+
 PG_ADMIN_URL = os.environ.get(
     "PONTON_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )

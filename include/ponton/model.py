@@ -80,9 +80,9 @@ class Event:
             "recurrence_id": _canonical_moment(self.recurrence_id),
             "start": _canonical_moment(self.start),
             "end": _canonical_moment(self.end),
-            "summary": self.summary.strip(),
-            "description": self.description.strip(),
-            "location": self.location.strip(),
+            "summary": canonical_text(self.summary),
+            "description": canonical_text(self.description),
+            "location": canonical_text(self.location),
             "recurrence": sorted(self.recurrence),
             "status": self.status,
             "transparency": self.transparency,
@@ -92,6 +92,17 @@ class Event:
     def content_hash(self) -> str:
         payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(payload.encode()).hexdigest()
+
+
+_CONTROL = dict.fromkeys([*(c for c in range(32) if chr(c) not in "\t\n"), 127])
+
+
+def canonical_text(text: str) -> str:
+    """Text as every calendar keeps it: one newline form, no control characters, no outer blanks.
+
+    iCalendar cannot carry a bare CR or other control characters, so they are not content.
+    """
+    return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).strip()
 
 
 def _canonical_moment(value: datetime | date | None) -> str | None:

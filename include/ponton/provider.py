@@ -1,9 +1,7 @@
 """Provider metadata for Airflow's ``apache_airflow_provider`` entry point.
 
 Lists ponton's connection types so they appear in the Airflow UI with their form fields. Only
-class paths as strings and declarative form metadata (Airflow 3's ``conn-fields`` and
-``ui-field-behaviour``): Airflow builds the forms without importing the hooks, and this module
-stays Airflow-free.
+class paths as strings: Airflow imports the hooks itself, this module stays Airflow-free.
 """
 
 from __future__ import annotations
@@ -12,11 +10,25 @@ from typing import Any
 
 import ponton
 
+# (connection type, hook class path); each integration adds its hook here.
+CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
+    ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
+    ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook"),
+    ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook"),
+    ("ponton_gdrive", "ponton.hooks.gdrive_storage.GoogleDriveStorageHook"),
+    ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook"),
+    ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook"),
+    ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook"),
+    ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook"),
+    ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook"),
+    ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook"),
+)
 
-def _text(label: str, description: str | None = None, *, secret: bool = False) -> dict[str, Any]:
+
+def _text(label: str, *, secret: bool = False, description: str | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if secret:
-        schema["format"] = "password"
+        schema["format"] = "password"  # masked in the form
     field: dict[str, Any] = {"label": label, "schema": schema}
     if description:
         field["description"] = description
@@ -24,36 +36,62 @@ def _text(label: str, description: str | None = None, *, secret: bool = False) -
 
 
 def _flag(label: str, description: str) -> dict[str, Any]:
-    return {
-        "label": label,
-        "schema": {"type": ["boolean", "null"], "default": False},
-        "description": description,
-    }
+    schema = {"type": ["boolean", "null"], "default": False}
+    return {"label": label, "schema": schema, "description": description}
 
 
-# Fields every mail connection shares.
+# Fields every mail connection shares (docs/integrations/mail.md).
 _MAIL_FIELDS = {
-    "from_email": _text("From address", "A sender the provider has verified (SPF/DKIM aligned)"),
+    "from_email": _text("From address", description="A sender the provider has verified"),
     "from_name": _text("From name"),
     "ops_recipients": _text(
-        "Ops alert recipients", "Comma-separated; task failures of every ponton DAG are mailed here"
+        "Ops alert recipients", description="Comma-separated; every ponton task failure mailed"
     ),
 }
 
-CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
-    {
-        "connection-type": "ponton_platform",
-        "hook-class-name": "ponton.hooks.platform.PlatformDBHook",
+
+# Declarative connection forms (Airflow 3's UI reads "conn-fields" / "ui-field-behaviour" from the
+# provider info rather than calling the hooks' form methods); keyed by connection type.
+CONNECTION_FORMS: dict[str, dict[str, Any]] = {
+    "ponton_google_calendar": {
+        "hook-name": "Google Calendar (ponton)",
+        "conn-fields": {
+            "key_path": _text("Service account key file path"),
+            "keyfile_dict": _text("Service account key JSON", secret=True),
+            "subject": _text("Delegated user (domain-wide delegation)"),
+            "refresh_token": _text(
+                "OAuth refresh token (instead of a service account)", secret=True
+            ),
+            "api_endpoint": _text("API endpoint (empty: Google)"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
+            "placeholders": {},
+        },
     },
-    {
-        "connection-type": "ponton_smtp",
-        "hook-class-name": "ponton.hooks.smtp_mail.SmtpMailHook",
+    "ponton_outlook_calendar": {
+        "hook-name": "Outlook calendar via Microsoft Graph (ponton)",
+        "conn-fields": {
+            "tenant_id": _text("Directory (tenant) id"),
+            "certificate_path": _text("Certificate (PEM) path, instead of a secret"),
+            "authority_host": _text("Authority host (empty: login.microsoftonline.com)"),
+            "base_url": _text("Graph base URL (empty: https://graph.microsoft.com/v1.0)"),
+            "mailbox": _text("Mailbox read by the connection test"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "Application (client) id", "password": "Client secret"},
+            "placeholders": {},
+        },
+    },
+    "ponton_smtp": {
         "hook-name": "SMTP relay (ponton mail)",
         "conn-fields": _MAIL_FIELDS
         | {
             "disable_ssl": _flag("Disable implicit TLS", "Check for STARTTLS (587) and plain (25)"),
             "disable_tls": _flag("Disable STARTTLS", "Check for implicit TLS (465) and plain (25)"),
-            "ssl_ca_file": _text("CA bundle path", "Only for a relay with a private CA"),
+            "ssl_ca_file": _text("CA bundle path", description="Only for a private-CA relay"),
             "timeout": {
                 "label": "Timeout (s)",
                 "schema": {"type": ["integer", "null"], "default": 30},
@@ -65,17 +103,16 @@ CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
             "placeholders": {"host": "smtp.example.com", "port": "587"},
         },
     },
-    {
-        "connection-type": "ponton_sendgrid",
-        "hook-class-name": "ponton.hooks.sendgrid_mail.SendGridMailHook",
+    "ponton_sendgrid": {
         "hook-name": "SendGrid (ponton mail)",
         "conn-fields": _MAIL_FIELDS
         | {
             "webhook_public_key": _text(
-                "Event Webhook verification key", "Settings > Mail Settings > Signed Event Webhook"
+                "Event Webhook verification key",
+                description="Settings > Mail Settings > Signed Event Webhook",
             ),
             "webhook_public_key_previous": _text(
-                "Previous verification key", "Keep the old key here while a rotation settles"
+                "Previous verification key", description="Kept while a rotation settles"
             ),
             "activity_api": _flag(
                 "Email Activity API", "The account has the Email Activity add-on (status pull)"
@@ -87,17 +124,15 @@ CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
             "placeholders": {"host": "https://api.eu.sendgrid.com"},
         },
     },
-    {
-        "connection-type": "ponton_postmark",
-        "hook-class-name": "ponton.hooks.postmark_mail.PostmarkMailHook",
+    "ponton_postmark": {
         "hook-name": "Postmark (ponton mail)",
         "conn-fields": _MAIL_FIELDS
         | {
-            "message_stream": _text("Message stream", "Default: outbound"),
-            "webhook_username": _text("Webhook username", "The HTTP auth user set on the webhook"),
+            "message_stream": _text("Message stream", description="Default: outbound"),
+            "webhook_username": _text("Webhook username"),
             "webhook_password": _text("Webhook password", secret=True),
             "webhook_password_previous": _text(
-                "Previous webhook password", "Accepted too while a rotation settles", secret=True
+                "Previous webhook password", secret=True, description="Kept during a rotation"
             ),
         },
         "ui-field-behaviour": {
@@ -106,7 +141,7 @@ CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
             "placeholders": {},
         },
     },
-)
+}
 
 
 def get_provider_info() -> dict[str, Any]:
@@ -115,5 +150,9 @@ def get_provider_info() -> dict[str, Any]:
         "name": "ponton",
         "description": "Calendars, storage and mail for the platform's planning and documents.",
         "versions": [ponton.__version__],
-        "connection-types": [dict(entry) for entry in CONNECTION_TYPES],
+        "connection-types": [
+            {"connection-type": conn_type, "hook-class-name": hook}
+            | CONNECTION_FORMS.get(conn_type, {})
+            for conn_type, hook in CONNECTION_TYPES
+        ],
     }

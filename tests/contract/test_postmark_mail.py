@@ -16,9 +16,8 @@ pytestmark = [pytest.mark.contract, pytest.mark.integration]
 
 @pytest.fixture
 def peer():
-    fake = FakePostmark()
-    yield fake
-    fake.close()
+    with FakePostmark() as fake:
+        yield fake
 
 
 @pytest.fixture

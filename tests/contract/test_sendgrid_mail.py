@@ -9,16 +9,15 @@ from ponton.errors import ConfigError, InvalidInputError, ReauthorizationRequire
 from ponton.hooks.sendgrid_mail import SendGridMailHook
 from tests.contract.mail_provider import MailProviderContract, sample_mail
 from tests.fakes.loopback import unused_port
-from tests.fakes.sendgrid_api import FakeSendGrid
+from tests.fakes.sendgrid_api import FakeSendGrid, new_signing_key
 
 pytestmark = [pytest.mark.contract, pytest.mark.integration]
 
 
 @pytest.fixture
 def peer():
-    fake = FakeSendGrid()
-    yield fake
-    fake.close()
+    with FakeSendGrid() as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -94,11 +93,8 @@ def test_status_pull_reads_activity_ids_with_the_filter_suffix(provider, peer):
 def test_webhook_signed_by_the_previous_key_is_accepted_during_rotation(peer, monkeypatch):
     old_public = peer.public_key
     old_private = peer.signing_key
-    fresh = FakeSendGrid()  # a new key pair, as SendGrid issues on rotation
-    conn = peer.connection(
-        webhook_public_key=fresh.public_key, webhook_public_key_previous=old_public
-    )
-    fresh.close()
+    _, new_public = new_signing_key()  # a new key pair, as SendGrid issues on rotation
+    conn = peer.connection(webhook_public_key=new_public, webhook_public_key_previous=old_public)
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     hook = SendGridMailHook()
     receipt = hook.send(sample_mail(hook.sender, nid=3))

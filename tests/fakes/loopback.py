@@ -1,5 +1,5 @@
-"""A small threaded HTTP server on 127.0.0.1 that routes requests to a fake's methods, so fakes of
-vendor APIs are driven through the vendors' own client libraries over real sockets."""
+"""What the loopback HTTP fakes share: a threaded werkzeug server on a free port, a request log
+(benchmarks count requests at the fake) and scriptable failures (429 storms, 5xx)."""
 
 from __future__ import annotations
 
@@ -9,96 +9,129 @@ import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+
+def json_response(status: int, headers: dict, body) -> Response:
+    """A JSON answer, or an empty one when ``body`` is None (204)."""
+    if body is None:
+        return Response(status=status, headers=headers)
+    return Response(json.dumps(body), status, headers, content_type="application/json")
 
 
 @dataclass
-class Request:
+class Failure:
+    """Answer the next ``times`` matching requests with ``status`` instead of serving them."""
+
+    status: int
+    times: int
+    retry_after: str | None = None
+    body: dict | None = None
+    match: Callable[[str, str], bool] = field(default=lambda method, path: True)
+
+
+class LoopbackServer:
+    """Base of the fakes: subclasses implement ``route(method, path, request) -> Response``."""
+
+    def __init__(self, ssl_context=None) -> None:
+        self.requests: list[tuple[str, str]] = []  # every HTTP request, batch parts counted apart
+        self.failures: list[Failure] = []
+        self._lock = threading.RLock()
+        self._server = make_server(
+            "127.0.0.1", 0, self._wsgi, threaded=True, ssl_context=ssl_context
+        )
+        scheme = "https" if ssl_context else "http"
+        self.url = f"{scheme}://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def fail(self, status: int, times: int = 1, **kwargs) -> None:
+        with self._lock:
+            self.failures.append(Failure(status, times, **kwargs))
+
+    def scripted_failure(self, method: str, path: str) -> Failure | None:
+        with self._lock:
+            for failure in self.failures:
+                if failure.times > 0 and failure.match(method, path):
+                    failure.times -= 1
+                    return failure
+        return None
+
+    def count(self, method: str | None = None, prefix: str = "") -> int:
+        return sum(
+            1 for m, p in self.requests if (method is None or m == method) and p.startswith(prefix)
+        )
+
+    def _wsgi(self, environ, start_response):
+        request = Request(environ)
+        with self._lock:
+            self.requests.append((request.method, request.path))
+        response = self.handle(request)
+        return response(environ, start_response)
+
+    def handle(self, request: Request) -> Response:
+        raise NotImplementedError
+
+
+@dataclass
+class ApiRequest:
+    """What a routed fake's handler reads: plain values, headers lower-cased."""
+
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
 
-    def json(self) -> Any:
+    def json(self):
         return json.loads(self.body or b"null")
 
 
 @dataclass
-class Response:
+class ApiResponse:
     status: int = 200
-    body: Any = None  # JSON-serialisable, or bytes
+    body: object = None  # JSON-serialisable, or bytes sent as they are
     headers: dict[str, str] = field(default_factory=dict)
 
 
-Route = tuple[str, re.Pattern, Callable[..., Response]]
+class RoutedLoopbackServer(LoopbackServer):
+    """A fake declared as ``routes()``: (method, path regex, handler(request, **groups))."""
 
-
-class LoopbackAPI:
-    """Subclasses list ``routes`` as (method, path regex, handler(request, **groups))."""
-
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[tuple[str, re.Pattern, Callable[..., ApiResponse]]]:
         raise NotImplementedError
 
-    def __init__(self) -> None:
-        self.requests: list[Request] = []
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _serve(self) -> None:
-                parts = urlsplit(self.path)
-                length = int(self.headers.get("content-length") or 0)
-                request = Request(
-                    self.command,
-                    parts.path,
-                    dict(parse_qsl(parts.query, keep_blank_values=True)),
-                    {k.lower(): v for k, v in self.headers.items()},
-                    self.rfile.read(length) if length else b"",
-                )
-                api.requests.append(request)
-                response = api.dispatch(request)
-                payload = response.body
-                if not isinstance(payload, bytes):
-                    payload = b"" if payload is None else json.dumps(payload).encode()
-                self.send_response(response.status)
-                headers = {"Content-Type": "application/json"} | response.headers
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = _serve
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def dispatch(self, request: Request) -> Response:
+    def handle(self, request: Request) -> Response:
+        api_request = ApiRequest(
+            request.method,
+            request.path,
+            request.args.to_dict(),
+            {k.lower(): v for k, v in request.headers.items()},
+            request.get_data(),
+        )
+        answer = ApiResponse(404, {"error": f"no route {request.method} {request.path}"})
         for method, pattern, handler in self.routes():
             match = pattern.fullmatch(request.path)
             if match and method == request.method:
-                return handler(request, **match.groupdict())
-        return Response(404, {"error": f"no route {request.method} {request.path}"})
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+                answer = handler(api_request, **match.groupdict())
+                break
+        if isinstance(answer.body, bytes):
+            return Response(answer.body, answer.status, answer.headers)
+        return json_response(answer.status, answer.headers, answer.body)
 
 
 def unused_port() -> int:
-    """A loopback port nothing listens on (for "provider unreachable" tests)."""
+    """A loopback port nothing listens on (for "peer unreachable" tests)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]

@@ -21,14 +21,16 @@ from datetime import UTC, date, datetime
 from email.utils import getaddresses
 from typing import Any
 
-from tests.fakes.loopback import LoopbackAPI, Request, Response
+from tests.fakes.loopback import ApiRequest as Request
+from tests.fakes.loopback import ApiResponse as Response
+from tests.fakes.loopback import RoutedLoopbackServer
 
 
 def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-class FakePostmark(LoopbackAPI):
+class FakePostmark(RoutedLoopbackServer):
     def __init__(self, token: str = "server-token", webhook_auth=("hooks", "s3cret")) -> None:
         self.token = token
         self.webhook_auth = webhook_auth
@@ -41,7 +43,7 @@ class FakePostmark(LoopbackAPI):
             ("POST", re.compile(r"/email"), self._send),
             ("GET", re.compile(r"/messages/outbound"), self._search),
             ("GET", re.compile(r"/messages/outbound/(?P<mid>[^/]+)/details"), self._details),
-            ("GET", re.compile(r"/server"), self._server),
+            ("GET", re.compile(r"/server"), self._server_settings),
         ]
 
     def connection(self, **extra: Any) -> dict[str, Any]:
@@ -224,7 +226,7 @@ class FakePostmark(LoopbackAPI):
             },
         )
 
-    def _server(self, request: Request) -> Response:
+    def _server_settings(self, request: Request) -> Response:
         if denied := self._authorised(request):
             return denied
         return Response(200, {"ID": 1, "Name": "ponton fake"})

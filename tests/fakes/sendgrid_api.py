@@ -25,7 +25,9 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from tests.fakes.loopback import LoopbackAPI, Request, Response
+from tests.fakes.loopback import ApiRequest as Request
+from tests.fakes.loopback import ApiResponse as Response
+from tests.fakes.loopback import RoutedLoopbackServer
 
 _ADDRESS = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _UNIQUE_ARG = re.compile(r"unique_args\['([^']+)'\]=\"([^\"]*)\"")
@@ -41,7 +43,7 @@ def new_signing_key() -> tuple[ec.EllipticCurvePrivateKey, str]:
     return private, base64.b64encode(der).decode()
 
 
-class FakeSendGrid(LoopbackAPI):
+class FakeSendGrid(RoutedLoopbackServer):
     def __init__(self, api_key: str = "SG.test-key", activity: bool = True) -> None:
         self.api_key = api_key
         self.activity = activity

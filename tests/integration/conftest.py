@@ -58,7 +58,11 @@ def mail_backend(tmp_path, monkeypatch):
             connection = peer.connection()
         else:
             raise ValueError(kind)
-        stops.append(peer.stop if hasattr(peer, "stop") else peer.close)
+        if isinstance(peer, SmtpPeer):
+            stops.append(peer.stop)
+        else:
+            peer.__enter__()  # the loopback fakes serve inside their context
+            stops.append(lambda peer=peer: peer.__exit__(None, None, None))
         monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(connection))
         return MailBackend(kind, get_mail_provider(), peer, connection)
 

@@ -27,18 +27,16 @@ def client():
 
 @pytest.fixture
 def sendgrid(monkeypatch):
-    fake = FakeSendGrid()
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
-    yield fake
-    fake.close()
+    with FakeSendGrid() as fake:
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        yield fake
 
 
 @pytest.fixture
 def postmark(monkeypatch):
-    fake = FakePostmark()
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
-    yield fake
-    fake.close()
+    with FakePostmark() as fake:
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        yield fake
 
 
 @pytest.fixture

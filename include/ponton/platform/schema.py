@@ -257,6 +257,19 @@ sync_state = sa.Table(
     sa.UniqueConstraint("binding_id", "remote_id"),
 )
 
+foreign_events = sa.Table(
+    "foreign_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("remote_id", sa.String(1024), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("binding_id", "remote_id"),
+)
+
 conflicts = sa.Table(
     "conflicts",
     metadata,

@@ -67,7 +67,12 @@ class WriteResult:
 
 @runtime_checkable
 class RemoteCalendar(Protocol):
-    """An external calendar bound to a platform resource."""
+    """An external calendar bound to a platform resource.
+
+    Adapters that read iCalendar data may also expose ``last_errors`` (the components the last
+    listing had to leave out, each message naming it) and ``last_parsed`` (with ``replies`` from
+    a METHOD:REPLY calendar); the engine journals the first and applies the second.
+    """
 
     capabilities: frozenset[Capability]
 

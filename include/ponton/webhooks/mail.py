@@ -8,7 +8,7 @@ deduplicated (SendGrid ``sg_event_id``, Postmark record content), and answered 2
 
 Keys come from the ``ponton_mail`` connection (``PONTON_MAIL_CONN_ID`` to rename it) exported to
 the API server as ``AIRFLOW_CONN_PONTON_MAIL``: this module runs without Airflow imports, so it
-reads the environment variable itself (:func:`ponton.settings.connection_from_env`). Extras:
+reads the environment variable itself (:class:`ponton.secrets.EnvConnectionResolver`). Extras:
 ``webhook_public_key`` (+ ``webhook_public_key_previous`` during a rotation) for SendGrid,
 ``webhook_username``/``webhook_password`` (+ ``webhook_password_previous``) for Postmark.
 """
@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 from ponton import settings
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
 from ponton.mail import postmark, sendgrid
+from ponton.secrets import EnvConnectionResolver
 from ponton.webhooks.inbox import platform_db, read_body, store_many
 
 router = APIRouter(tags=["mail"])
@@ -36,8 +37,8 @@ class Verifier(Protocol):
 
 
 def _extra() -> dict[str, Any]:
-    conn = settings.connection_from_env(settings.mail_conn_id())
-    return conn.extra if conn else {}
+    """The mail connection's extras; ``ConfigError`` (answered 503) when it is not exported."""
+    return EnvConnectionResolver().get(settings.mail_conn_id()).extra
 
 
 def sendgrid_verifier() -> sendgrid.SendGridWebhook:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 01:35:08.491936
+Create Date: 2026-11-25 01:48:20.603020
 """
 
 import sqlalchemy as sa
@@ -384,6 +384,24 @@ def upgrade() -> None:
         ),
     )
     op.create_table(
+        "foreign_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("binding_id", sa.Integer(), nullable=False),
+        sa.Column("remote_id", sa.String(length=1024), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("seen_at", ponton.platform.schema.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["binding_id"],
+            ["calendar_bindings.id"],
+            name=op.f("fk_foreign_events_binding_id_calendar_bindings"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_foreign_events")),
+        sa.UniqueConstraint(
+            "binding_id", "remote_id", name=op.f("uq_foreign_events_binding_id_remote_id")
+        ),
+    )
+    op.create_table(
         "sync_state",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("binding_id", sa.Integer(), nullable=False),
@@ -442,6 +460,7 @@ def downgrade() -> None:
 
     op.drop_table("webhook_inbox")
     op.drop_table("sync_state")
+    op.drop_table("foreign_events")
     op.drop_table("document_versions")
     with op.batch_alter_table("conflicts", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_conflicts_status_kind"))

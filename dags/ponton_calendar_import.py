@@ -1,0 +1,55 @@
+"""### ponton calendar import
+
+Two-way sync of every enabled calendar binding (ICS feeds, CalDAV, Google Calendar, Outlook) with
+the platform's planning: one mapped task per binding lists the calendar's changes, plans creates,
+updates and deletes on both sides, applies them, queues or settles conflicts by the binding's
+policy, turns foreign events into busy blocks and records double bookings. Every action is in the
+journal (`ponton journal tail --integration calendar`).
+
+* **Needs**: bindings (`ponton bindings add ...`); each binding's `conn_id` connection for private
+  feeds, CalDAV, Google or Outlook credentials; optionally `ponton_platform`.
+* **Schedule**: every 15 minutes, and at once when a calendar webhook updates the
+  `ponton_calendar_changes` asset.
+* **Params**: `dry_run` (plan only), `allow_mass_delete` (override the mass-delete guard).
+* **Rerun**: safe. A rerun re-lists from the last saved cursor; applied changes are recognised by
+  their hashes and remote creates are keyed by the platform uid, so nothing is duplicated.
+"""
+
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
+
+from ponton.operators.calendar import CalendarSyncOperator, enabled_binding_ids
+from ponton.operators.defaults import START_DATE, default_args
+from ponton.sync import CALENDAR_CHANGES_ASSET
+
+CALENDAR_CHANGES = Asset(name=CALENDAR_CHANGES_ASSET)
+
+
+@dag(
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("*/15 * * * *", timezone="UTC"), assets=[CALENDAR_CHANGES]
+    ),
+    start_date=START_DATE,
+    catchup=False,
+    max_active_runs=1,
+    default_args=default_args(),
+    params={
+        "dry_run": Param(False, type="boolean"),
+        "allow_mass_delete": Param(False, type="boolean"),
+    },
+    tags=["ponton", "calendar"],
+    doc_md=__doc__,
+)
+def ponton_calendar_import():
+    @task
+    def list_bindings() -> list[int]:
+        return enabled_binding_ids()
+
+    CalendarSyncOperator.partial(
+        task_id="sync_binding",
+        dry_run="{{ params.dry_run }}",
+        allow_mass_delete="{{ params.allow_mass_delete }}",
+        map_index_template="binding {{ task.binding_id }}",
+    ).expand(binding_id=list_bindings())
+
+
+ponton_calendar_import()

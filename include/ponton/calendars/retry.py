@@ -1,0 +1,50 @@
+"""The one retry policy of the calendar API adapters: exponential backoff with full jitter, but
+never sooner than the peer's ``Retry-After``. Only transient ponton errors are retried, and a stale
+etag (``PreconditionFailed``) never is: it needs a re-read, not a retry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
+from tenacity.wait import wait_random_exponential
+
+from ponton.errors import PreconditionFailed, TransientError
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    base_seconds: float = 0.5
+    max_seconds: float = 60.0
+
+    def wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = getattr(exc, "retry_after", None)
+        backoff = wait_random_exponential(multiplier=self.base_seconds, max=self.max_seconds)(state)
+        if retry_after is not None:
+            # Honour the server's pacing; a little jitter keeps parallel workers apart.
+            return min(float(retry_after) + backoff / 10, self.max_seconds)
+        return backoff
+
+    def retrying(self) -> Retrying:
+        return Retrying(
+            retry=retry_if_exception(is_retryable),
+            stop=stop_after_attempt(self.attempts),
+            wait=self.wait,
+            reraise=True,
+        )
+
+
+def is_retryable(exc: BaseException) -> bool:
+    return isinstance(exc, TransientError) and not isinstance(exc, PreconditionFailed)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is rare on these APIs and treated as absent)."""
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None

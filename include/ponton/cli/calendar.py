@@ -1,0 +1,137 @@
+"""``ponton bindings``, ``ponton sync`` and ``ponton conflicts``: calendar sync for operators."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from ponton.cli import print_json
+from ponton.journal import Journal
+from ponton.platform import PlatformDB
+from ponton.secrets import EnvConnectionResolver
+from ponton.sync.bindings import PROVIDERS, add_binding, list_bindings
+from ponton.sync.planner import DIRECTIONS, POLICIES
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    bindings = groups.add_parser("bindings", help="calendars bound to platform resources")
+    sub = bindings.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="bind a resource to a calendar; prints the binding id")
+    add.add_argument("--provider", required=True, choices=PROVIDERS)
+    add.add_argument("--source", required=True, help="file, URL, CalDAV URL or calendar id")
+    add.add_argument("--resource", required=True, help="resource key (created if new)")
+    add.add_argument("--policy", default="manual", choices=POLICIES)
+    add.add_argument("--direction", default="import", choices=DIRECTIONS)
+    add.add_argument("--conn-id", help="Airflow connection holding the credentials")
+    add.add_argument("--mission", help="limit the binding to one mission code")
+    add.add_argument("--options", type=json.loads, default=None, help="JSON object of options")
+    add.set_defaults(func=_add)
+    listing = sub.add_parser("list", help="every binding")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(func=_list)
+
+    sync = groups.add_parser("sync", help="run calendar syncs outside Airflow")
+    sync_sub = sync.add_subparsers(dest="command", required=True)
+    run = sync_sub.add_parser("run", help="one sync of one binding (what the DAG task does)")
+    run.add_argument("binding", type=int)
+    run.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
+    run.add_argument("--allow-mass-delete", action="store_true")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(func=_run)
+
+    conflicts = groups.add_parser("conflicts", help="sync and scheduling conflicts")
+    c_sub = conflicts.add_subparsers(dest="command", required=True)
+    c_list = c_sub.add_parser("list", help="open conflicts")
+    c_list.add_argument("--all", action="store_true", help="resolved and cleared ones too")
+    c_list.add_argument("--json", action="store_true")
+    c_list.set_defaults(func=_conflicts)
+    resolve = c_sub.add_parser("resolve", help="settle a conflict keeping one side")
+    resolve.add_argument("conflict", type=int)
+    resolve.add_argument("--keep", required=True, choices=("platform", "remote"))
+    resolve.set_defaults(func=_resolve)
+
+
+def _add(args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    db.upgrade()
+    binding_id = add_binding(
+        db,
+        provider=args.provider,
+        source=args.source,
+        resource=args.resource,
+        direction=args.direction,
+        policy=args.policy,
+        conn_id=args.conn_id,
+        mission=args.mission,
+        options=args.options,
+    )
+    print(binding_id)
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    rows = [
+        {
+            "id": b.id,
+            "provider": b.provider,
+            "resource": b.resource_key,
+            "direction": b.direction,
+            "policy": b.conflict_policy,
+            "enabled": b.enabled,
+        }
+        for b in list_bindings(PlatformDB())
+    ]
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['id']:>4}  {r['provider']:<8} {r['resource']:<20} {r['direction']:<7} ", end="")
+        print(r["policy"])
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    from ponton.sync.adapters import calendar_opener
+    from ponton.sync.engine import run_sync
+
+    db = PlatformDB()
+    summary = run_sync(
+        db,
+        args.binding,
+        calendar_opener(EnvConnectionResolver()),
+        journal=Journal(db),
+        dry_run=args.dry_run,
+        allow_mass_delete=args.allow_mass_delete,
+    )
+    if args.json:
+        print_json(summary)
+    else:
+        print(", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int) and v))
+        for line in summary.get("plan", []):
+            print(f"  {line}")
+    return 0
+
+
+def _conflicts(args: argparse.Namespace) -> int:
+    from ponton.sync.resolution import list_conflicts
+
+    rows = list_conflicts(PlatformDB(), status=None if args.all else "open")
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        platform, remote = r["platform_version"] or {}, r["remote_version"] or {}
+        print(
+            f"{r['id']:>4}  {r['kind']:<15} {r['status']:<9} {r['platform_uid']}: "
+            f"platform {platform.get('summary', platform.get('ref'))!r} "
+            f"vs remote {remote.get('summary', remote.get('ref'))!r}"
+        )
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    from ponton.sync.resolution import resolve_conflict
+
+    db = PlatformDB()
+    print(resolve_conflict(db, args.conflict, args.keep, Journal(db)))
+    return 0

@@ -1,0 +1,1 @@
+"""Mission documents: roadmap data from the platform DB, templates, rendering and publishing."""

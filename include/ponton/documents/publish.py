@@ -1,0 +1,331 @@
+"""Publishing: render or read a document, skip it when unchanged, else upload, verify and record.
+
+Idempotence comes from three checks, cheapest first:
+
+1. the roadmap's *input* fingerprint (data, template, PDF variant) equals the one recorded with the
+   latest version → nothing is rendered or uploaded (what makes an unchanged rerun nearly free);
+2. the backend's current object holds these bytes (one ``head``) and the latest
+   ``document_versions`` row has their SHA-256 → nothing to do;
+3. the backend holds them but no row says so (a retried task whose upload succeeded but whose DB
+   commit did not) → the existing remote version is adopted, nothing is uploaded.
+
+A file deleted or replaced by hand on the backend is uploaded again at step 2.
+
+So a retry never creates a second version of the same bytes, and the unique constraint
+``(document_id, backend, sha256)`` holds. Bytes that return to an earlier version are uploaded
+again and that earlier row moves to the top (new version number and remote version id).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import sqlalchemy as sa
+
+from ponton.documents.roadmap import Roadmap, load_roadmap
+from ponton.errors import InvalidInputError
+from ponton.journal import Journal
+from ponton.platform import PlatformDB
+from ponton.platform.schema import document_versions, documents, kv_cursors, missions, utcnow
+from ponton.storage import Receipt, Storage, validate_key
+from ponton.storage.hashing import digest_stream
+
+PDF = "application/pdf"
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """One document on one backend after a publish attempt; small enough for XCom."""
+
+    document_id: int
+    backend: str
+    outcome: str  # uploaded | unchanged | adopted
+    version: int
+    sha256: str
+    bytes_uploaded: int
+    remote_id: str | None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def roadmap_key(code: str) -> str:
+    return validate_key(f"missions/{code}/feuille-de-route-{code}.pdf")
+
+
+def ensure_document(
+    conn: sa.Connection, mission_id: int, kind: str, name: str, key: str, content_type: str
+) -> int:
+    """The ``documents`` row for (mission, kind, name), created on first publish."""
+    where = sa.and_(
+        documents.c.mission_id == mission_id, documents.c.kind == kind, documents.c.name == name
+    )
+    found = conn.execute(sa.select(documents.c.id).where(where)).scalar()
+    if found is not None:
+        return found
+    return conn.execute(
+        documents.insert().returning(documents.c.id),
+        {
+            "mission_id": mission_id,
+            "kind": kind,
+            "name": name,
+            "storage_key": key,
+            "content_type": content_type,
+        },
+    ).scalar_one()
+
+
+def _latest(conn: sa.Connection, document_id: int, backend: str):
+    return conn.execute(
+        sa.select(document_versions)
+        .where(
+            document_versions.c.document_id == document_id, document_versions.c.backend == backend
+        )
+        .order_by(document_versions.c.version.desc())
+        .limit(1)
+    ).first()
+
+
+def _record(
+    db: PlatformDB, journal: Journal, document_id: int, storage: Storage, receipt: Receipt, outcome
+) -> Published:
+    """One transaction: the version row (new, or an earlier one of the same bytes moved up) and
+    its journal line."""
+    with db.begin() as conn:
+        latest = _latest(conn, document_id, storage.name)
+        version = (latest.version if latest else 0) + 1
+        values = {
+            "version": version,
+            "size": receipt.size,
+            "remote_id": receipt.remote_id,
+            "remote_version_id": receipt.remote_version_id,
+            "published_at": utcnow(),
+            "verified_at": utcnow(),
+        }
+        same_bytes = sa.and_(
+            document_versions.c.document_id == document_id,
+            document_versions.c.backend == storage.name,
+            document_versions.c.sha256 == receipt.sha256,
+        )
+        if conn.execute(sa.update(document_versions).where(same_bytes).values(values)).rowcount:
+            pass
+        else:
+            conn.execute(
+                document_versions.insert(),
+                values
+                | {"document_id": document_id, "backend": storage.name, "sha256": receipt.sha256},
+            )
+        journal.record(
+            storage.name,
+            "publish",
+            outcome="changed",
+            object_type="document",
+            object_id=document_id,
+            details={
+                "key": receipt.key,
+                "version": version,
+                "sha256": receipt.sha256,
+                "size": receipt.size,
+                "remote_version_id": receipt.remote_version_id,
+                "how": outcome,
+            },
+            conn=conn,
+        )
+    return Published(
+        document_id,
+        storage.name,
+        outcome,
+        version,
+        receipt.sha256,
+        receipt.size if outcome == "uploaded" else 0,
+        receipt.remote_id,
+    )
+
+
+def _skipped(journal: Journal, backend: str, document_id: int, key: str, latest, reason: str):
+    """Nothing to upload: one ``skipped`` journal line and a zero-byte result."""
+    journal.record(
+        backend,
+        "publish",
+        outcome="skipped",
+        object_type="document",
+        object_id=document_id,
+        details={"key": key, "version": latest.version, "reason": reason},
+    )
+    return Published(
+        document_id, backend, "unchanged", latest.version, latest.sha256, 0, latest.remote_id
+    )
+
+
+def publish_stream(
+    db: PlatformDB,
+    storage: Storage,
+    journal: Journal,
+    *,
+    document_id: int,
+    key: str,
+    open_stream,
+    content_type: str,
+    metadata: dict[str, str] | None = None,
+) -> Published:
+    """Publish the bytes ``open_stream()`` yields (called at most twice: hash, then upload)."""
+    with open_stream() as stream:
+        ours = digest_stream(stream, storage.algorithm)
+    with db.engine.connect() as conn:
+        latest = _latest(conn, document_id, storage.name)
+    current = storage.head(key)
+    stored = current is not None and current.checksums.get(storage.algorithm) == ours.checksum
+    if stored and latest is not None and latest.sha256 == ours.sha256:
+        return _skipped(journal, storage.name, document_id, key, latest, "unchanged")
+    if stored:
+        receipt = Receipt(
+            key=key,
+            remote_id=current.remote_id,
+            remote_version_id=current.remote_version_id,
+            sha256=ours.sha256,
+            size=ours.size,
+            algorithm=storage.algorithm,
+            checksum=ours.checksum,
+            created=False,
+        )
+        return _record(db, journal, document_id, storage, receipt, "adopted")
+    with open_stream() as stream:
+        receipt = storage.put(
+            key,
+            stream,
+            content_type=content_type,
+            metadata={"sha256": ours.sha256} | (metadata or {}),
+        )
+    if receipt.sha256 != ours.sha256:
+        raise InvalidInputError(
+            f"document {document_id} changed while it was uploaded ({key}); publish it again"
+        )
+    return _record(db, journal, document_id, storage, receipt, "uploaded")
+
+
+def roadmap_fingerprint(roadmap: Roadmap, pdf_variant: str | None, template_dir) -> str:
+    """Everything the PDF bytes depend on; equal fingerprints mean equal PDFs."""
+    from ponton.documents.render import TEMPLATES
+
+    digest = hashlib.sha256(repr(roadmap).encode())
+    digest.update(repr(pdf_variant).encode())
+    for folder in (Path(template_dir) if template_dir else None, TEMPLATES):
+        if folder is not None:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _fingerprint_name(document_id: int, backend: str) -> str:
+    return f"documents.fingerprint.{document_id}.{backend}"
+
+
+def publish_roadmap(
+    db: PlatformDB,
+    storages: list[Storage],
+    journal: Journal,
+    code: str,
+    *,
+    pdf_variant: str | None = None,
+    template_dir: str | Path | None = None,
+) -> list[Published]:
+    """Render mission ``code``'s roadmap (only if its inputs changed) and publish it everywhere."""
+    roadmap = load_roadmap(db, code)
+    key = roadmap_key(code)
+    fingerprint = roadmap_fingerprint(roadmap, pdf_variant, template_dir)
+    with db.begin() as conn:
+        mission_id = conn.execute(sa.select(missions.c.id).where(missions.c.code == code)).scalar()
+        document_id = ensure_document(conn, mission_id, "roadmap", "roadmap.pdf", key, PDF)
+        remembered = dict(
+            conn.execute(
+                sa.select(kv_cursors.c.name, kv_cursors.c.value).where(
+                    kv_cursors.c.name.in_(
+                        [_fingerprint_name(document_id, s.name) for s in storages]
+                    )
+                )
+            ).all()
+        )
+    results: list[Published] = []
+    pdf: bytes | None = None
+    for storage in storages:
+        name = _fingerprint_name(document_id, storage.name)
+        with db.engine.connect() as conn:
+            latest = _latest(conn, document_id, storage.name)
+        state = json.loads(remembered.get(name) or "{}")
+        if latest is not None and state == {"input": fingerprint, "sha256": latest.sha256}:
+            results.append(
+                _skipped(journal, storage.name, document_id, key, latest, "inputs unchanged")
+            )
+            continue
+        if pdf is None:
+            from ponton.documents.render import render_pdf
+
+            pdf = render_pdf(roadmap, pdf_variant=pdf_variant, template_dir=template_dir)
+        data = pdf
+        result = publish_stream(
+            db,
+            storage,
+            journal,
+            document_id=document_id,
+            key=key,
+            open_stream=lambda data=data: io.BytesIO(data),
+            content_type=PDF,
+            metadata={"mission": code},
+        )
+        _remember(db, name, {"input": fingerprint, "sha256": result.sha256})
+        results.append(result)
+    return results
+
+
+def _remember(db: PlatformDB, name: str, value: dict) -> None:
+    text = json.dumps(value, sort_keys=True)
+    with db.begin() as conn:
+        if not conn.execute(
+            sa.update(kv_cursors).where(kv_cursors.c.name == name).values(value=text)
+        ).rowcount:
+            conn.execute(kv_cursors.insert(), {"name": name, "value": text})
+
+
+def publish_mission_assets(
+    db: PlatformDB, storages: list[Storage], journal: Journal, code: str
+) -> list[Published]:
+    """Every file registered in ``documents`` for mission ``code`` (other than the roadmap)."""
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(documents)
+            .join(missions, missions.c.id == documents.c.mission_id)
+            .where(missions.c.code == code, documents.c.kind != "roadmap")
+            .order_by(documents.c.id)
+        ).all()
+    results = []
+    for row in rows:
+        source = Path(row.source_path or "")
+        if not row.source_path or not source.is_file():
+            raise InvalidInputError(
+                f"document {row.id} ({row.name!r}) of mission {code}: source file "
+                f"{row.source_path!r} does not exist; fix documents.source_path or restore the file"
+            )
+
+        def open_source(source: Path = source) -> BinaryIO:
+            return source.open("rb")
+
+        for storage in storages:
+            results.append(
+                publish_stream(
+                    db,
+                    storage,
+                    journal,
+                    document_id=row.id,
+                    key=validate_key(row.storage_key),
+                    open_stream=open_source,
+                    content_type=row.content_type,
+                    metadata={"mission": code},
+                )
+            )
+    return results

@@ -1,0 +1,372 @@
+"""One sync run of one binding: list, plan, guard, apply, detect conflicts, journal.
+
+The ``ponton_calendar_import`` DAG task and ``ponton sync run`` both call :func:`run_sync`.
+Crash safety: remote creates are idempotent per platform uid, sync state is committed right after
+each batch of remote writes, and the cursor is saved only when the whole run succeeded — a rerun
+after a crash re-lists the same changes and finds them already applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from ponton.errors import PontonError, PreconditionFailed
+from ponton.journal import Journal
+from ponton.model import Event
+from ponton.platform import PlatformDB
+from ponton.sync import store
+from ponton.sync.bindings import Binding, load_binding
+from ponton.sync.conflicts import find_double_bookings
+from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.planner import (
+    Conflict,
+    CreateRemote,
+    DeletePlatform,
+    DeleteRemote,
+    ForgetState,
+    LinkState,
+    Plan,
+    UpdatePlatform,
+    UpdateRemote,
+    plan_sync,
+)
+from ponton.sync.port import RemoteCalendar, RemoteWrite
+
+INTEGRATION = "calendar"
+CalendarOpener = Callable[[Binding], RemoteCalendar]
+
+
+@dataclass
+class SyncSummary:
+    """Counts of one run. ``created``/``updated``/``deleted`` count the receiving side: the
+    platform for an import, the remote calendar for an export, both for a two-way binding."""
+
+    binding: int
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    remote_created: int = 0
+    remote_updated: int = 0
+    remote_deleted: int = 0
+    platform_updated: int = 0
+    platform_deleted: int = 0
+    foreign_created: int = 0
+    foreign_updated: int = 0
+    foreign_deleted: int = 0
+    busy_blocks: int = 0
+    double_bookings: int = 0
+    stale: int = 0
+    rejected: int = 0  # components the adapter could not read (isolated, journaled)
+    replies: int = 0  # METHOD:REPLY answers applied to planning attendees
+    full_listing: bool = True
+    dry_run: bool = False
+    plan: list[str] = field(default_factory=list)
+
+    def finish(self, direction: str) -> dict[str, Any]:
+        platform = (
+            self.foreign_created,
+            self.platform_updated + self.foreign_updated,
+            self.platform_deleted + self.foreign_deleted,
+        )
+        remote = (self.remote_created, self.remote_updated, self.remote_deleted)
+        sides = {"import": [platform], "export": [remote], "both": [platform, remote]}[direction]
+        self.created, self.updated, self.deleted = (
+            sum(side[i] for side in sides) for i in range(3)
+        )
+        data = dict(self.__dict__)
+        if not self.dry_run:
+            data.pop("plan")
+        return data
+
+
+def describe(action: object) -> str:
+    """One line per planned action, for ``--dry-run``."""
+    name = type(action).__name__
+    uid = getattr(action, "uid", "")
+    event = getattr(action, "event", None) or getattr(
+        getattr(action, "remote", None), "event", None
+    )
+    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
+    return f"{name} {uid}{what}"
+
+
+def run_sync(
+    db: PlatformDB,
+    binding_id: int,
+    open_calendar: CalendarOpener,
+    *,
+    journal: Journal,
+    dry_run: bool = False,
+    allow_mass_delete: bool = False,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    now = now or datetime.now(UTC)
+    with db.engine.connect() as conn:
+        binding = load_binding(conn, binding_id)
+        start, end = binding.window(now)
+        platform, deleted = store.load_platform(conn, binding, start, end)
+        state = store.load_state(conn, binding.id)
+        known_foreign = store.load_known_foreign(conn, binding.id)
+        open_conflicts = store.open_conflict_uids(conn, binding.id)
+    calendar = open_calendar(binding)
+    changes = calendar.list_changes(binding.cursor, start, end)
+    rejected = list(getattr(calendar, "last_errors", ()))
+    if rejected:
+        journal.record(
+            INTEGRATION,
+            "rejected_components",
+            outcome="skipped",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(rejected), "errors": rejected[:50]},
+        )
+    if changes.full and binding.cursor and "incremental" in calendar.capabilities:
+        journal.record(
+            INTEGRATION,
+            "full_resync",
+            object_type="binding",
+            object_id=binding.id,
+            details={"reason": "cursor expired or rejected by the provider"},
+        )
+    plan = plan_sync(
+        platform=platform,
+        changes=changes,
+        state=state,
+        known_foreign=known_foreign,
+        direction=binding.direction,
+        policy=binding.conflict_policy,
+        open_conflicts=open_conflicts,
+        platform_deleted=deleted,
+    )
+    try:
+        check_mass_delete(
+            plan,
+            known=len(state) + len(known_foreign),
+            binding=binding.label,
+            max_share=float(binding.options.get("max_delete_share", DEFAULT_MAX_DELETE_SHARE)),
+            allow=allow_mass_delete,
+        )
+    except PontonError as exc:
+        journal.record(
+            INTEGRATION,
+            "mass_delete_guard",
+            outcome="refused",
+            object_type="binding",
+            object_id=binding.id,
+            details={"message": str(exc)},
+        )
+        raise
+    summary = SyncSummary(
+        binding=binding.id, full_listing=changes.full, dry_run=dry_run, rejected=len(rejected)
+    )
+    summary.unchanged = plan.unchanged + plan.foreign_unchanged + len(plan.of(LinkState))
+    if dry_run:
+        summary.plan = [describe(a) for a in plan.actions]
+        _count_planned(plan, summary, known_foreign)
+        return summary.finish(binding.direction)
+    errors = _apply_remote(db, binding, calendar, plan, summary, journal)
+    parsed = getattr(calendar, "last_parsed", None)
+    if getattr(parsed, "replies", None):
+        with db.begin() as conn:
+            summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
+    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end)
+    if errors:
+        journal.record(
+            INTEGRATION,
+            "sync",
+            outcome="error",
+            object_type="binding",
+            object_id=binding.id,
+            details={"errors": [str(e) for e in errors[:10]]},
+        )
+        raise errors[0]
+    with db.begin() as conn:
+        store.save_cursor(conn, binding.id, plan.cursor)
+    result = summary.finish(binding.direction)
+    journal.record(
+        INTEGRATION,
+        "sync",
+        outcome="changed" if _changed(result) else "ok",
+        object_type="binding",
+        object_id=binding.id,
+        details=result,
+    )
+    return result
+
+
+def _changed(result: dict[str, Any]) -> bool:
+    return any(result[k] for k in ("created", "updated", "deleted", "conflicts"))
+
+
+def _count_planned(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
+    summary.remote_created = len(plan.of(CreateRemote))
+    summary.remote_updated = len(plan.of(UpdateRemote))
+    summary.remote_deleted = len(plan.of(DeleteRemote))
+    summary.platform_updated = len(plan.of(UpdatePlatform))
+    summary.platform_deleted = len(plan.of(DeletePlatform))
+    summary.conflicts = len(plan.of(Conflict))
+    _count_foreign(plan, summary, known_foreign)
+
+
+def _count_foreign(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
+    summary.foreign_updated = sum(1 for r in plan.foreign_upserts if r.remote_id in known_foreign)
+    summary.foreign_created = len(plan.foreign_upserts) - summary.foreign_updated
+    summary.foreign_deleted = len(plan.foreign_removals)
+
+
+def _apply_remote(
+    db: PlatformDB,
+    binding: Binding,
+    calendar: RemoteCalendar,
+    plan: Plan,
+    summary: SyncSummary,
+    journal: Journal,
+) -> list[Exception]:
+    writes: list[RemoteWrite] = []
+    platform_hashes: dict[str, str] = {}
+    for action in plan.actions:
+        if isinstance(action, CreateRemote):
+            writes.append(RemoteWrite("create", action.uid, event=action.event))
+        elif isinstance(action, UpdateRemote):
+            writes.append(
+                RemoteWrite("update", action.uid, action.event, action.remote_id, action.etag)
+            )
+        elif isinstance(action, DeleteRemote):
+            writes.append(
+                RemoteWrite("delete", action.uid, remote_id=action.remote_id, etag=action.etag)
+            )
+        else:
+            continue
+        if not isinstance(action, DeleteRemote):
+            platform_hashes[action.uid] = action.event.content_hash()
+    if not writes:
+        return []
+    results = calendar.apply_writes(writes)
+    errors: list[Exception] = []
+    counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
+    with db.begin() as conn:
+        for result in results:
+            write = result.write
+            if isinstance(result.error, PreconditionFailed):
+                summary.stale += 1  # changed remotely meanwhile: the next run re-reads and re-plans
+                outcome, details = "conflict", {"retry": "next run", "reason": str(result.error)}
+            elif result.error is not None:
+                errors.append(result.error)
+                outcome, details = "error", {"reason": str(result.error)}
+            else:
+                setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
+                if write.op == "delete":
+                    store.forget_state(conn, binding.id, write.platform_uid)
+                else:
+                    store.save_state(
+                        conn,
+                        binding.id,
+                        write.platform_uid,
+                        result.remote,
+                        platform_hashes[write.platform_uid],
+                    )
+                outcome, details = "changed", None
+            journal.record(
+                INTEGRATION,
+                f"remote_{write.op}",
+                outcome=outcome,
+                object_type="event",
+                object_id=write.platform_uid,
+                details=details,
+                conn=conn,
+            )
+    return errors
+
+
+def _apply_platform(
+    db: PlatformDB,
+    binding: Binding,
+    plan: Plan,
+    summary: SyncSummary,
+    journal: Journal,
+    known_foreign: dict[str, str],
+    start: datetime,
+    end: datetime,
+) -> None:
+    with db.begin() as conn:
+        for action in plan.actions:
+            if isinstance(action, UpdatePlatform):
+                platform_hash = store.update_planning(conn, action.uid, action.remote.event)
+                store.save_state(conn, binding.id, action.uid, action.remote, platform_hash)
+                summary.platform_updated += 1
+                journal.record(
+                    INTEGRATION,
+                    "platform_update",
+                    outcome="changed",
+                    object_type="event",
+                    object_id=action.uid,
+                    conn=conn,
+                    details={"from": binding.label, "content": action.remote.event.content()},
+                )
+            elif isinstance(action, DeletePlatform):
+                store.soft_delete_planning(conn, action.uid)
+                store.forget_state(conn, binding.id, action.uid)
+                summary.platform_deleted += 1
+                journal.record(
+                    INTEGRATION,
+                    "platform_delete",
+                    outcome="changed",
+                    object_type="event",
+                    object_id=action.uid,
+                    conn=conn,
+                    details={"from": binding.label},
+                )
+            elif isinstance(action, LinkState):
+                store.save_state(conn, binding.id, action.uid, action.remote, action.platform_hash)
+            elif isinstance(action, ForgetState):
+                store.forget_state(conn, binding.id, action.uid)
+            elif isinstance(action, Conflict) and store.record_edit_conflict(
+                conn, binding.id, action.uid, action.platform, action.remote
+            ):
+                summary.conflicts += 1
+        for decision in plan.decisions:
+            journal.record(
+                INTEGRATION,
+                "conflict_decision",
+                outcome="conflict" if decision.winner == "queued" else "changed",
+                object_type="event",
+                object_id=decision.uid,
+                conn=conn,
+                details={
+                    "policy": decision.policy,
+                    "winner": decision.winner,
+                    "platform": decision.platform.content(),
+                    "remote": decision.remote.event.content(),
+                },
+            )
+        _count_foreign(plan, summary, known_foreign)
+        summary.busy_blocks = store.write_busy_blocks(
+            conn, binding, plan.foreign_upserts, plan.foreign_removals, start, end
+        )
+        found = list(
+            find_double_bookings(
+                binding.resource_key, store.busy_intervals(conn, binding, start, end)
+            )
+        )
+        new = store.record_double_bookings(conn, binding, found)
+        summary.double_bookings = len(new)
+        summary.conflicts += len(new)
+        for booking in new:
+            journal.record(
+                INTEGRATION,
+                "double_booking",
+                outcome="conflict",
+                object_type="resource",
+                object_id=binding.resource_key,
+                conn=conn,
+                details={
+                    "imported": booking.imported.ref,
+                    "other": f"{booking.other.origin}:{booking.other.ref}",
+                    "start": max(booking.imported.start, booking.other.start).isoformat(),
+                },
+            )

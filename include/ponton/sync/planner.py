@@ -1,0 +1,323 @@
+"""The two-way sync planner: a pure function from (platform, remote, state) to actions.
+
+For each platform uid the planner compares three versions: the platform's event, the remote
+event written for it, and the hashes both had after the last successful sync (``sync_state``).
+A side "changed" when its hash differs from the stored one. Rules, in order:
+
+* nothing changed → nothing to do (no echo: what we wrote is stored with its hash);
+* one side changed → copy it to the other side (when the binding's direction allows);
+* both changed → the binding's conflict policy decides, or a ``Conflict`` is queued (``manual``);
+* edit beats delete: a deletion on one side never wins over an edit on the other;
+* deletions propagate, subject to the mass-delete guard (``ponton.sync.guard``).
+
+Remote events not written for a platform uid are *foreign*: they become busy blocks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from ponton.model import Event
+from ponton.sync.port import ChangeSet, RemoteEvent
+
+Direction = Literal["import", "export", "both"]
+Policy = Literal["platform-wins", "remote-wins", "newest-wins", "manual"]
+DIRECTIONS: tuple[str, ...] = ("import", "export", "both")
+POLICIES: tuple[str, ...] = ("platform-wins", "remote-wins", "newest-wins", "manual")
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStateRow:
+    """What both sides looked like after the last successful sync of one platform event."""
+
+    platform_uid: str
+    remote_id: str
+    remote_etag: str | None
+    platform_hash: str | None
+    remote_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRemote:
+    uid: str
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRemote:
+    uid: str
+    remote_id: str
+    etag: str | None
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteRemote:
+    uid: str
+    remote_id: str
+    etag: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UpdatePlatform:
+    """Write the remote version into planning (also restores a platform-deleted event)."""
+
+    uid: str
+    remote: RemoteEvent
+
+
+@dataclass(frozen=True, slots=True)
+class DeletePlatform:
+    uid: str
+    remote_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class LinkState:
+    """Both sides already agree: record the pair without writing anything."""
+
+    uid: str
+    remote: RemoteEvent
+    platform_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ForgetState:
+    uid: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Both sides edited; queued for a human (``manual``) — nothing is overwritten."""
+
+    uid: str
+    platform: Event
+    remote: RemoteEvent
+
+
+Action = (
+    CreateRemote
+    | UpdateRemote
+    | DeleteRemote
+    | UpdatePlatform
+    | DeletePlatform
+    | LinkState
+    | ForgetState
+    | Conflict
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """How a both-sides edit was settled, journaled with both versions."""
+
+    uid: str
+    policy: str
+    winner: Literal["platform", "remote", "queued"]
+    platform: Event
+    remote: RemoteEvent
+
+
+@dataclass
+class Plan:
+    actions: list[Action] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    # Foreign events: changed or new ones to (re)write as busy blocks, and remote ids now gone.
+    foreign_upserts: list[RemoteEvent] = field(default_factory=list)
+    foreign_removals: list[str] = field(default_factory=list)
+    foreign_unchanged: int = 0
+    unchanged: int = 0
+    full: bool = True
+    cursor: str | None = None
+
+    def of(self, kind: type) -> list:
+        return [a for a in self.actions if isinstance(a, kind)]
+
+    @property
+    def writes_remote(self) -> bool:
+        return any(isinstance(a, CreateRemote | UpdateRemote | DeleteRemote) for a in self.actions)
+
+
+def comparable(event: Event) -> dict:
+    """Content compared across sides: what both sides can hold (no uid, no attendees)."""
+    content = event.content()
+    for key in ("uid", "recurrence_id", "attendees"):
+        content.pop(key)
+    return content
+
+
+def _newest_is_platform(platform: Event, remote: Event) -> bool:
+    if remote.last_modified is None:
+        return True
+    if platform.last_modified is None:
+        return False
+    return platform.last_modified >= remote.last_modified
+
+
+def _settle(uid: str, platform: Event, remote: RemoteEvent, policy: str, plan: Plan) -> None:
+    if comparable(platform) == comparable(remote.event):
+        plan.actions.append(LinkState(uid, remote, platform.content_hash()))
+        return
+    if policy == "manual":
+        plan.actions.append(Conflict(uid, platform, remote))
+        plan.decisions.append(Decision(uid, policy, "queued", platform, remote))
+        return
+    if policy == "platform-wins":
+        platform_wins = True
+    elif policy == "remote-wins":
+        platform_wins = False
+    else:
+        platform_wins = _newest_is_platform(platform, remote.event)
+    if platform_wins:
+        plan.actions.append(UpdateRemote(uid, remote.remote_id, remote.etag, platform))
+    else:
+        plan.actions.append(UpdatePlatform(uid, remote))
+    plan.decisions.append(
+        Decision(uid, policy, "platform" if platform_wins else "remote", platform, remote)
+    )
+
+
+def plan_sync(
+    *,
+    platform: Mapping[str, Event],
+    changes: ChangeSet,
+    state: Mapping[str, SyncStateRow],
+    known_foreign: Mapping[str, str],
+    direction: str = "both",
+    policy: str = "manual",
+    open_conflicts: Iterable[str] = (),
+    platform_deleted: Iterable[str] = (),
+) -> Plan:
+    """Plan one sync run.
+
+    ``platform``: live platform events of the binding's scope by uid. ``changes``: what the remote
+    listing returned. ``state``: sync_state rows by platform uid. ``known_foreign``: remote id →
+    content hash of the foreign events already stored as busy blocks. ``open_conflicts``: uids
+    with a queued conflict (left alone until resolved). ``platform_deleted``: uids soft-deleted on
+    the platform (treated as absent; listed so a remote copy of them is not taken as foreign).
+    """
+    if direction not in DIRECTIONS:
+        raise ValueError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
+    if policy not in POLICIES:
+        raise ValueError(f"conflict policy {policy!r} is not one of {', '.join(POLICIES)}")
+    plan = Plan(full=changes.full, cursor=changes.cursor)
+    importing, exporting = direction in ("import", "both"), direction in ("export", "both")
+    skip = set(open_conflicts)
+    deleted_on_platform = set(platform_deleted)
+    by_remote_id = {row.remote_id: row.platform_uid for row in state.values()}
+
+    # Which remote events belong to which platform uid; the rest is foreign.
+    ours: dict[str, RemoteEvent] = {}
+    foreign: dict[str, RemoteEvent] = {}
+    for remote in changes.events:
+        uid = by_remote_id.get(remote.remote_id)
+        if uid is None and remote.platform_uid and remote.event.recurrence_id is None:
+            claimed = remote.platform_uid
+            if claimed in platform or claimed in state or claimed in deleted_on_platform:
+                uid = claimed
+        if uid is not None:
+            ours[uid] = remote
+        elif remote.platform_uid is None or remote.platform_uid not in deleted_on_platform:
+            foreign[remote.remote_id] = remote
+    gone_ids = set(changes.deleted)
+    gone_uids = {by_remote_id[r] for r in gone_ids if r in by_remote_id}
+
+    def remote_for(uid: str) -> tuple[bool, RemoteEvent | None]:
+        """(known, event): known is False when an incremental listing did not mention it."""
+        if uid in ours:
+            return True, ours[uid]
+        if changes.full or uid in gone_uids:
+            return True, None
+        return False, None
+
+    for uid in sorted(set(platform) | set(state) | set(ours)):
+        if uid in skip:
+            continue
+        event = platform.get(uid)
+        row = state.get(uid)
+        known, remote = remote_for(uid)
+        if row is None:
+            if event is None:
+                continue  # ours in name only: platform never had it or deleted it before any sync
+            if remote is not None:
+                if comparable(event) == comparable(remote.event):
+                    plan.actions.append(LinkState(uid, remote, event.content_hash()))
+                elif importing and exporting:
+                    _settle(uid, event, remote, policy, plan)
+                elif exporting:
+                    plan.actions.append(UpdateRemote(uid, remote.remote_id, remote.etag, event))
+                else:
+                    plan.actions.append(UpdatePlatform(uid, remote))
+            elif exporting:
+                plan.actions.append(CreateRemote(uid, event))
+            continue
+
+        platform_changed = event is not None and event.content_hash() != row.platform_hash
+        remote_changed = known and (
+            remote is None or remote.event.content_hash() != row.remote_hash
+        )
+        if event is None and (remote is None and known):
+            plan.actions.append(ForgetState(uid))
+        elif event is None:
+            # Deleted on the platform.
+            if remote_changed and importing:
+                plan.actions.append(UpdatePlatform(uid, remote))  # edit beats delete
+            elif exporting:
+                etag = remote.etag if remote else row.remote_etag
+                plan.actions.append(DeleteRemote(uid, row.remote_id, etag))
+            else:
+                plan.actions.append(ForgetState(uid))
+        elif known and remote is None:
+            # Deleted remotely.
+            if platform_changed or not importing:
+                if exporting:
+                    plan.actions.append(CreateRemote(uid, event))  # edit beats delete
+                else:
+                    plan.actions.append(ForgetState(uid))
+            else:
+                plan.actions.append(DeletePlatform(uid, row.remote_id))
+        elif platform_changed and remote_changed:
+            if importing and exporting:
+                _settle(uid, event, remote, policy, plan)
+            elif exporting:
+                plan.actions.append(UpdateRemote(uid, row.remote_id, remote.etag, event))
+            else:
+                plan.actions.append(UpdatePlatform(uid, remote))
+        elif platform_changed:
+            if exporting:
+                etag = remote.etag if remote else row.remote_etag
+                plan.actions.append(UpdateRemote(uid, row.remote_id, etag, event))
+            else:
+                plan.unchanged += 1
+        elif remote_changed:
+            if importing:
+                plan.actions.append(UpdatePlatform(uid, remote))
+            else:
+                plan.unchanged += 1
+        else:
+            plan.unchanged += 1
+
+    for remote_id, remote in foreign.items():
+        if known_foreign.get(remote_id) == remote.event.content_hash():
+            plan.foreign_unchanged += 1
+        else:
+            plan.foreign_upserts.append(remote)
+    if changes.full:
+        plan.foreign_removals = sorted(set(known_foreign) - set(foreign))
+    else:
+        plan.foreign_removals = sorted(gone_ids & set(known_foreign))
+        # An incremental listing names only what changed: the rest is unchanged.
+        plan.foreign_unchanged += len(set(known_foreign) - set(foreign) - gone_ids)
+    return plan
+
+
+def window_overlaps(event: Event, start: datetime, end: datetime) -> bool:
+    """Whether a (non-recurring) event overlaps [start, end); recurring masters always do."""
+    if event.recurrence:
+        return True
+    if event.all_day:
+        return event.start < end.date() and event.end > start.date()
+    return event.start < end and event.end > start

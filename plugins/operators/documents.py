@@ -1,0 +1,87 @@
+"""Operator publishing one mission's roadmap and assets to the configured storage backends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import Context
+
+from ponton.context import RunContext
+from ponton.operators.base import PontonOperator
+
+
+def split_conn_ids(value: str | list[str]) -> list[str]:
+    """``"a, b"`` or ``["a", "b"]`` → ``["a", "b"]`` (an Airflow Variable holds the string)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item and item.strip()]
+
+
+class ActiveMissionsOperator(PontonOperator):
+    """The codes of the active missions, read when the run starts: the list to map over.
+
+    An operator rather than ``@task`` so the DAG file does not load the TaskFlow machinery.
+    """
+
+    template_fields = ("platform_conn_id",)
+
+    def __init__(self, *, platform_conn_id: str = "ponton_platform", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.platform_conn_id = platform_conn_id
+
+    def run(self, context: Context, journal_context: RunContext) -> list[str]:
+        from ponton.documents.roadmap import mission_codes
+        from ponton.hooks.platform import PlatformDBHook
+
+        return mission_codes(PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready())
+
+
+class PublishMissionDocumentsOperator(PontonOperator):
+    """Renders the roadmap of ``mission_code`` and publishes it with the mission's assets.
+
+    Unchanged documents are skipped (0 bytes uploaded); a retry adopts an upload that succeeded
+    before the task died instead of creating a second version.
+    """
+
+    template_fields = ("mission_code", "storage_conn_ids", "pdf_variant", "platform_conn_id")
+
+    def __init__(
+        self,
+        *,
+        mission_code: str,
+        storage_conn_ids: str | list[str] = "ponton_storage_local",
+        pdf_variant: str | None = None,
+        platform_conn_id: str = "ponton_platform",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.mission_code = mission_code
+        self.storage_conn_ids = storage_conn_ids
+        self.pdf_variant = pdf_variant
+        self.platform_conn_id = platform_conn_id
+
+    def run(self, context: Context, journal_context: RunContext) -> dict[str, Any]:
+        from ponton.documents.publish import publish_mission_assets, publish_roadmap
+        from ponton.errors import ConfigError
+        from ponton.hooks.platform import PlatformDBHook
+        from ponton.hooks.storage import storage_for
+        from ponton.journal import Journal
+
+        conn_ids = split_conn_ids(self.storage_conn_ids)
+        if not conn_ids:
+            raise ConfigError("no storage connection configured: set ponton_storage_conn_ids")
+        db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
+        storages = [storage_for(conn_id) for conn_id in conn_ids]
+        journal = Journal(db, journal_context)
+        results = publish_roadmap(
+            db, storages, journal, self.mission_code, pdf_variant=self.pdf_variant or None
+        )
+        results += publish_mission_assets(db, storages, journal, self.mission_code)
+        outcomes = [r.outcome for r in results]
+        return {
+            "mission": self.mission_code,
+            "uploaded": outcomes.count("uploaded"),
+            "unchanged": outcomes.count("unchanged"),
+            "adopted": outcomes.count("adopted"),
+            "bytes_uploaded": sum(r.bytes_uploaded for r in results),
+            "backends": sorted({r.backend for r in results}),
+        }

@@ -1,0 +1,89 @@
+"""CalDAV against a real Radicale server passes the writable contract."""
+
+import itertools
+
+import caldav
+import icalendar
+import pytest
+
+from ponton.ics.caldav_calendar import CalDavCalendar, href_for
+from tests.contract.remote_calendar import WritableCalendarContract, listing, sample_event
+from tests.fakes.radicale_server import RadicaleServer
+
+pytestmark = [pytest.mark.contract, pytest.mark.integration]
+_names = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def radicale():
+    with RadicaleServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def plain_client(radicale):
+    """A plain caldav client, standing for the person's own calendar app."""
+    return caldav.DAVClient(url=radicale.url, username="ana", password="x", require_tls=False)
+
+
+@pytest.fixture(scope="module")
+def principal(plain_client):
+    return plain_client.principal()
+
+
+@pytest.fixture
+def calendar(principal, radicale):
+    made = principal.make_calendar(name="Travail", cal_id=f"cal-{next(_names)}")
+    return CalDavCalendar.connect(
+        radicale.url, username="ana", password="x", calendar_url=str(made.url)
+    )
+
+
+@pytest.fixture
+def edit_remotely(plain_client):
+    def edit(calendar, remote_id, summary):
+        own = plain_client.calendar(url=str(calendar.calendar.url))
+        event = own.event_by_url(calendar.calendar.url.join(remote_id))
+        event.load()
+        component = event.icalendar_component
+        component.pop("SUMMARY")
+        component.add("SUMMARY", summary)
+        event.save()
+
+    return edit
+
+
+class TestCalDavCalendar(WritableCalendarContract):
+    pass
+
+
+def test_href_is_derived_from_the_platform_uid():
+    assert href_for("evt-1@platform") == "evt-1%40platform.ics"
+    assert href_for("a/b c") == href_for("a/b c") and href_for("a/b c").endswith(".ics")
+    assert "/" not in href_for("a/b c")
+
+
+def test_events_created_in_the_app_are_listed_as_foreign(calendar, plain_client):
+    own = plain_client.calendar(url=str(calendar.calendar.url))
+    data = icalendar.Calendar.from_ical(
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:app\r\nBEGIN:VEVENT\r\nUID:app-1\r\n"
+        b"DTSTAMP:20260301T000000Z\r\nDTSTART:20260401T080000Z\r\nDTEND:20260401T090000Z\r\n"
+        b"SUMMARY:Dentiste\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    own.save_event(data.to_ical().decode())
+    [listed] = listing(calendar).events
+    assert (listed.platform_uid, listed.event.summary) == ("app-1", "Dentiste")
+
+
+def test_remote_delete_is_reported_incrementally(calendar, plain_client):
+    from ponton.sync.port import RemoteWrite
+
+    [created] = calendar.apply_writes(
+        [RemoteWrite("create", "gone@p", event=sample_event("gone@p"))]
+    )
+    cursor = listing(calendar).cursor
+    plain_client.calendar(url=str(calendar.calendar.url)).event_by_url(
+        calendar.calendar.url.join(created.remote.remote_id)
+    ).delete()
+    changes = listing(calendar, cursor)
+    assert not changes.full and created.remote.remote_id in changes.deleted

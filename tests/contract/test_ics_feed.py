@@ -1,0 +1,88 @@
+"""An ICS feed served over loopback HTTP with ETags passes the read-only contract."""
+
+import itertools
+
+import pytest
+
+from ponton.ics import export_calendar
+from ponton.ics.feed_calendar import FeedCursor, IcsFeedCalendar
+from ponton.ics.feeds import FeedOptions
+from tests.contract.remote_calendar import ReadOnlyCalendarContract, listing, sample_event
+from tests.fakes.ics_server import IcsServer
+
+pytestmark = pytest.mark.contract
+LOOPBACK = FeedOptions(allow_hosts=("127.0.0.1",))
+
+
+@pytest.fixture(scope="module")
+def server():
+    with IcsServer() as running:
+        yield running
+
+
+@pytest.fixture
+def published(server):
+    counter = itertools.count()
+
+    def publish(events):
+        url = server.publish(
+            f"/feed-{id(events)}-{next(counter)}.ics", export_calendar(events, "Contract")
+        )
+        return IcsFeedCalendar(url, options=LOOPBACK)
+
+    return publish
+
+
+class TestIcsFeedCalendar(ReadOnlyCalendarContract):
+    pass
+
+
+def test_unchanged_feed_lists_empty_and_not_full(published, server):
+    calendar = published([sample_event()])
+    first = listing(calendar)
+    again = listing(calendar, first.cursor)
+    assert first.full and not again.full and list(again.events) == []
+    assert calendar.last_errors == []
+    assert server.requests[-1][1].get("If-None-Match")
+
+
+def test_only_regenerated_dtstamp_is_recognised_by_the_feed_hash(server):
+    url = server.publish("/regen.ics", export_calendar([sample_event()], "R"))
+    calendar = IcsFeedCalendar(url, options=LOOPBACK)
+    first = listing(calendar)
+    server.publish(
+        "/regen.ics", export_calendar([sample_event()], "R").replace(b"DTSTAMP:2", b"DTSTAMP:1")
+    )
+    again = listing(calendar, first.cursor)
+    assert not again.full and list(again.events) == []
+    assert calendar.last_cursor.etag != FeedCursor.decode(first.cursor).etag  # body did change
+
+
+def test_a_changed_feed_lists_in_full_and_garbage_cursor_too(server):
+    url = server.publish("/changing.ics", export_calendar([sample_event()], "C"))
+    calendar = IcsFeedCalendar(url, options=LOOPBACK)
+    cursor = listing(calendar).cursor
+    server.publish("/changing.ics", export_calendar([sample_event(summary="moved")], "C"))
+    changed = listing(calendar, cursor)
+    assert changed.full and changed.events[0].event.summary == "moved"
+    assert listing(calendar, "not-a-cursor").full
+
+
+def test_find_and_read_only_writes(published):
+    from ponton.sync.port import RemoteWrite
+
+    calendar = published([sample_event()])
+    assert calendar.find("evt-1@platform").remote_id == "evt-1@platform"
+    assert calendar.find("other@platform") is None
+    [result] = calendar.apply_writes([RemoteWrite("delete", "evt-1@platform", remote_id="x")])
+    assert "read-only" in str(result.error)
+
+
+def test_isolated_components_are_reported_for_the_journal(tmp_path):
+    from pathlib import Path
+
+    hostile = Path(__file__).resolve().parents[1] / "fixtures" / "ics" / "hostile.ics"
+    calendar = IcsFeedCalendar(str(hostile))
+    uids = {r.platform_uid for r in listing(calendar).events}
+    assert uids == {"injection@test", "unknown-tz@test", "fine@test"}
+    assert any("secondly@test" in error for error in calendar.last_errors)

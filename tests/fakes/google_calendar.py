@@ -1,0 +1,350 @@
+"""A loopback Google Calendar API v3 for what ponton uses, driven through google-api-python-client.
+
+Documented behaviour it follows (developers.google.com/calendar/api): client-set event ids
+(base32hex, 5-1024 chars; an existing id gives 409 ``duplicate``), etags and ``If-Match`` (412
+``conditionNotMet``), deleted events kept as ``status: cancelled`` (DELETE again gives 410),
+``events.list`` paging with ``nextPageToken`` and ``nextSyncToken`` on the last page only, syncToken
+listings returning changes and deletions since the token (410 ``fullSyncRequired`` once a token
+expires), multipart/mixed batches at ``/batch/calendar/v3``, ``events.watch`` / ``channels.stop``,
+and the OAuth token endpoint (400 ``invalid_grant`` for a revoked refresh token).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import HTTP
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from werkzeug.wrappers import Request, Response
+
+from tests.fakes.loopback import LoopbackServer, json_response
+
+_ID = re.compile(r"^[0-9a-v]{5,1024}$")
+_REASONS = {
+    400: "badRequest",
+    401: "authError",
+    403: "rateLimitExceeded",
+    404: "notFound",
+    409: "duplicate",
+    410: "deleted",
+    412: "conditionNotMet",
+    429: "rateLimitExceeded",
+    500: "backendError",
+    503: "backendError",
+}
+MAX_CHANNEL_TTL = timedelta(days=7)
+
+
+@dataclass
+class _Stored:
+    item: dict[str, Any]
+    version: int
+
+
+def _error(status: int, message: str, reason: str | None = None) -> tuple[int, dict, dict]:
+    reason = reason or _REASONS.get(status, "error")
+    body = {
+        "error": {
+            "code": status,
+            "message": message,
+            "errors": [{"domain": "global", "reason": reason, "message": message}],
+        }
+    }
+    return status, {}, body
+
+
+def _bounds(item: dict[str, Any]) -> tuple[datetime, datetime]:
+    def moment(raw: dict[str, str]) -> datetime:
+        if "date" in raw:
+            return datetime.combine(date.fromisoformat(raw["date"]), datetime.min.time(), UTC)
+        return datetime.fromisoformat(raw["dateTime"]).astimezone(UTC)
+
+    return moment(item["start"]), moment(item["end"])
+
+
+class FakeGoogleCalendar(LoopbackServer):
+    def __init__(self, page_size: int = 250) -> None:
+        super().__init__()
+        self.page_size = page_size
+        self.calendars: dict[str, dict[str, _Stored]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.access_tokens: set[str] = set()
+        self.revoked_refresh_tokens: set[str] = set()
+        self._clock = itertools.count(1)
+        self._sync_tokens: dict[str, int] = {}
+        self._pages: dict[str, tuple[list[dict], str | None, int]] = {}
+        self._message_numbers = itertools.count(1)
+        self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
+
+    # -- back door: what a person or Google itself does ----------------------------------------
+    def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
+        stored = self.calendars[calendar_id][event_id]
+        self._store(calendar_id, stored.item | fields)
+
+    def add_foreign(self, calendar_id: str, item: dict[str, Any]) -> str:
+        item = {"id": uuid.uuid4().hex[:20].translate(str.maketrans("wxyz", "0123"))} | item
+        self._store(calendar_id, item)
+        return item["id"]
+
+    def items(self, calendar_id: str, *, live: bool = True) -> list[dict[str, Any]]:
+        stored = self.calendars.get(calendar_id, {}).values()
+        return [s.item for s in stored if not live or s.item.get("status") != "cancelled"]
+
+    def expire_sync_tokens(self) -> None:
+        self._sync_tokens.clear()
+
+    def revoke(self, refresh_token: str) -> None:
+        self.revoked_refresh_tokens.add(refresh_token)
+        self.access_tokens.clear()
+
+    # -- HTTP ------------------------------------------------------------------------------------
+    def handle(self, request: Request) -> Response:
+        path = request.path
+        if path == "/token":
+            return self._token(request)
+        if path.rstrip("/") == "/batch/calendar/v3":
+            return self._batch(request)
+        status, headers, body = self.serve(
+            request.method, path, request.query_string.decode(), request.headers, request.data
+        )
+        return json_response(status, headers, body)
+
+    def _token(self, request: Request) -> Response:
+        form = request.form
+        if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
+            return json_response(400, {}, {"error": "unsupported_grant_type"})
+        if form["refresh_token"] in self.revoked_refresh_tokens:
+            return json_response(
+                400,
+                {},
+                {
+                    "error": "invalid_grant",
+                    "error_description": "Token has been expired or revoked.",
+                },
+            )
+        token = secrets.token_urlsafe(16)
+        self.access_tokens.add(token)
+        return json_response(
+            200, {}, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
+        )
+
+    def _batch(self, request: Request) -> Response:
+        content_type = request.headers.get("Content-Type", "")
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + request.get_data()
+        )
+        boundary = f"batch_{uuid.uuid4().hex}"
+        chunks = []
+        for part in message.iter_parts():
+            raw = part.get_payload(decode=True)
+            head, _, body = raw.partition(b"\r\n\r\n")
+            if not _:
+                head, _, body = raw.partition(b"\n\n")
+            lines = head.decode().splitlines()
+            method, target, _version = lines[0].split(" ", 2)
+            headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+            headers.setdefault("Authorization", request.headers.get("Authorization", ""))
+            split = urlsplit(target)
+            status, extra, payload = self.serve(
+                method, unquote(split.path), split.query, headers, body
+            )
+            reply = [f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}"]
+            reply += [f"{k}: {v}" for k, v in extra.items()]
+            text = "" if payload is None else json.dumps(payload)
+            if payload is not None:
+                reply.append("Content-Type: application/json; charset=UTF-8")
+            reply.append(f"Content-Length: {len(text.encode())}")
+            content_id = part["Content-ID"].strip("<>")
+            chunks.append(
+                f"--{boundary}\r\nContent-Type: application/http\r\n"
+                f"Content-ID: <response-{content_id}>\r\n\r\n"
+                + "\r\n".join(reply)
+                + f"\r\n\r\n{text}\r\n"
+            )
+        body = "".join(chunks) + f"--{boundary}--\r\n"
+        return Response(body, 200, content_type=f"multipart/mixed; boundary={boundary}")
+
+    def serve(self, method: str, path: str, query: str, headers, body: bytes):
+        """One API call (top level or inside a batch)."""
+        path = path.removeprefix("/calendar/v3")
+        failure = self.scripted_failure(method, path)
+        if failure:
+            status, extra, payload = _error(failure.status, "scripted failure")
+            if failure.retry_after is not None:
+                extra["Retry-After"] = failure.retry_after
+            return status, extra, failure.body or payload
+        auth = headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or auth[7:] not in self.access_tokens:
+            return _error(401, "Request had invalid authentication credentials.", "authError")
+        params = {k: v[-1] for k, v in parse_qs(query).items()}
+        data = json.loads(body) if body else {}
+        with self._lock:
+            if path == "/channels/stop" and method == "POST":
+                return self._stop(data)
+            match = re.fullmatch(r"/calendars/([^/]+)/events(?:/([^/]+))?", path)
+            if not match:
+                return _error(404, f"no route for {method} {path}")
+            calendar_id, event_id = match.groups()
+            if event_id == "watch" and method == "POST":
+                return self._watch(calendar_id, data)
+            if event_id is None:
+                if method == "GET":
+                    return self._list(calendar_id, params)
+                if method == "POST":
+                    return self._insert(calendar_id, data)
+            elif method == "GET":
+                return self._get(calendar_id, event_id)
+            elif method in ("PUT", "PATCH", "DELETE"):
+                return self._write(method, calendar_id, event_id, data, headers.get("If-Match"))
+        return _error(405, f"{method} not allowed on {path}")
+
+    # -- events ----------------------------------------------------------------------------------
+    def _store(self, calendar_id: str, item: dict[str, Any], *, created: bool = False) -> dict:
+        version = next(self._clock)
+        now = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        item = dict(item)
+        item.update(kind="calendar#event", etag=f'"{version}"', updated=now)
+        item.setdefault("status", "confirmed")
+        item.setdefault("iCalUID", f"{item['id']}@google.com")
+        if created:
+            item["created"] = now
+        self.calendars.setdefault(calendar_id, {})[item["id"]] = _Stored(item, version)
+        self._notify(calendar_id, "exists")
+        return item
+
+    def _notify(self, calendar_id: str, state: str) -> None:
+        """One POST per watching channel, headers only, as the push guide describes."""
+        suffix = f"/calendars/{calendar_id}/events"
+        for channel in self.channels.values():
+            if channel["resourceUri"].endswith(suffix):
+                headers = {
+                    "X-Goog-Channel-ID": channel["id"],
+                    "X-Goog-Channel-Expiration": channel["expiration"],
+                    "X-Goog-Resource-ID": channel["resourceId"],
+                    "X-Goog-Resource-URI": channel["resourceUri"],
+                    "X-Goog-Resource-State": state,
+                    "X-Goog-Message-Number": str(next(self._message_numbers)),
+                }
+                if channel.get("token"):
+                    headers["X-Goog-Channel-Token"] = channel["token"]
+                self.outbox.append((channel["address"], headers))
+
+    def _insert(self, calendar_id: str, data: dict) -> tuple[int, dict, dict]:
+        if "start" not in data or "end" not in data:
+            return _error(400, "Missing start or end.", "required")
+        event_id = data.get("id") or uuid.uuid4().hex
+        if not _ID.match(event_id):
+            return _error(400, "Invalid resource id value.", "invalid")
+        if event_id in self.calendars.get(calendar_id, {}):
+            return _error(409, "The requested identifier already exists.", "duplicate")
+        return 200, {}, self._store(calendar_id, data | {"id": event_id}, created=True)
+
+    def _get(self, calendar_id: str, event_id: str):
+        stored = self.calendars.get(calendar_id, {}).get(event_id)
+        if stored is None:
+            return _error(404, "Not Found")
+        return 200, {}, stored.item
+
+    def _write(self, method: str, calendar_id: str, event_id: str, data: dict, if_match):
+        stored = self.calendars.get(calendar_id, {}).get(event_id)
+        if stored is None:
+            return _error(404, "Not Found")
+        if if_match and if_match != stored.item["etag"]:
+            return _error(412, "Precondition Failed", "conditionNotMet")
+        if method == "DELETE":
+            if stored.item.get("status") == "cancelled":
+                return _error(410, "Resource has been deleted", "deleted")
+            self._store(calendar_id, stored.item | {"status": "cancelled"})
+            return 204, {}, None
+        keep = {k: stored.item[k] for k in ("id", "iCalUID", "created") if k in stored.item}
+        base = stored.item if method == "PATCH" else {}
+        return 200, {}, self._store(calendar_id, base | data | keep)
+
+    def _list(self, calendar_id: str, params: dict[str, str]):
+        if "pageToken" in params:
+            page = self._pages.pop(params["pageToken"], None)
+            if page is None:
+                return _error(400, "Invalid page token.", "invalid")
+            return 200, {}, self._page(*page)
+        stored = list(self.calendars.get(calendar_id, {}).values())
+        if "syncToken" in params:
+            if {"timeMin", "timeMax", "privateExtendedProperty", "iCalUID"} & params.keys():
+                return _error(400, "Sync token cannot be used with other request restrictions.")
+            since = self._sync_tokens.get(params["syncToken"])
+            if since is None:
+                return _error(
+                    410,
+                    "Sync token is no longer valid, a full sync is required.",
+                    "fullSyncRequired",
+                )
+            items = [s.item for s in stored if s.version > since]
+        else:
+            show_deleted = params.get("showDeleted") == "true"
+            items = [s.item for s in stored if show_deleted or s.item.get("status") != "cancelled"]
+            if "timeMin" in params or "timeMax" in params:
+                low = datetime.fromisoformat(params.get("timeMin", "1970-01-01T00:00:00Z"))
+                high = datetime.fromisoformat(params.get("timeMax", "9999-01-01T00:00:00Z"))
+                items = [i for i in items if _bounds(i)[1] > low and _bounds(i)[0] < high]
+            if "privateExtendedProperty" in params:
+                key, _, value = params["privateExtendedProperty"].partition("=")
+                items = [
+                    i
+                    for i in items
+                    if i.get("extendedProperties", {}).get("private", {}).get(key) == value
+                ]
+            if "iCalUID" in params:
+                items = [i for i in items if i.get("iCalUID") == params["iCalUID"]]
+        sync_token = f"sync-{uuid.uuid4().hex}"
+        self._sync_tokens[sync_token] = next(self._clock)
+        # Google may return fewer than maxResults per page; the fake's page size caps it.
+        size = min(int(params.get("maxResults", 250)), 2500, self.page_size)
+        return 200, {}, self._page(items, sync_token, size)
+
+    def _page(self, items: list[dict], sync_token: str | None, size: int | None = None) -> dict:
+        size = size or self.page_size
+        body: dict[str, Any] = {"kind": "calendar#events", "items": items[:size]}
+        if len(items) > size:
+            token = uuid.uuid4().hex
+            self._pages[token] = (items[size:], sync_token, size)
+            body["nextPageToken"] = token
+        else:
+            body["nextSyncToken"] = sync_token
+        return body
+
+    # -- push ------------------------------------------------------------------------------------
+    def _watch(self, calendar_id: str, data: dict):
+        if data.get("type") != "web_hook" or not data.get("address", "").startswith("https://"):
+            return _error(400, "WebHook callback must be HTTPS: " + data.get("address", ""))
+        if not data.get("id") or len(data["id"]) > 64:
+            return _error(400, "Channel id must be 1-64 characters.")
+        now = datetime.now(UTC)
+        limit = now + MAX_CHANNEL_TTL
+        asked = data.get("expiration")
+        expires = datetime.fromtimestamp(int(asked) / 1000, UTC) if asked else limit
+        channel = {
+            "kind": "api#channel",
+            "id": data["id"],
+            "resourceId": uuid.uuid4().hex,
+            "resourceUri": f"https://www.googleapis.com/calendar/v3/calendars/{calendar_id}/events",
+            "token": data.get("token"),
+            "expiration": str(int(min(expires, limit).timestamp() * 1000)),
+            "address": data["address"],
+        }
+        self.channels[data["id"]] = channel
+        self._notify(calendar_id, "sync")
+        return 200, {}, channel
+
+    def _stop(self, data: dict):
+        channel = self.channels.get(data.get("id", ""))
+        if channel is None or channel["resourceId"] != data.get("resourceId"):
+            return _error(404, f"Channel '{data.get('id')}' not found for project")
+        del self.channels[data["id"]]
+        return 204, {}, None

@@ -1,0 +1,120 @@
+"""ICS feeds and CalDAV bound through the real registry and sync engine (`ponton sync run`)."""
+
+import json
+from datetime import UTC, date, datetime
+
+import caldav
+import pytest
+import sqlalchemy as sa
+
+from ponton.cli import main
+from ponton.demo.feeds import EDITED_UID, demo_feed
+from ponton.demo.seed import seed
+from ponton.platform.schema import planning_events
+from tests.fakes.ics_server import IcsServer
+from tests.fakes.radicale_server import RadicaleServer
+
+pytestmark = pytest.mark.integration
+
+
+def run_json(capsys, *argv):
+    assert main(list(argv)) == 0, capsys.readouterr().err
+    return json.loads(capsys.readouterr().out)
+
+
+def bind(capsys, *argv) -> str:
+    assert main(["bindings", "add", *argv]) == 0
+    return capsys.readouterr().out.strip()
+
+
+def test_demo_feed_over_http_updates_planning_and_reports_a_double_booking(
+    platform_env, capsys, monkeypatch
+):
+    today = datetime.now(UTC).date()
+    seed(platform_env, today)
+    with IcsServer() as server:
+        url = server.publish("/ana/private-token/basic.ics", demo_feed(today, "ana.martin"))
+        monkeypatch.setenv("AIRFLOW_CONN_ANA_FEED", json.dumps({"extra": {"url": url}}))
+        binding = bind(
+            capsys,
+            "--provider",
+            "ics",
+            "--source",
+            "ana-private-feed",
+            "--resource",
+            "ana.martin",
+            "--policy",
+            "remote-wins",
+            "--conn-id",
+            "ana_feed",
+        )
+        # Loopback is refused until the installation allow-lists it.
+        assert main(["sync", "run", binding, "--json"]) == 2
+        assert "private-token" not in capsys.readouterr().err
+        monkeypatch.setenv("PONTON_ICS_ALLOW_HOSTS", "127.0.0.1")
+        first = run_json(capsys, "sync", "run", binding, "--json")
+        again = run_json(capsys, "sync", "run", binding, "--json")
+    assert first["updated"] == 1 and first["double_bookings"] == 1
+    assert again["full_listing"] is False and again["created"] == again["updated"] == 0
+    with platform_env.begin() as conn:
+        summary = conn.execute(
+            sa.select(planning_events.c.summary).where(planning_events.c.uid == EDITED_UID)
+        ).scalar_one()
+    assert "décalé" in summary
+
+
+def test_caldav_binding_syncs_both_ways_with_radicale(platform_env, capsys, monkeypatch):
+    seed(platform_env, date(2026, 11, 23))
+    with RadicaleServer() as radicale:
+        client = caldav.DAVClient(radicale.url, username="ana", password="x", require_tls=False)
+        made = client.principal().make_calendar(name="Ana", cal_id="ana")
+        monkeypatch.setenv("AIRFLOW_CONN_ANA_DAV", json.dumps({"login": "ana", "password": "x"}))
+        binding = bind(
+            capsys,
+            "--provider",
+            "caldav",
+            "--source",
+            str(made.url),
+            "--resource",
+            "ana.martin",
+            "--direction",
+            "both",
+            "--conn-id",
+            "ana_dav",
+        )
+        first = run_json(capsys, "sync", "run", binding, "--json")
+        again = run_json(capsys, "sync", "run", binding, "--json")
+        stored = made.events()
+    assert first["remote_created"] > 0 and len(stored) == first["remote_created"]
+    assert again["remote_created"] == again["remote_updated"] == 0
+
+
+def test_reply_updates_attendee_status_and_bad_components_are_journaled(
+    platform_env, capsys, tmp_path
+):
+    from tests.conftest import ROOT
+
+    seed(platform_env, date(2026, 3, 2))
+    with platform_env.begin() as conn:
+        conn.execute(
+            planning_events.update()
+            .where(planning_events.c.uid == "M-2026-014-w0-ana.martin@demo.ponton")
+            .values(attendees=[{"email": "bruno.leroy@example.com", "partstat": "ACCEPTED"}])
+        )
+    feed = tmp_path / "reply.ics"
+    reply = (ROOT / "tests/fixtures/ics/reply.ics").read_text()
+    broken = "BEGIN:VEVENT\nUID:broken@x\nDTSTART:not-a-date\nEND:VEVENT\n"
+    feed.write_text(reply.replace("END:VCALENDAR", broken + "END:VCALENDAR"))
+    binding = bind(capsys, "--provider", "ics", "--source", str(feed), "--resource", "ana.martin")
+    result = run_json(capsys, "sync", "run", binding, "--json")
+    assert result["replies"] == 1 and result["rejected"] == 1
+    with platform_env.begin() as conn:
+        attendees = conn.execute(
+            sa.select(planning_events.c.attendees).where(
+                planning_events.c.uid == "M-2026-014-w0-ana.martin@demo.ponton"
+            )
+        ).scalar_one()
+    assert attendees == [{"email": "bruno.leroy@example.com", "partstat": "DECLINED"}]
+    assert main(["journal", "tail", "--json", "--outcome", "skipped"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["action"] == "rejected_components" and "broken@x" in row["details"]["errors"][0]

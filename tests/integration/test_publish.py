@@ -1,0 +1,129 @@
+"""Publishing to the local folder: unchanged reruns upload nothing, retries never duplicate."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from ponton.context import RunContext
+from ponton.demo.seed import seed
+from ponton.documents.publish import (
+    publish_mission_assets,
+    publish_roadmap,
+    roadmap_key,
+)
+from ponton.documents.render import render_pdf
+from ponton.documents.roadmap import load_roadmap
+from ponton.errors import InvalidInputError
+from ponton.journal import Journal
+from ponton.platform.schema import document_versions, documents, kv_cursors, missions
+from ponton.storage.local import LocalFolderStorage
+
+pytestmark = pytest.mark.integration
+CODE = "M-2026-014"
+
+
+@pytest.fixture
+def world(platform_db, tmp_path):
+    seed(platform_db, date(2026, 3, 2))
+    return platform_db, LocalFolderStorage(tmp_path / "storage"), Journal(platform_db, RunContext())
+
+
+def versions(db) -> list[tuple[int, str]]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(document_versions.c.version, document_versions.c.sha256).order_by(
+                document_versions.c.version
+            )
+        )
+        return [tuple(r) for r in rows]
+
+
+def test_first_publish_uploads_and_an_unchanged_rerun_uploads_nothing(world):
+    db, storage, journal = world
+    [first] = publish_roadmap(db, [storage], journal, CODE)
+    assert (first.outcome, first.version) == ("uploaded", 1) and first.bytes_uploaded > 1000
+    [again] = publish_roadmap(db, [storage], journal, CODE)
+    assert (again.outcome, again.bytes_uploaded, again.version) == ("unchanged", 0, 1)
+    assert len(storage.list_versions(roadmap_key(CODE))) == 1
+    actions = [(e.outcome, (e.details or {}).get("reason")) for e in journal.tail(5)]
+    assert actions == [("changed", None), ("skipped", "inputs unchanged")]
+
+
+def test_changed_mission_data_publishes_a_second_version(world):
+    db, storage, journal = world
+    publish_roadmap(db, [storage], journal, CODE)
+    with db.begin() as conn:
+        conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title="Nouveau"))
+    [second] = publish_roadmap(db, [storage], journal, CODE)
+    assert (second.outcome, second.version) == ("uploaded", 2)
+    assert len(storage.list_versions(roadmap_key(CODE))) == 2 and len(versions(db)) == 2
+
+
+def test_retry_after_an_unrecorded_upload_adopts_it_instead_of_uploading_again(world):
+    db, storage, journal = world
+    pdf = render_pdf(load_roadmap(db, CODE))
+    storage.put(roadmap_key(CODE), io.BytesIO(pdf), content_type="application/pdf")
+    [result] = publish_roadmap(db, [storage], journal, CODE)
+    assert (result.outcome, result.bytes_uploaded) == ("adopted", 0)
+    assert len(storage.list_versions(roadmap_key(CODE))) == 1 and len(versions(db)) == 1
+
+
+def test_lost_fingerprint_falls_back_to_the_hash_and_records_nothing_new(world):
+    db, storage, journal = world
+    publish_roadmap(db, [storage], journal, CODE)
+    with db.begin() as conn:
+        conn.execute(kv_cursors.delete())
+    [result] = publish_roadmap(db, [storage], journal, CODE)
+    assert result.outcome == "unchanged" and len(versions(db)) == 1
+
+
+def test_bytes_returning_to_an_earlier_version_move_that_row_up(world):
+    db, storage, journal = world
+    [one] = publish_roadmap(db, [storage], journal, CODE)
+    for title in ("Autre titre", "Audit énergétique — Lycée Jules Ferry"):
+        with db.begin() as conn:
+            conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title=title))
+        publish_roadmap(db, [storage], journal, CODE)
+    rows = versions(db)
+    assert len(rows) == 2 and rows[-1] == (3, one.sha256)
+    assert len(storage.list_versions(roadmap_key(CODE))) == 3
+
+
+def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(world, tmp_path):
+    db, storage, journal = world
+    source = tmp_path / "plan.dwg"
+    source.write_bytes(b"plan v1")
+    with db.begin() as conn:
+        mission_id = conn.execute(sa.select(missions.c.id).where(missions.c.code == CODE)).scalar()
+        conn.execute(
+            documents.insert(),
+            {
+                "mission_id": mission_id,
+                "kind": "asset",
+                "name": "plan.dwg",
+                "storage_key": f"missions/{CODE}/plan.dwg",
+                "content_type": "application/acad",
+                "source_path": str(source),
+            },
+        )
+    [result] = publish_mission_assets(db, [storage], journal, CODE)
+    assert result.outcome == "uploaded" and result.bytes_uploaded == 7
+    assert publish_mission_assets(db, [storage], journal, CODE)[0].outcome == "unchanged"
+    source.unlink()
+    with pytest.raises(InvalidInputError, match=r"plan\.dwg.*does not exist"):
+        publish_mission_assets(db, [storage], journal, CODE)
+
+
+def test_a_file_deleted_by_hand_is_uploaded_again_once_the_fingerprint_is_cleared(world):
+    db, storage, journal = world
+    publish_roadmap(db, [storage], journal, CODE)
+    (storage.root / roadmap_key(CODE)).unlink()
+    with db.begin() as conn:
+        conn.execute(kv_cursors.delete())
+    [result] = publish_roadmap(db, [storage], journal, CODE)
+    assert (result.outcome, result.version) == ("uploaded", 2)
+    assert len(versions(db)) == 1 and (storage.root / roadmap_key(CODE)).is_file()

@@ -1,0 +1,56 @@
+"""The adapters' retry policy: never sooner than Retry-After, bounded, and never for stale etags
+or permanent errors."""
+
+import pytest
+from tenacity import RetryCallState, Retrying
+
+from ponton.calendars.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.errors import ConfigError, PreconditionFailed, ThrottledError, TransientError
+
+pytestmark = pytest.mark.unit
+
+
+def state_after(exc, attempt=1):
+    state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
+    state.attempt_number = attempt
+    state.set_exception((type(exc), exc, None))
+    return state
+
+
+def test_wait_honours_retry_after_with_a_little_jitter():
+    policy = RetryPolicy(base_seconds=0.5, max_seconds=60)
+    waits = [policy.wait(state_after(ThrottledError("429", retry_after=7))) for _ in range(50)]
+    assert all(7 <= w <= 7 + 6 for w in waits)
+
+
+def test_wait_without_retry_after_backs_off_within_the_cap():
+    policy = RetryPolicy(base_seconds=0.5, max_seconds=4)
+    waits = [policy.wait(state_after(TransientError("503"), attempt=10)) for _ in range(50)]
+    assert all(0 <= w <= 4 for w in waits) and len(set(waits)) > 1  # jittered
+
+
+def test_retry_after_is_capped_too():
+    policy = RetryPolicy(max_seconds=5)
+    assert policy.wait(state_after(ThrottledError("429", retry_after=3600))) == 5
+
+
+@pytest.mark.parametrize(
+    ("exc", "retry"),
+    [
+        (ThrottledError("429"), True),
+        (TransientError("503"), True),
+        (PreconditionFailed("412"), False),
+        (ConfigError("404"), False),
+    ],
+)
+def test_only_transient_errors_are_retried(exc, retry):
+    assert is_retryable(exc) is retry
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("3", 3.0), ("0", 0.0), ("-1", 0.0), (None, None)])
+def test_parse_retry_after(raw, seconds):
+    assert parse_retry_after(raw) == seconds
+
+
+def test_http_date_retry_after_is_treated_as_absent():
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT") is None
