@@ -73,6 +73,22 @@ class MailConnectionMixin:
     def sender(self) -> Address:
         return sender_from_extra(self.mail_conn_id, self.extra)
 
+    @cached_property
+    def retry(self):
+        return retry_policy(self.extra)
+
+
+def retry_policy(extra: dict[str, Any]):
+    """Backoff for what the provider did not take (429, 503, connection refused, SMTP 4xx):
+    a few quick attempts inside the hook, honouring the provider's reset time; Airflow's task
+    retries take over after that. ``OutcomeUnknown`` is never retried (it may have gone out)."""
+    from ponton.calendars.retry import RetryPolicy
+
+    return RetryPolicy(
+        attempts=int(extra.get("retry_attempts", 3)),
+        max_seconds=float(extra.get("retry_max_seconds", 30)),
+    )
+
 
 def sender_from_extra(conn_id: str, extra: dict[str, Any]) -> Address:
     """The From of every message, from the connection's ``from_email``/``from_name`` extras."""

@@ -120,10 +120,13 @@ class PostmarkMailHook(MailConnectionMixin, BaseHook):
         import requests
         from postmarker.exceptions import ClientError
 
-        try:
-            return call()
-        except (ClientError, requests.RequestException) as exc:
-            raise self._error(exc, what, sending=sending) from exc
+        for attempt in self.retry.retrying():
+            with attempt:
+                try:
+                    return call()
+                except (ClientError, requests.RequestException) as exc:
+                    raise self._error(exc, what, sending=sending) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     # -- MailProvider -----------------------------------------------------------------------
 

@@ -129,10 +129,13 @@ class SendGridMailHook(MailConnectionMixin, BaseHook):
     def _call(self, what: str, call: Callable[[], Any], *, sending: bool = False):
         from python_http_client.exceptions import HTTPError
 
-        try:
-            return call()
-        except (HTTPError, OSError, http.client.HTTPException) as exc:
-            raise self._error(exc, what, sending=sending) from exc
+        for attempt in self.retry.retrying():
+            with attempt:
+                try:
+                    return call()
+                except (HTTPError, OSError, http.client.HTTPException) as exc:
+                    raise self._error(exc, what, sending=sending) from exc
+        raise AssertionError("unreachable: tenacity re-raises the last error")
 
     # -- MailProvider -----------------------------------------------------------------------
 

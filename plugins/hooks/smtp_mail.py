@@ -28,7 +28,7 @@ from ponton.errors import (
     ReauthorizationRequired,
     TransientError,
 )
-from ponton.hooks.mail import sender_from_extra
+from ponton.hooks.mail import retry_policy, sender_from_extra
 from ponton.mail.message import Address, OutgoingMail
 from ponton.mail.port import Capability, EventPage, Receipt
 from ponton.mail.status import StatusEvent
@@ -115,8 +115,14 @@ class SmtpMailHook(SmtpHook):
     # -- MailProvider -----------------------------------------------------------------------
 
     def send(self, message: OutgoingMail) -> Receipt:
+        """One session per attempt; a new attempt only for what the relay did not take."""
         payload = message.to_mime().as_bytes()
-        self.connection  # noqa: B018 - ConfigError before any network when the connection is absent
+        for attempt in retry_policy(self.connection.extra_dejson).retrying():
+            with attempt:
+                return self._send_once(message, payload)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def _send_once(self, message: OutgoingMail, payload: bytes) -> Receipt:
         try:
             self.get_conn()
         except (OSError, smtplib.SMTPException, AirflowException) as exc:

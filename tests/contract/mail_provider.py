@@ -4,10 +4,10 @@ Subclass :class:`MailProviderContract` in ``tests/contract/test_<backend>_mail.p
 
 * ``provider``: a :class:`~ponton.mail.port.MailProvider` connected to a fresh peer;
 * ``peer``: the other side, with ``seen()`` (what recipients would get: to, to_name, subject,
-  text, html, reference, message_id, attachments), ``refuse_next(permanent)`` (the peer refuses
-  the next message the way the real service does), and for providers with ``events``/``webhooks``
-  ``deliver(receipt, at)`` (the recipient's server accepts it) and ``delivery_post(receipt, at,
-  forged=False)`` (the webhook post that reports it, or a forgery of it);
+  text, html, reference, message_id, attachments), ``refuse_next(permanent, times=1)`` (the peer
+  refuses the next messages the way the real service does), and for providers with ``events``
+  or ``webhooks`` ``deliver(receipt, at)`` (the recipient's server accepts it) and
+  ``delivery_post(receipt, at, forged=False)`` (the webhook post reporting it, or a forgery);
 * ``unreachable``: the same provider pointed at a port where nothing listens.
 """
 
@@ -108,14 +108,17 @@ class MailProviderContract:
             provider.send(sample_mail(provider.sender))
         assert peer.seen() == []
 
-    def test_a_temporary_refusal_is_transient_and_nothing_is_taken(self, provider, peer):
+    def test_a_passing_temporary_refusal_is_retried_and_sent_once(self, provider, peer):
         peer.refuse_next(permanent=False)
+        provider.send(sample_mail(provider.sender))
+        assert len(peer.seen()) == 1
+
+    def test_a_lasting_temporary_refusal_is_transient_and_nothing_is_taken(self, provider, peer):
+        peer.refuse_next(permanent=False, times=20)
         with pytest.raises(TransientError) as caught:
             provider.send(sample_mail(provider.sender))
         assert not isinstance(caught.value, OutcomeUnknown), "the peer said no: safe to resend"
         assert peer.seen() == []
-        provider.send(sample_mail(provider.sender))
-        assert len(peer.seen()) == 1
 
     def test_an_unreachable_provider_is_transient_not_unknown(self, unreachable):
         with pytest.raises(TransientError) as caught:

@@ -37,7 +37,7 @@ class CapturedFolder:
             )
         return out
 
-    def refuse_next(self, permanent):
+    def refuse_next(self, permanent, times=1):
         pytest.skip("local capture never refuses a message")
 
     def deliver(self, receipt, at):

@@ -54,8 +54,8 @@ def test_an_inactive_recipient_is_a_permanent_refusal_with_postmarks_reason(prov
         provider.send(sample_mail(provider.sender))
 
 
-def test_rate_limit_is_throttling(provider, peer):
-    peer.refuse_next(permanent=False)
+def test_a_lasting_rate_limit_is_throttling(provider, peer):
+    peer.refuse_next(permanent=False, times=20)
     with pytest.raises(ThrottledError):
         provider.send(sample_mail(provider.sender))
 

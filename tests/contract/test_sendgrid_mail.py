@@ -53,8 +53,8 @@ def test_a_revoked_key_asks_for_reauthorisation(peer, monkeypatch):
         hook.send(sample_mail(hook.sender))
 
 
-def test_rate_limit_is_throttling_with_the_reset_time(provider, peer):
-    peer.refuse_next(permanent=False)
+def test_a_lasting_rate_limit_is_throttling_with_the_reset_time(provider, peer):
+    peer.refuse_next(permanent=False, times=20)
     with pytest.raises(ThrottledError) as caught:
         provider.send(sample_mail(provider.sender))
     assert caught.value.retry_after is not None and 0 <= caught.value.retry_after <= 3

@@ -58,13 +58,18 @@ class FakePostmark(RoutedLoopbackServer):
                 "from_name": "Planning ponton",
                 "webhook_username": user,
                 "webhook_password": password,
+                "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
             | extra,
         }
 
     # -- what the tests script --------------------------------------------------------------
 
-    def refuse_next(self, permanent: bool) -> None:
+    def refuse_next(self, permanent: bool, times: int = 1) -> None:
+        for _ in range(times):
+            self._refuse(permanent)
+
+    def _refuse(self, permanent: bool) -> None:
         if permanent:
             message = "You tried to send to recipient(s) that have been marked as inactive."
             self.refusals.append(Response(422, {"ErrorCode": 406, "Message": message}))

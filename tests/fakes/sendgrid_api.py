@@ -71,13 +71,18 @@ class FakeSendGrid(RoutedLoopbackServer):
                 "from_name": "Planning ponton",
                 "webhook_public_key": self.public_key,
                 "activity_api": True,
+                "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
             | extra,
         }
 
     # -- what the tests script --------------------------------------------------------------
 
-    def refuse_next(self, permanent: bool) -> None:
+    def refuse_next(self, permanent: bool, times: int = 1) -> None:
+        for _ in range(times):
+            self._refuse(permanent)
+
+    def _refuse(self, permanent: bool) -> None:
         if permanent:
             error = {
                 "message": "Does not contain a valid address.",
@@ -85,7 +90,7 @@ class FakeSendGrid(RoutedLoopbackServer):
             }
             self.refusals.append(Response(400, {"errors": [error]}))
         else:
-            reset = str(int(time.time()) + 2)
+            reset = str(int(time.time()) + 1)
             self.refusals.append(
                 Response(
                     429,

@@ -85,6 +85,7 @@ class SmtpPeer:
             "ssl_ca_file": str(self.ca_file),
             "retry_limit": 0,
             "timeout": 5,
+            "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
         } | extra
         conn: dict[str, Any] = {
             "conn_type": "ponton_smtp",
@@ -96,10 +97,9 @@ class SmtpPeer:
             conn |= {"login": USER, "password": PASSWORD}
         return conn
 
-    def refuse_next(self, permanent: bool) -> None:
-        self.handler.refusals.append(
-            "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
-        )
+    def refuse_next(self, permanent: bool, times: int = 1) -> None:
+        reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
+        self.handler.refusals.extend([reply] * times)
 
     def seen(self) -> list[dict[str, Any]]:
         out = []
