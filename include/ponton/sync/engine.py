@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ponton.errors import PontonError, PreconditionFailed
+from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
 from ponton.model import Event
 from ponton.platform import PlatformDB
@@ -62,6 +62,7 @@ class SyncSummary:
     double_bookings: int = 0
     stale: int = 0
     rejected: int = 0  # components the adapter could not read (isolated, journaled)
+    refused: int = 0  # events the remote calendar cannot hold (journaled, the rest syncs on)
     replies: int = 0  # METHOD:REPLY answers applied to planning attendees
     notifications: int = 0  # webhook notifications this run has handled
     full_listing: bool = True
@@ -259,6 +260,11 @@ def _apply_remote(
             if isinstance(result.error, PreconditionFailed):
                 summary.stale += 1  # changed remotely meanwhile: the next run re-reads and re-plans
                 outcome, details = "conflict", {"retry": "next run", "reason": str(result.error)}
+            elif isinstance(result.error, InvalidInputError):
+                # This event alone cannot be written there (e.g. a rule the provider cannot
+                # express): refuse it, keep syncing the rest of the calendar.
+                summary.refused += 1
+                outcome, details = "refused", {"reason": str(result.error)}
             elif result.error is not None:
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
