@@ -38,7 +38,7 @@ print(time.perf_counter() - started)
 """
 
 
-def parse_seconds(path: Path, repeats: int = 3) -> float:
+def parse_seconds(path: Path, repeats: int = 5) -> float:
     env = dict(os.environ, AIRFLOW__CORE__LOAD_EXAMPLES="False")
     # As in production, modules load from bytecode (the first run writes it, min() keeps the rest).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
