@@ -113,3 +113,32 @@ def test_weekly_planning_reaches_outlook_as_one_series_and_a_rerun_writes_nothin
         )
         assert conn.execute(query).scalar_one() == WEEKLY  # the read-back did not echo
     assert summary_of(platform_db, "p1@platform") == "event p1@platform"
+
+
+def test_a_series_with_no_occurrence_in_the_window_is_not_taken_as_deleted(
+    platform_db, outlook_conn, graph_fake
+):
+    """calendarView cannot list a series that ended before the window: a full listing without
+    it must not delete the planning series."""
+    binding, journal = bind_with_planning(platform_db, "outlook", MAILBOX, outlook_conn)
+    start = NOW - timedelta(days=7 * 80)  # three Mondays, well before the year-back window
+    with platform_db.begin() as conn:
+        conn.execute(
+            planning_events.update().values(
+                start_at=start, end_at=start + timedelta(hours=1), recurrence=WEEKLY
+            )
+        )
+
+    def sync():
+        return run_sync(
+            platform_db, binding, calendar_opener(resolver=None), journal=journal, now=NOW
+        )
+
+    assert sync()["remote_created"] == 1
+    graph_fake.expire_delta_tokens()  # the next round is a full one
+    result = sync()
+    assert result["full_listing"] and result["platform_deleted"] == 0
+    with platform_db.engine.connect() as conn:
+        query = sa.select(planning_events.c.deleted_at)
+        assert conn.execute(query).scalar_one() is None
+    assert len(graph_fake.events(MAILBOX)) == 1
