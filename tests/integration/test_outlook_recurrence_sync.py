@@ -142,3 +142,25 @@ def test_a_series_with_no_occurrence_in_the_window_is_not_taken_as_deleted(
         query = sa.select(planning_events.c.deleted_at)
         assert conn.execute(query).scalar_one() is None
     assert len(graph_fake.events(MAILBOX)) == 1
+
+
+def test_an_event_no_longer_recurring_turns_the_series_into_a_single_event(
+    outlook_calendar, graph_fake
+):
+    (created,) = outlook_calendar.apply_writes(
+        [RemoteWrite("create", "w@platform", weekly("w@platform"))]
+    )
+    (updated,) = outlook_calendar.apply_writes(
+        [
+            RemoteWrite(
+                "update",
+                "w@platform",
+                event=sample_event("w@platform"),
+                remote_id=created.remote.remote_id,
+                etag=created.remote.etag,
+            )
+        ]
+    )
+    assert updated.error is None and updated.remote.event.recurrence == ()
+    (stored,) = graph_fake.events(MAILBOX)
+    assert (stored["type"], stored["recurrence"]) == ("singleInstance", None)

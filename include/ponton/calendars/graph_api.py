@@ -334,6 +334,7 @@ class OutlookCalendarAdapter:
         if write.op == "update":
             body = self._body(write)
             body.pop("transactionId")  # only meaningful on POST
+            body.setdefault("recurrence", None)  # Graph's documented way to end a series
             return {
                 "id": request_id,
                 "method": "PATCH",
