@@ -9,6 +9,8 @@ as ``{"id", "@removed": {"reason": "deleted"}}``, 410 ``SyncStateNotFound`` for 
 returned only through ``$expand`` and filterable with ``$filter``; JSON ``$batch`` of at most 20
 requests, each answered alone (429 with Retry-After per request); subscriptions capped at 10,080
 minutes for Outlook resources, created only after the notification URL echoes ``validationToken``.
+Recurring series (``type: seriesMaster`` with ``recurrence``; calendarView lists their occurrences):
+see ``tests.fakes.graph_series``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.graph_series import invalid_recurrence, occurrences
 from tests.fakes.loopback import LoopbackServer, json_response
 
 MAX_SUBSCRIPTION = timedelta(minutes=10080)
@@ -56,9 +59,13 @@ def _instant(raw: dict[str, str]) -> datetime:
 
 
 def _zoned(naive: datetime, raw: dict[str, str]) -> datetime:
+    return naive.replace(tzinfo=_zone(raw)).astimezone(UTC)
+
+
+def _zone(raw: dict[str, str]):
     from ponton.calendars.outlook import zone
 
-    return naive.replace(tzinfo=zone(raw["timeZone"])).astimezone(UTC)
+    return zone(raw.get("timeZone"))
 
 
 class FakeGraph(LoopbackServer):
@@ -213,7 +220,9 @@ class FakeGraph(LoopbackServer):
             "changeKey": change_key,
             "@odata.etag": f'W/"{change_key}"',
             "lastModifiedDateTime": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "type": "seriesMaster" if item.get("recurrence") else "singleInstance",
         }
+        item.setdefault("recurrence", None)
         item.setdefault("iCalUId", uuid.uuid4().hex)
         self.mailboxes.setdefault(mailbox, {})[item["id"]] = _Stored(item, properties, version)
         return item
@@ -221,6 +230,8 @@ class FakeGraph(LoopbackServer):
     def _create(self, mailbox: str, body: dict):
         if "start" not in body or "end" not in body:
             return _error(400, "ErrorInvalidRequest", "start and end are required")
+        if problem := invalid_recurrence(body):
+            return _error(400, "ErrorInvalidRequest", problem)
         transaction = body.get("transactionId")
         for stored in self.mailboxes.get(mailbox, {}).values():
             if (
@@ -252,6 +263,8 @@ class FakeGraph(LoopbackServer):
             self.remove(mailbox, event_id)
             return 204, {}, None
         if method == "PATCH":
+            if problem := invalid_recurrence(stored.item | body):
+                return _error(400, "ErrorInvalidRequest", problem)
             properties = body.pop("singleValueExtendedProperties", stored.properties)
             return 200, {}, self._put(mailbox, stored.item | body, properties)
         return _error(405, "BadRequest", method)
@@ -298,21 +311,29 @@ class FakeGraph(LoopbackServer):
         for stored in self.mailboxes.get(mailbox, {}).values():
             if stored.version <= since:
                 continue
-            inside = (
-                not stored.deleted
-                and _instant(stored.item["end"]) > start
-                and _instant(stored.item["start"]) < end
-            )
-            if inside:
-                rows.append(stored.item)
-            elif since:  # a first round lists what is there; later rounds also report departures
-                rows.append(
+            if stored.item.get("recurrence"):  # calendarView lists a series' occurrences
+                found = occurrences(stored.item, start, end, _zone(stored.item["start"]))
+                listed = [] if stored.deleted else found
+                ids = [row["id"] for row in found]
+                rows += listed
+            else:
+                inside = (
+                    not stored.deleted
+                    and _instant(stored.item["end"]) > start
+                    and _instant(stored.item["start"]) < end
+                )
+                listed = [stored.item] if inside else []
+                ids = [stored.item["id"]]
+                rows += listed
+            if since and not listed:  # later rounds also report departures
+                rows += [
                     {
                         "@odata.type": "#microsoft.graph.event",
-                        "id": stored.item["id"],
+                        "id": removed,
                         "@removed": {"reason": "deleted"},
                     }
-                )
+                    for removed in ids
+                ]
         token = uuid.uuid4().hex
         self._delta_tokens[token] = (next(self._clock), mailbox, low, high)
         return 200, {}, self._page(mailbox, rows, token)

@@ -124,14 +124,10 @@ def test_graph_attendees_are_left_out_by_default():
     }
 
 
-def test_recurring_events_are_refused_for_graph_with_the_fix():
-    event = Event(
-        uid="u",
-        start=datetime(2026, 3, 30, 10, tzinfo=UTC),
-        end=datetime(2026, 3, 30, 11, tzinfo=UTC),
-        recurrence=("RRULE:FREQ=WEEKLY",),
-    )
-    with pytest.raises(InvalidInputError, match="expand the series"):
+def test_single_occurrence_overrides_are_refused_for_graph_with_the_fix():
+    moment = datetime(2026, 3, 30, 10, tzinfo=UTC)
+    event = Event(uid="u", start=moment, end=moment + timedelta(hours=1), recurrence_id=moment)
+    with pytest.raises(InvalidInputError, match="fold the change into the series"):
         outlook.to_graph(event, "u")
 
 

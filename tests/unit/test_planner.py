@@ -17,6 +17,7 @@ from ponton.sync.planner import (
     UpdatePlatform,
     UpdateRemote,
     plan_sync,
+    series_in_window,
 )
 from ponton.sync.port import ChangeSet, RemoteEvent
 
@@ -123,6 +124,29 @@ def test_identical_edits_on_both_sides_just_relink():
 def test_remote_delete_propagates_unless_platform_edited():
     assert kinds(plan([ev()], [], state(), full=False, deleted=["r1"])) == [DeletePlatform]
     assert kinds(plan([ev(summary="edited")], [], state())) == [CreateRemote]
+
+
+def test_a_series_a_listing_cannot_show_is_not_read_as_deleted_remotely():
+    weekly = ev(recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",))
+    st = state(platform=weekly)
+    assert kinds(plan([weekly], [], st, unlisted=["u1"])) == []
+    assert kinds(plan([weekly], [], st, full=False, deleted=["r1"], unlisted=["u1"])) == [
+        DeletePlatform
+    ]  # an explicit removal still counts
+    assert kinds(plan([], [], st, unlisted=["u1"])) == [DeleteRemote]  # deleted on the platform
+
+
+def test_series_in_window_looks_at_occurrences():
+    weekly = ev(recurrence=("RRULE:FREQ=WEEKLY;COUNT=3",))
+    assert series_in_window(
+        weekly, datetime(2026, 4, 10, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert not series_in_window(
+        weekly, datetime(2026, 4, 14, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC)
+    )
+    assert series_in_window(
+        ev(), datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
+    )
 
 
 def test_platform_delete_propagates_unless_remote_edited():

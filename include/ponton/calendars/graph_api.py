@@ -229,11 +229,16 @@ class OutlookCalendarAdapter:
         headers = {"Prefer": f"odata.maxpagesize={self.page_size}"}
         events: list[RemoteEvent] = []
         deleted: list[str] = []
+        series: dict[str, None] = {}  # masters of the occurrences listed, in order
         while True:
             page = self._call("GET", url, what, params=params, headers=headers)
             for item in page.get("value", ()):
-                if "@removed" in item or item.get("isCancelled"):
+                if item.get("seriesMasterId"):
+                    series[item["seriesMasterId"]] = None
+                elif "@removed" in item or item.get("isCancelled"):
                     deleted.append(item["id"])
+                elif item.get("type") == "seriesMaster":
+                    series[item["id"]] = None
                 else:
                     events.append(from_graph(item))
             params = {}
@@ -241,9 +246,47 @@ class OutlookCalendarAdapter:
                 url = page["@odata.nextLink"]
                 continue
             cursor = page.get("@odata.deltaLink")
+            masters, gone = self._masters(list(series))
+            events += masters
+            deleted += gone
             if full:
                 return ChangeSet(events, full=True, cursor=cursor)
             return ChangeSet(events, full=False, cursor=cursor, deleted=deleted)
+
+    def _masters(self, ids: list[str]) -> tuple[list[RemoteEvent], list[str]]:
+        """The series masters of listed occurrences, fetched in one ``$batch``.
+
+        calendarView lists a series as its occurrences (``type: occurrence``, ``seriesMasterId``)
+        but ponton syncs the series as one event, its master; a master gone (404) is deleted.
+        """
+        if not ids:
+            return [], []
+        requests_ = [
+            {"id": str(i), "method": "GET", "url": self._event_url(master_id)}
+            for i, master_id in enumerate(ids)
+        ]
+        what = f"read series masters in Outlook calendar {self.ref.mailbox!r}"
+        masters, gone = [], []
+        for master_id, reply in zip(
+            ids, self.session.batch(self.ref.mailbox, requests_, what), strict=True
+        ):
+            error = translate(
+                reply["status"],
+                reply.get("body"),
+                reply.get("headers"),
+                conn_id=self.session.conn_id,
+                what=what,
+            )
+            if http_status(error) == 404:
+                gone.append(master_id)
+            elif error is not None:
+                raise error
+            else:
+                masters.append(from_graph(reply["body"]))
+        return masters, gone
+
+    def _event_url(self, remote_id: str) -> str:
+        return f"/users/{quote(self.ref.mailbox)}/events/{quote(remote_id)}"
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         value = platform_uid.replace("'", "''")
@@ -287,10 +330,11 @@ class OutlookCalendarAdapter:
             }
         if write.etag:
             headers["If-Match"] = write.etag
-        url = f"/users/{quote(self.ref.mailbox)}/events/{quote(write.remote_id or '')}"
+        url = self._event_url(write.remote_id or "")
         if write.op == "update":
             body = self._body(write)
             body.pop("transactionId")  # only meaningful on POST
+            body.setdefault("recurrence", None)  # Graph's documented way to end a series
             return {
                 "id": request_id,
                 "method": "PATCH",

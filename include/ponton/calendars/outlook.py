@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ponton.calendars.outlook_recurrence import to_patterned, to_rrule
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 from ponton.sync.port import RemoteEvent
@@ -106,10 +107,10 @@ def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
 
 def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) -> dict[str, Any]:
     """The body for POST/PATCH of an event."""
-    if event.recurrence or event.recurrence_id is not None:
+    if event.recurrence_id is not None:
         raise InvalidInputError(
-            f"event {platform_uid!r} is part of a recurring series; ponton writes single events "
-            "to Outlook only: expand the series into single events before export"
+            f"event {platform_uid!r} overrides one occurrence of a series; ponton writes whole "
+            "series and single events to Outlook only: fold the change into the series"
         )
     body: dict[str, Any] = {
         "subject": event.summary,
@@ -122,6 +123,11 @@ def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) 
         "transactionId": transaction_id_for(platform_uid),
         "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": platform_uid}],
     }
+    if event.recurrence:
+        name = body["start"]["timeZone"]
+        body["recurrence"] = to_patterned(
+            platform_uid, event.recurrence, event.start, name, zone(name)
+        )
     if write_attendees:
         body["attendees"] = [
             {"emailAddress": {"address": a.email, "name": a.name or a.email}, "type": "required"}
@@ -165,6 +171,14 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
     else:
         status = "CONFIRMED"
     modified = item.get("lastModifiedDateTime")
+    recurrence = item.get("recurrence")
+    rules = ()
+    if recurrence:
+        local = start
+        if isinstance(start, datetime):
+            series_zone = (recurrence.get("range") or {}).get("recurrenceTimeZone")
+            local = start.astimezone(zone(series_zone)) if series_zone else start
+        rules = (to_rrule(event_id, recurrence, local),)
     event = Event(
         uid=platform_uid or item.get("iCalUId") or event_id,
         start=start,
@@ -173,6 +187,7 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
         description=(item.get("body") or {}).get("content") or "",
         location=(item.get("location") or {}).get("displayName") or "",
         timezone=None if all_day else (item["start"].get("timeZone") or None),
+        recurrence=rules,
         status=status,
         transparency="TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
         organizer=((item.get("organizer") or {}).get("emailAddress") or {}).get("address"),

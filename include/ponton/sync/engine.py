@@ -32,6 +32,7 @@ from ponton.sync.planner import (
     UpdatePlatform,
     UpdateRemote,
     plan_sync,
+    series_in_window,
 )
 from ponton.sync.port import RemoteCalendar, RemoteWrite
 
@@ -145,6 +146,7 @@ def run_sync(
         policy=binding.conflict_policy,
         open_conflicts=open_conflicts,
         platform_deleted=deleted,
+        unlisted=[uid for uid, e in platform.items() if not series_in_window(e, start, end)],
     )
     try:
         check_mass_delete(

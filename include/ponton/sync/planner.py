@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Literal
 
 from ponton.model import Event
+from ponton.sync.occurrences import occurrences
 from ponton.sync.port import ChangeSet, RemoteEvent
 
 Direction = Literal["import", "export", "both"]
@@ -190,6 +191,7 @@ def plan_sync(
     policy: str = "manual",
     open_conflicts: Iterable[str] = (),
     platform_deleted: Iterable[str] = (),
+    unlisted: Iterable[str] = (),
 ) -> Plan:
     """Plan one sync run.
 
@@ -198,6 +200,8 @@ def plan_sync(
     content hash of the foreign events already stored as busy blocks. ``open_conflicts``: uids
     with a queued conflict (left alone until resolved). ``platform_deleted``: uids soft-deleted on
     the platform (treated as absent; listed so a remote copy of them is not taken as foreign).
+    ``unlisted``: uids no listing of the window can show (series without an occurrence in it,
+    see ``series_in_window``): their absence from a full listing is not a remote deletion.
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
@@ -224,12 +228,13 @@ def plan_sync(
             foreign[remote.remote_id] = remote
     gone_ids = set(changes.deleted)
     gone_uids = {by_remote_id[r] for r in gone_ids if r in by_remote_id}
+    unlistable = set(unlisted)
 
     def remote_for(uid: str) -> tuple[bool, RemoteEvent | None]:
         """(known, event): known is False when an incremental listing did not mention it."""
         if uid in ours:
             return True, ours[uid]
-        if changes.full or uid in gone_uids:
+        if uid in gone_uids or (changes.full and uid not in unlistable):
             return True, None
         return False, None
 
@@ -321,3 +326,14 @@ def window_overlaps(event: Event, start: datetime, end: datetime) -> bool:
     if event.all_day:
         return event.start < end.date() and event.end > start.date()
     return event.start < end and event.end > start
+
+
+def series_in_window(event: Event, start: datetime, end: datetime) -> bool:
+    """Whether a listing of [start, end) can show this event: calendar views (Outlook's
+    calendarView) list a series only through its occurrences inside the window."""
+    if not event.recurrence:
+        return True
+    try:
+        return bool(occurrences(event, start, end, limit=2))
+    except ValueError:  # a rule dateutil cannot expand: assume listable, as before
+        return True
