@@ -243,3 +243,15 @@ def test_an_event_the_remote_cannot_hold_is_refused_and_the_rest_syncs(setup):
     assert calendar.find("p2") is not None and calendar.find("p1") is None
     (row,) = Journal(db).tail(outcome="refused")
     assert row.object_id == "p1" and "unwritable" in row.details["reason"]
+
+
+def test_an_event_that_ages_out_of_the_window_is_left_alone_on_both_sides(setup):
+    db, calendar, sync, _ = setup
+    add_event(db, "p1")
+    sync()
+    later = NOW + timedelta(days=800)  # p1 is now older than the window reaches back
+    from ponton.sync.engine import run_sync
+
+    result = run_sync(db, 1, lambda b: calendar, journal=Journal(db), now=later)
+    assert result["remote_deleted"] == 0 and calendar.find("p1") is not None
+    assert planning(db, "p1")["deleted_at"] is None

@@ -49,3 +49,21 @@ intervals = st.lists(
 @given(intervals)
 def test_sweep_finds_exactly_what_the_pairwise_check_finds(items):
     assert pairs(find_double_bookings("r", items)) == pairs(naive_double_bookings("r", items))
+
+
+def test_all_day_series_with_a_date_only_until_expands():
+    from datetime import date
+
+    from ponton.model import Event
+    from ponton.sync.occurrences import occurrences
+
+    series = Event(
+        uid="a",
+        start=date(2026, 3, 2),
+        end=date(2026, 3, 3),
+        recurrence=("RRULE:FREQ=WEEKLY;UNTIL=20260323",),
+        timezone="Europe/Paris",
+    )
+    found = occurrences(series, T0, T0 + timedelta(days=60))
+    assert [s.day for s, _ in found] == [2, 9, 16, 23]
+    assert all(e - s == timedelta(days=1) for s, e in found)

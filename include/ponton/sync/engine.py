@@ -116,6 +116,8 @@ def run_sync(
         state = store.load_state(conn, binding.id)
         known_foreign = store.load_known_foreign(conn, binding.id)
         open_conflicts = store.open_conflict_uids(conn, binding.id)
+        # Synced events that aged out of the window (or scope) are left alone, not deleted.
+        aged_out = store.live_elsewhere(conn, set(state) - set(platform) - deleted)
     calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
     changes = calendar.list_changes(binding.cursor, start, end)
@@ -144,7 +146,7 @@ def run_sync(
         known_foreign=known_foreign,
         direction=binding.direction,
         policy=binding.conflict_policy,
-        open_conflicts=open_conflicts,
+        open_conflicts=open_conflicts | aged_out,
         platform_deleted=deleted,
         unlisted=[uid for uid, e in platform.items() if not series_in_window(e, start, end)],
     )

@@ -39,7 +39,19 @@ def occurrences(
     if not event.recurrence:
         spans = [(first, first + duration)]
     else:
-        rules = rrulestr("\n".join(event.recurrence), dtstart=first, forceset=True, unfold=True)
-        starts = takewhile(lambda s: s < end, rules.xafter(start - duration, inc=True))
+        # All-day rules may carry a date-only UNTIL: they expand on naive days, then get placed.
+        naive = event.all_day
+        rules = rrulestr(
+            "\n".join(event.recurrence),
+            dtstart=first.replace(tzinfo=None) if naive else first,
+            forceset=True,
+            unfold=True,
+        )
+        after = start - duration
+        if naive:
+            after = after.astimezone(zone).replace(tzinfo=None)
+        found = rules.xafter(after, inc=True)
+        placed = (s.replace(tzinfo=zone) for s in found) if naive else found
+        starts = takewhile(lambda s: s < end, placed)
         spans = [(s, s + duration) for s in islice(starts, limit)]
     return [(s, e) for s, e in spans if s < end and e > start]

@@ -46,6 +46,20 @@ def load_platform(
     return live, deleted
 
 
+def live_elsewhere(conn: sa.Connection, uids: Iterable[str]) -> set[str]:
+    """Which of ``uids`` still exist, undeleted, in planning (outside the listed window or scope):
+    their absence from the window is not a deletion."""
+    uids = list(uids)
+    if not uids:
+        return set()
+    rows = conn.execute(
+        sa.select(planning_events.c.uid).where(
+            planning_events.c.uid.in_(uids), planning_events.c.deleted_at.is_(None)
+        )
+    )
+    return set(rows.scalars())
+
+
 def load_state(conn: sa.Connection, binding_id: int) -> dict[str, SyncStateRow]:
     rows = conn.execute(sa.select(sync_state).where(sync_state.c.binding_id == binding_id))
     return {
