@@ -112,9 +112,8 @@ def _record(
             document_versions.c.backend == storage.name,
             document_versions.c.sha256 == receipt.sha256,
         )
-        if conn.execute(sa.update(document_versions).where(same_bytes).values(values)).rowcount:
-            pass
-        else:
+        moved_up = conn.execute(sa.update(document_versions).where(same_bytes).values(values))
+        if not moved_up.rowcount:
             conn.execute(
                 document_versions.insert(),
                 values
