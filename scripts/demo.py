@@ -9,14 +9,17 @@ fails. ``--standalone`` starts ``airflow standalone`` on the same home instead.
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
 import warnings
+from contextlib import closing
 from datetime import UTC, datetime
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -46,7 +49,9 @@ def demo_environment() -> dict[str, str]:
     }
 
 
-def demo_connections(feed_base: str | None = None) -> dict[str, dict]:
+def demo_connections(
+    feed_base: str | None = None, caldav_url: str | None = None
+) -> dict[str, dict]:
     """The demo's connections: embedded defaults only, every secret a throw-away value."""
     connections: dict[str, dict] = {
         "ponton_storage_local": {
@@ -61,6 +66,13 @@ def demo_connections(feed_base: str | None = None) -> dict[str, dict]:
                 "conn_type": "ponton_ics",
                 "extra": {"url": f"{feed_base}/{key}.ics", "allow_hosts": "127.0.0.1"},
             }
+    if caldav_url:
+        connections["ponton_caldav_chloe"] = {
+            "conn_type": "ponton_caldav",
+            "login": "chloe",
+            "password": "demo-app-password",
+            "extra": {"calendar_url": caldav_url},
+        }
     return connections
 
 
@@ -76,12 +88,55 @@ def serve_feeds(folder: Path) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def bind_demo_calendars(feed_base: str) -> None:
-    """One import binding per demo feed, credentials in the connections written above."""
+def start_caldav_server() -> str:
+    """A real Radicale CalDAV server on loopback with Chloé's work calendar; returns its URL.
+    Stopped when the demo exits."""
+    import caldav
+
+    with closing(socket.socket()) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    shutil.rmtree(DEMO / "radicale", ignore_errors=True)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "radicale",
+            "--server-hosts",
+            f"127.0.0.1:{port}",
+            "--storage-filesystem-folder",
+            str(DEMO / "radicale"),
+            "--auth-type",
+            "none",
+            "--logging-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    atexit.register(server.terminate)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError("Radicale did not start within 20 s") from None
+            time.sleep(0.1)
+    client = caldav.DAVClient(url=f"http://127.0.0.1:{port}/", username="chloe", password="x")
+    made = client.principal().make_calendar(name="Travail", cal_id="travail")
+    return str(made.url)
+
+
+def bind_demo_calendars(feed_base: str, caldav_url: str) -> None:
+    """One import binding per demo feed and a two-way CalDAV binding for Chloé; credentials in
+    the connections written here."""
     from ponton.platform import PlatformDB
     from ponton.sync.bindings import add_binding
 
-    (DEMO / "connections.json").write_text(json.dumps(demo_connections(feed_base), indent=2))
+    connections = demo_connections(feed_base, caldav_url)
+    (DEMO / "connections.json").write_text(json.dumps(connections, indent=2))
     db = PlatformDB()
     for key in DEMO_FEEDS:
         add_binding(
@@ -93,6 +148,15 @@ def bind_demo_calendars(feed_base: str) -> None:
             policy="remote-wins",
             conn_id=f"ponton_ics_{key.split('.')[0]}",
         )
+    add_binding(
+        db,
+        provider="caldav",
+        source=caldav_url,
+        resource="chloe.dubois",
+        direction="both",
+        policy="newest-wins",
+        conn_id="ponton_caldav_chloe",
+    )
     db.dispose()
 
 
@@ -113,7 +177,7 @@ def prepare() -> str:
 
     write_demo_feeds(DEMO / "feeds", monday_of(datetime.now(UTC).date()))
     feed_base = serve_feeds(DEMO / "feeds")
-    bind_demo_calendars(feed_base)
+    bind_demo_calendars(feed_base, start_caldav_server())
     return feed_base
 
 
