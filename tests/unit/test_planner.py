@@ -159,7 +159,7 @@ def test_deleted_on_both_sides_forgets_the_pair():
 
 
 def test_open_conflicts_are_left_alone():
-    p = plan([ev(summary="ours")], [remote(summary="theirs")], state(), open_conflicts=["u1"])
+    p = plan([ev(summary="ours")], [remote(summary="theirs")], state(), left_alone=["u1"])
     assert p.actions == []
 
 

@@ -146,7 +146,7 @@ def run_sync(
         known_foreign=known_foreign,
         direction=binding.direction,
         policy=binding.conflict_policy,
-        open_conflicts=open_conflicts | aged_out,
+        left_alone=open_conflicts | aged_out,
         platform_deleted=deleted,
         unlisted=[uid for uid, e in platform.items() if not series_in_window(e, start, end)],
     )

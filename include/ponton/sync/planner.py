@@ -189,7 +189,7 @@ def plan_sync(
     known_foreign: Mapping[str, str],
     direction: str = "both",
     policy: str = "manual",
-    open_conflicts: Iterable[str] = (),
+    left_alone: Iterable[str] = (),
     platform_deleted: Iterable[str] = (),
     unlisted: Iterable[str] = (),
 ) -> Plan:
@@ -197,8 +197,8 @@ def plan_sync(
 
     ``platform``: live platform events of the binding's scope by uid. ``changes``: what the remote
     listing returned. ``state``: sync_state rows by platform uid. ``known_foreign``: remote id →
-    content hash of the foreign events already stored as busy blocks. ``open_conflicts``: uids
-    with a queued conflict (left alone until resolved). ``platform_deleted``: uids soft-deleted on
+    content hash of the foreign events already stored as busy blocks. ``left_alone``: uids not
+    to touch this run (a queued conflict, or an event that aged out of the window). ``platform_deleted``: uids soft-deleted on
     the platform (treated as absent; listed so a remote copy of them is not taken as foreign).
     ``unlisted``: uids no listing of the window can show (series without an occurrence in it,
     see ``series_in_window``): their absence from a full listing is not a remote deletion.
@@ -209,7 +209,7 @@ def plan_sync(
         raise ValueError(f"conflict policy {policy!r} is not one of {', '.join(POLICIES)}")
     plan = Plan(full=changes.full, cursor=changes.cursor)
     importing, exporting = direction in ("import", "both"), direction in ("export", "both")
-    skip = set(open_conflicts)
+    skip = set(left_alone)
     deleted_on_platform = set(platform_deleted)
     by_remote_id = {row.remote_id: row.platform_uid for row in state.values()}
 
