@@ -198,8 +198,9 @@ def plan_sync(
     ``platform``: live platform events of the binding's scope by uid. ``changes``: what the remote
     listing returned. ``state``: sync_state rows by platform uid. ``known_foreign``: remote id →
     content hash of the foreign events already stored as busy blocks. ``left_alone``: uids not
-    to touch this run (a queued conflict, or an event that aged out of the window). ``platform_deleted``: uids soft-deleted on
-    the platform (treated as absent; listed so a remote copy of them is not taken as foreign).
+    to touch this run (a queued conflict, or an event that aged out of the window).
+    ``platform_deleted``: uids soft-deleted on the platform (treated as absent; listed so a
+    remote copy of them is not taken as foreign).
     ``unlisted``: uids no listing of the window can show (series without an occurrence in it,
     see ``series_in_window``): their absence from a full listing is not a remote deletion.
     """
