@@ -15,7 +15,7 @@ from typing import Any
 
 from ponton.errors import PontonError
 
-COMMAND_MODULES = ("db", "journal", "demo", "calendar", "ics", "roadmap")
+COMMAND_MODULES = ("db", "journal", "demo", "calendar", "ics", "roadmap", "doctor", "docs")
 
 
 def build_parser() -> argparse.ArgumentParser:
