@@ -23,16 +23,23 @@ def _mask(value: Any) -> None:
     if value in (None, ""):
         return
     mask_secret(value)
-    if isinstance(value, str) and value.lstrip().startswith("{"):
+    if not isinstance(value, str):
+        return
+    if "\n" in value.strip():
+        # A PEM key or key file printed inside a dict or JSON shows its newlines escaped: mask
+        # that form and every line of the body too.
+        mask_secret(json.dumps(value)[1:-1])
+        for line in value.splitlines():
+            if len(line.strip()) >= 16 and not line.startswith("-----"):
+                mask_secret(line.strip())
+    if value.lstrip().startswith("{"):
         try:
             parsed = json.loads(value)
         except ValueError:
             return
-        # A key file: its private key is also logged re-serialised (escaped newlines differ).
-        mask_secret(parsed)
         for item in parsed.values() if isinstance(parsed, dict) else ():
             if isinstance(item, str) and "PRIVATE KEY" in item:
-                mask_secret(item)
+                _mask(item)
 
 
 def mask_connection(conn: Any) -> None:
@@ -55,3 +62,13 @@ class MaskedConnectionMixin:
         conn = super().get_connection(conn_id)  # type: ignore[misc]
         mask_connection(conn)
         return conn
+
+
+def new_channel_token() -> str:
+    """A fresh webhook channel token (Google channel token, Graph clientState), masked from the
+    moment it exists: it is shared with the provider only, ponton keeps its hash."""
+    from ponton.calendars.channels import new_token
+
+    token = new_token()
+    _mask(token)
+    return token
