@@ -36,7 +36,7 @@ class HealthChecksOperator(PontonOperator):
             Journal(db, journal_context).record(
                 "platform",
                 "health_check",
-                outcome="failed" if problems else "ok",
+                outcome="error" if problems else "ok",
                 object_type="installation",
                 object_id=db.dialect,
                 details=summary,
