@@ -13,8 +13,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -140,38 +141,46 @@ def credential_checks(conn_id: str, conn, now: datetime | None = None) -> list[C
     checks = []
     declared = _extra(conn, "secret_expires_at")
     if declared:
-        try:
-            expires = parse_expiry(declared)
-        except ValueError:
-            checks.append(
-                Check(
-                    "credential",
-                    f"{conn_id} client secret",
-                    "problem",
-                    f"secret_expires_at {declared!r} is not an ISO date",
-                    "write it as YYYY-MM-DD (the end date Entra ID shows for the secret)",
-                )
+        checks.append(
+            _expiry_check(
+                conn_id,
+                "client secret",
+                lambda: parse_expiry(declared),
+                f"secret_expires_at {declared!r} is not an ISO date",
+                "write it as YYYY-MM-DD (the end date Entra ID shows for the secret)",
+                now,
             )
-        else:
-            checks.append(check_expiry(conn_id, "client secret", expires, AZURE_RUNBOOK, now))
+        )
     path, data = _extra(conn, "certificate_path"), _extra(conn, "certificate_data")
     if path or data:
-        try:
-            pem = data.encode() if data else open(path, "rb").read()  # noqa: SIM115
-            expires = certificate_not_after(pem)
-        except (OSError, ValueError) as exc:
-            checks.append(
-                Check(
-                    "credential",
-                    f"{conn_id} certificate",
-                    "problem",
-                    f"cannot read the certificate ({type(exc).__name__})",
-                    "point certificate_path at a readable PEM file with the certificate",
-                )
+        checks.append(
+            _expiry_check(
+                conn_id,
+                "certificate",
+                lambda: certificate_not_after(data.encode() if data else Path(path).read_bytes()),
+                "cannot read the certificate",
+                "point certificate_path at a readable PEM file with the certificate",
+                now,
             )
-        else:
-            checks.append(check_expiry(conn_id, "certificate", expires, AZURE_RUNBOOK, now))
+        )
     return checks
+
+
+def _expiry_check(
+    conn_id: str,
+    what: str,
+    end_date: Callable[[], datetime],
+    unreadable: str,
+    fix: str,
+    now: datetime | None,
+) -> Check:
+    """The expiry check of one credential, or a problem saying its end date cannot be read."""
+    try:
+        expires = end_date()
+    except (OSError, ValueError) as exc:
+        name = f"{conn_id} {what}"
+        return Check("credential", name, "problem", f"{unreadable} ({type(exc).__name__})", fix)
+    return check_expiry(conn_id, what, expires, AZURE_RUNBOOK, now)
 
 
 def connection_checks(db: PlatformDB | None, now: datetime | None = None) -> list[Check]:
