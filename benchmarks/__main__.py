@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import pkgutil
 import sys
 from pathlib import Path
@@ -14,6 +15,8 @@ OUT = Path(".bench") / "results.json"
 
 
 def main(argv: list[str]) -> int:
+    # The fakes and clients log every request at INFO: keep the table readable.
+    logging.disable(logging.INFO)
     names = sorted(
         m.name for m in pkgutil.iter_modules(benchmarks.__path__) if m.name.startswith("bench_")
     )

@@ -103,6 +103,7 @@ def prepare() -> str:
     for stale in DEMO.glob("platform.db*"):
         stale.unlink()
     shutil.rmtree(DEMO / "storage", ignore_errors=True)
+    shutil.rmtree(DEMO / "mail", ignore_errors=True)
     started = time.monotonic()
     subprocess.run([str(BIN / "airflow"), "db", "migrate"], check=True, stdout=subprocess.DEVNULL)
     print(f"airflow metadata DB ready ({time.monotonic() - started:.0f}s)")
@@ -141,11 +142,33 @@ def run_every_dag() -> int:
         print(f"  {dag_id:<32} {state:<8} {seconds:5.1f}s")
         for task_id, summary in tasks:
             print(f"      {task_id:<30} {summary}")
+    print(mail_summary())
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
     pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
     print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
     print("(export PONTON_HOME=.demo first to point the ponton command at the demo)")
     return 1 if failures else 0
+
+
+def mail_summary() -> str:
+    """How many notifications went out and where local capture put them."""
+    from ponton.mail.ledger import status_counts
+    from ponton.mail.status import STATUSES
+    from ponton.platform import PlatformDB
+
+    db = PlatformDB()
+    counts = status_counts(db)
+    db.dispose()
+    sent = sum(n for status, n in counts.items() if status in STATUSES)
+    by_status = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+    captured = sorted((DEMO / "mail").glob("*.eml"))
+    lines = [
+        f"\nmail: {sent} of {sum(counts.values())} notifications sent ({by_status}); "
+        f"{len(captured)} .eml files in {DEMO / 'mail'}"
+    ]
+    lines += [f"      {path.name}" for path in captured[:5]]
+    lines.append("      statuses: .venv/bin/ponton notifications status")
+    return "\n".join(lines)
 
 
 def task_summaries(run) -> list[tuple[str, str]]:

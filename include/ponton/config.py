@@ -24,8 +24,8 @@ VARIABLES: tuple[VariableSpec, ...] = (
     VariableSpec(
         "ponton_storage_conn_ids",
         "ponton_storage_local",
-        "Comma-separated storage connections every roadmap and asset is published to.",
-        ("ponton_documents_publish",),
+        "Comma-separated storage connections every roadmap, asset and ICS feed is published to.",
+        ("ponton_documents_publish", "ponton_calendar_publish"),
     ),
     VariableSpec(
         "ponton_roadmap_pdf_variant",
@@ -86,10 +86,10 @@ HOOKLESS_CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
 # Which DAGs read a connection type (the catalogue's "used by" column).
 USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_platform": ("every DAG",),
-    "ponton_local_storage": ("ponton_documents_publish",),
-    "ponton_s3": ("ponton_documents_publish",),
-    "ponton_gdrive": ("ponton_documents_publish",),
-    "ponton_sharepoint": ("ponton_documents_publish",),
+    "ponton_local_storage": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_s3": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_gdrive": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_sharepoint": ("ponton_documents_publish", "ponton_calendar_publish"),
     "ponton_google_calendar": ("ponton_calendar_import", "ponton_calendar_channels"),
     "ponton_outlook_calendar": ("ponton_calendar_import", "ponton_calendar_channels"),
     "ponton_ics": ("ponton_calendar_import",),

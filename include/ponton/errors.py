@@ -42,6 +42,14 @@ class GuardRefused(PermanentError):
     """A safety guard (mass delete, quota) stopped a run; an explicit override is needed."""
 
 
+class WebhookUnauthenticated(PermanentError):
+    """A webhook request carried no signature or credentials at all (answered 401)."""
+
+
+class WebhookForbidden(PermanentError):
+    """A webhook request carried a signature or credentials that do not verify (answered 403)."""
+
+
 class TransientError(PontonError):
     """Retrying later may succeed (network, throttling, server errors)."""
 
@@ -58,3 +66,8 @@ class ThrottledError(TransientError):
 
 class PreconditionFailed(TransientError):
     """The remote object changed since we read it (412); re-read and re-plan."""
+
+
+class OutcomeUnknown(TransientError):
+    """A write may or may not have reached the peer (timeout after the request left, connection
+    dropped before the answer). Never repeat it blindly: ask the peer first."""

@@ -19,10 +19,13 @@ CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
     ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook"),
     ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook"),
     ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook"),
+    ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook"),
+    ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook"),
+    ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook"),
 )
 
 
-def _text(label: str, *, secret: bool = False, description: str = "") -> dict[str, Any]:
+def _text(label: str, *, secret: bool = False, description: str | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if secret:
         schema["format"] = "password"  # masked in the form, and by the secrets masker in logs
@@ -36,6 +39,21 @@ def _text(label: str, *, secret: bool = False, description: str = "") -> dict[st
 _SECRET_EXPIRES_AT = _text(
     "Client secret expires at (ISO date)", description="`ponton doctor` warns 30 days before"
 )
+
+
+def _flag(label: str, description: str) -> dict[str, Any]:
+    schema = {"type": ["boolean", "null"], "default": False}
+    return {"label": label, "schema": schema, "description": description}
+
+
+# Fields every mail connection shares (docs/integrations/mail.md).
+_MAIL_FIELDS = {
+    "from_email": _text("From address", description="A sender the provider has verified"),
+    "from_name": _text("From name"),
+    "ops_recipients": _text(
+        "Ops alert recipients", description="Comma-separated; every ponton task failure mailed"
+    ),
+}
 
 
 # Declarative connection forms (Airflow 3's UI reads "conn-fields" / "ui-field-behaviour" from the
@@ -144,6 +162,62 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "hidden-fields": ["schema", "port", "host"],
             "relabeling": {"login": "Client ID", "password": "Client secret"},
             "placeholders": {"site": "contoso.sharepoint.com:/sites/missions"},
+        },
+    },
+    "ponton_smtp": {
+        "hook-name": "SMTP relay (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "disable_ssl": _flag("Disable implicit TLS", "Check for STARTTLS (587) and plain (25)"),
+            "disable_tls": _flag("Disable STARTTLS", "Check for implicit TLS (465) and plain (25)"),
+            "ssl_ca_file": _text("CA bundle path", description="Only for a private-CA relay"),
+            "timeout": {
+                "label": "Timeout (s)",
+                "schema": {"type": ["integer", "null"], "default": 30},
+            },
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "extra"],
+            "relabeling": {"login": "SMTP user", "password": "SMTP password"},
+            "placeholders": {"host": "smtp.example.com", "port": "587"},
+        },
+    },
+    "ponton_sendgrid": {
+        "hook-name": "SendGrid (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "webhook_public_key": _text(
+                "Event Webhook verification key",
+                description="Settings > Mail Settings > Signed Event Webhook",
+            ),
+            "webhook_public_key_previous": _text(
+                "Previous verification key", description="Kept while a rotation settles"
+            ),
+            "activity_api": _flag(
+                "Email Activity API", "The account has the Email Activity add-on (status pull)"
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "login", "port", "extra"],
+            "relabeling": {"password": "API key", "host": "API host (empty: api.sendgrid.com)"},
+            "placeholders": {"host": "https://api.eu.sendgrid.com"},
+        },
+    },
+    "ponton_postmark": {
+        "hook-name": "Postmark (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "message_stream": _text("Message stream", description="Default: outbound"),
+            "webhook_username": _text("Webhook username"),
+            "webhook_password": _text("Webhook password", secret=True),
+            "webhook_password_previous": _text(
+                "Previous webhook password", secret=True, description="Kept during a rotation"
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "login", "port", "extra"],
+            "relabeling": {"password": "Server token", "host": "API URL (empty: Postmark)"},
+            "placeholders": {},
         },
     },
 }

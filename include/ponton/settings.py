@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 
 PLATFORM_DB_URL_ENV = "PONTON_PLATFORM_DB_URL"
+MAIL_CONN_ID_ENV = "PONTON_MAIL_CONN_ID"
+DEFAULT_MAIL_CONN_ID = "ponton_mail"
 
 
 def ponton_home() -> Path:
@@ -31,3 +33,8 @@ def embedded_platform_db_url() -> str:
 def platform_db_url() -> str:
     """The platform DB URL: ``PONTON_PLATFORM_DB_URL`` or the embedded SQLite file."""
     return os.environ.get(PLATFORM_DB_URL_ENV) or embedded_platform_db_url()
+
+
+def mail_conn_id() -> str:
+    """The connection of the shared mail provider (``ponton_mail`` unless overridden)."""
+    return os.environ.get(MAIL_CONN_ID_ENV) or DEFAULT_MAIL_CONN_ID

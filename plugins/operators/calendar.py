@@ -52,6 +52,40 @@ class CalendarSyncOperator(PontonOperator):
         )
 
 
+class PublishCalendarFeedsOperator(PontonOperator):
+    """Publishes one ICS feed per resource and mission through the storage backends."""
+
+    template_fields = ("storage_conn_ids", "platform_conn_id")
+
+    def __init__(
+        self,
+        *,
+        storage_conn_ids: str | list[str] = "ponton_storage_local",
+        platform_conn_id: str = "ponton_platform",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.storage_conn_ids = storage_conn_ids
+        self.platform_conn_id = platform_conn_id
+
+    def run(self, context: Context, journal_context: RunContext) -> dict[str, Any]:
+        from ponton.hooks.platform import PlatformDBHook
+        from ponton.hooks.storage import storage_for
+        from ponton.ics.publish import publish_feeds
+        from ponton.journal import Journal
+        from ponton.operators.documents import split_conn_ids
+
+        db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
+        storages = [storage_for(c) for c in split_conn_ids(self.storage_conn_ids)]
+        results = publish_feeds(db, storages, Journal(db, journal_context))
+        return {
+            "feeds": len({r.key for r in results}),
+            "uploaded": sum(r.outcome == "uploaded" for r in results),
+            "unchanged": sum(r.outcome == "unchanged" for r in results),
+            "bytes_uploaded": sum(r.bytes_uploaded for r in results),
+        }
+
+
 def _flag(value: bool | str) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes")
 

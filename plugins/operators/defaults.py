@@ -7,18 +7,23 @@ from typing import Any
 
 import pendulum
 
+from ponton.operators.notifier import PontonFailureNotifier
+
 OWNER = "ponton"
 START_DATE: datetime = pendulum.datetime(2026, 1, 1, tz="UTC")
 
 
 def default_args(**overrides: Any) -> dict[str, Any]:
-    """Retries with exponential backoff; transient errors are retried, permanent ones are not."""
+    """Retries with exponential backoff; transient errors are retried, permanent ones are not.
+    A failed task mails ops through the shared mail provider (a no-op, logged, without a
+    recipient configured)."""
     args: dict[str, Any] = {
         "owner": OWNER,
         "retries": 3,
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,
         "max_retry_delay": timedelta(minutes=15),
+        "on_failure_callback": [PontonFailureNotifier()],
     }
     args.update(overrides)
     return args

@@ -66,7 +66,7 @@ def test_every_task_retries_with_exponential_backoff(dagbag):
             assert task.max_retry_delay and task.max_retry_delay <= timedelta(hours=1)
 
 
-HEAVY = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid")
+HEAVY = ("googleapiclient", "weasyprint", "boto3", "msgraph", "caldav", "sendgrid", "postmarker")
 PARSE_AND_LIST_HEAVY = """
 import importlib.util, pathlib, sys
 for path in sorted(pathlib.Path(sys.argv[1]).glob("*.py")):
@@ -87,6 +87,19 @@ def test_parsing_imports_no_heavy_client_library(dagbag):
     [line] = [line for line in out.stdout.splitlines() if line.startswith("HEAVY:")]
     loaded = [name for name in line.removeprefix("HEAVY:").split(",") if name]
     assert loaded == [], f"DAG parsing imported {loaded}: import them inside tasks"
+
+
+def test_every_task_mails_ops_when_it_fails(dagbag):
+    from ponton.operators.notifier import PontonFailureNotifier
+
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            callbacks = task.on_failure_callback
+            callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+            assert any(isinstance(c, PontonFailureNotifier) for c in callbacks), (
+                dag_id,
+                task.task_id,
+            )
 
 
 def test_no_top_level_hooks_or_operators_module(dagbag):

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -80,3 +82,56 @@ class LoopbackServer:
 
     def handle(self, request: Request) -> Response:
         raise NotImplementedError
+
+
+@dataclass
+class ApiRequest:
+    """What a routed fake's handler reads: plain values, headers lower-cased."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self):
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class ApiResponse:
+    status: int = 200
+    body: object = None  # JSON-serialisable, or bytes sent as they are
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class RoutedLoopbackServer(LoopbackServer):
+    """A fake declared as ``routes()``: (method, path regex, handler(request, **groups))."""
+
+    def routes(self) -> list[tuple[str, re.Pattern, Callable[..., ApiResponse]]]:
+        raise NotImplementedError
+
+    def handle(self, request: Request) -> Response:
+        api_request = ApiRequest(
+            request.method,
+            request.path,
+            request.args.to_dict(),
+            {k.lower(): v for k, v in request.headers.items()},
+            request.get_data(),
+        )
+        answer = ApiResponse(404, {"error": f"no route {request.method} {request.path}"})
+        for method, pattern, handler in self.routes():
+            match = pattern.fullmatch(request.path)
+            if match and method == request.method:
+                answer = handler(api_request, **match.groupdict())
+                break
+        if isinstance(answer.body, bytes):
+            return Response(answer.body, answer.status, answer.headers)
+        return json_response(answer.status, answer.headers, answer.body)
+
+
+def unused_port() -> int:
+    """A loopback port nothing listens on (for "peer unreachable" tests)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from ponton.errors import PreconditionFailed
+from ponton.errors import InvalidInputError, PreconditionFailed
 from ponton.model import Event
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
@@ -28,6 +28,9 @@ class MemoryCalendar:
         self._clock = itertools.count(1)
         self._ids = itertools.count(1)
         self.calls: list[str] = []
+        self.unwritable: str | None = (
+            None  # a summary this calendar refuses, like a rule Graph lacks
+        )
 
     # -- what a person does in the provider's UI -------------------------------------------
     def edit(self, remote_id: str, **changes) -> None:
@@ -83,6 +86,8 @@ class MemoryCalendar:
         return [self._apply(w) for w in writes]
 
     def _apply(self, write: RemoteWrite) -> WriteResult:
+        if write.event is not None and write.event.summary == self.unwritable:
+            return WriteResult(write, error=InvalidInputError(f"{write.platform_uid}: unwritable"))
         if write.op == "create":
             existing = self.find(write.platform_uid)
             if existing:

@@ -159,5 +159,6 @@ def test_google_edit_reaches_planning_through_the_webhook(platform_env, google_c
     assert signals == [[binding]]  # two notifications, one signal
     assert len(inbox.pending(db, "google")) == 2
 
-    run_sync(db, binding, calendar_opener(resolver=None), journal=journal, now=NOW)
+    result = run_sync(db, binding, calendar_opener(resolver=None), journal=journal, now=NOW)
     assert summary_of(db, "p1@platform") == "moved in Google"
+    assert result["notifications"] == 2 and inbox.pending(db, "google") == []

@@ -30,6 +30,26 @@ def _open(binding, resolver):
     return _CALENDAR
 
 
+def two_way_binding_with_one_event(db, capsys) -> str:
+    """A two-way google binding for resource "ana", whose planning holds event p1 tomorrow."""
+    args = ["bindings", "add", "--provider", "google", "--source", "primary"]
+    assert main([*args, "--resource", "ana", "--direction", "both"]) == 0
+    binding = capsys.readouterr().out.strip()
+    now = datetime.now(UTC)
+    with db.begin() as conn:
+        rid = conn.execute(sa.select(resources.c.id)).scalar_one()
+        conn.execute(
+            planning_events.insert().values(
+                uid="p1",
+                resource_id=rid,
+                summary="Atelier",
+                start_at=now + timedelta(days=1),
+                end_at=now + timedelta(days=1, hours=1),
+            )
+        )
+    return binding
+
+
 def run_json(capsys, *argv):
     assert main(list(argv)) == 0
     return json.loads(capsys.readouterr().out)
@@ -81,36 +101,10 @@ def test_ics_binding_must_be_import_only(platform_env, capsys):
 
 
 def test_sync_run_json_then_conflict_resolution_round_trip(platform_env, memory_provider, capsys):
-    main(
-        [
-            "bindings",
-            "add",
-            "--provider",
-            "google",
-            "--source",
-            "primary",
-            "--resource",
-            "ana",
-            "--direction",
-            "both",
-        ]
-    )
-    binding = int(capsys.readouterr().out)
-    now = datetime.now(UTC)
-    with platform_env.begin() as conn:
-        rid = conn.execute(sa.select(resources.c.id)).scalar_one()
-        conn.execute(
-            planning_events.insert().values(
-                uid="p1",
-                resource_id=rid,
-                summary="Atelier",
-                start_at=now + timedelta(days=1),
-                end_at=now + timedelta(days=1, hours=1),
-            )
-        )
-    dry = run_json(capsys, "sync", "run", str(binding), "--dry-run", "--json")
+    binding = two_way_binding_with_one_event(platform_env, capsys)
+    dry = run_json(capsys, "sync", "run", binding, "--dry-run", "--json")
     assert dry["created"] == 1 and memory_provider.find("p1") is None
-    first = run_json(capsys, "sync", "run", str(binding), "--json")
+    first = run_json(capsys, "sync", "run", binding, "--json")
     assert {k: first[k] for k in ("created", "updated", "deleted", "unchanged", "conflicts")} == {
         "created": 1,
         "updated": 0,
@@ -121,11 +115,11 @@ def test_sync_run_json_then_conflict_resolution_round_trip(platform_env, memory_
     memory_provider.edit(memory_provider.find("p1").remote_id, summary="remote")
     with platform_env.begin() as conn:
         conn.execute(planning_events.update().values(summary="platform"))
-    assert run_json(capsys, "sync", "run", str(binding), "--json")["conflicts"] == 1
+    assert run_json(capsys, "sync", "run", binding, "--json")["conflicts"] == 1
     (conflict,) = run_json(capsys, "conflicts", "list", "--json")
     assert main(["conflicts", "resolve", str(conflict["id"]), "--keep", "remote"]) == 0
     assert "next sync run" in capsys.readouterr().out
-    after = run_json(capsys, "sync", "run", str(binding), "--json")
+    after = run_json(capsys, "sync", "run", binding, "--json")
     assert after["platform_updated"] == 1
     with platform_env.engine.connect() as conn:
         assert conn.execute(sa.select(planning_events.c.summary)).scalar_one() == "remote"
@@ -134,33 +128,7 @@ def test_sync_run_json_then_conflict_resolution_round_trip(platform_env, memory_
 
 
 def test_keep_platform_pushes_the_platform_version(platform_env, memory_provider, capsys):
-    main(
-        [
-            "bindings",
-            "add",
-            "--provider",
-            "google",
-            "--source",
-            "primary",
-            "--resource",
-            "ana",
-            "--direction",
-            "both",
-        ]
-    )
-    binding = capsys.readouterr().out.strip()
-    now = datetime.now(UTC)
-    with platform_env.begin() as conn:
-        rid = conn.execute(sa.select(resources.c.id)).scalar_one()
-        conn.execute(
-            planning_events.insert().values(
-                uid="p1",
-                resource_id=rid,
-                summary="Atelier",
-                start_at=now + timedelta(days=1),
-                end_at=now + timedelta(days=1, hours=1),
-            )
-        )
+    binding = two_way_binding_with_one_event(platform_env, capsys)
     run_json(capsys, "sync", "run", binding, "--json")
     memory_provider.edit(memory_provider.find("p1").remote_id, summary="remote")
     with platform_env.begin() as conn:

@@ -118,3 +118,36 @@ def test_reply_updates_attendee_status_and_bad_components_are_journaled(
     assert main(["journal", "tail", "--json", "--outcome", "skipped"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["action"] == "rejected_components" and "broken@x" in row["details"]["errors"][0]
+
+
+def test_cancel_marks_the_planning_event_cancelled_and_leaves_the_rest(
+    platform_env, capsys, tmp_path
+):
+    seed(platform_env, date(2026, 3, 2))
+    feed = tmp_path / "cancel.ics"
+    feed.write_text(
+        "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//t//EN\nMETHOD:CANCEL\nBEGIN:VEVENT\n"
+        "UID:M-2026-014-w0-ana.martin@demo.ponton\nDTSTAMP:20260305T000000Z\n"
+        "DTSTART:20260303T130000Z\nDTEND:20260303T160000Z\nSUMMARY:Audit énergétique — Lycée "
+        "Jules Ferry — atelier\nLOCATION:Paris 11e\nSEQUENCE:1\nSTATUS:CANCELLED\nEND:VEVENT\n"
+        "END:VCALENDAR\n"
+    )
+    binding = bind(
+        capsys,
+        "--provider",
+        "ics",
+        "--source",
+        str(feed),
+        "--resource",
+        "ana.martin",
+        "--policy",
+        "remote-wins",
+    )
+    result = run_json(capsys, "sync", "run", binding, "--json")
+    assert result["full_listing"] is False and result["platform_deleted"] == 0
+    with platform_env.begin() as conn:
+        statuses = dict(
+            conn.execute(sa.select(planning_events.c.uid, planning_events.c.status)).all()
+        )
+    assert statuses["M-2026-014-w0-ana.martin@demo.ponton"] == "cancelled"
+    assert sorted(set(statuses.values())) == ["cancelled", "confirmed"]

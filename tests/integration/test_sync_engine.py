@@ -231,3 +231,15 @@ def planning_event_start():
     from zoneinfo import ZoneInfo
 
     return (NOW + timedelta(days=1, hours=2)).astimezone(ZoneInfo("Europe/Paris"))
+
+
+def test_an_event_the_remote_cannot_hold_is_refused_and_the_rest_syncs(setup):
+    db, calendar, sync, _ = setup
+    calendar.unwritable = "weird rule"
+    add_event(db, "p1", summary="weird rule")
+    add_event(db, "p2", hour=14)
+    result = sync()
+    assert result["refused"] == 1 and result["remote_created"] == 1
+    assert calendar.find("p2") is not None and calendar.find("p1") is None
+    (row,) = Journal(db).tail(outcome="refused")
+    assert row.object_id == "p1" and "unwritable" in row.details["reason"]

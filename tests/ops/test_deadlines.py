@@ -11,7 +11,14 @@ import sqlalchemy as sa
 from ponton.platform.schema import integration_journal
 from tests.conftest import ROOT
 
-SYNC_DAGS = ("ponton_calendar_import", "ponton_calendar_channels", "ponton_documents_publish")
+SYNC_DAGS = (
+    "ponton_calendar_import",
+    "ponton_calendar_channels",
+    "ponton_calendar_publish",
+    "ponton_documents_publish",
+    "ponton_mail_dispatch",
+    "ponton_mail_reconcile",
+)
 
 
 @pytest.mark.dags

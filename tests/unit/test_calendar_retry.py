@@ -5,7 +5,13 @@ import pytest
 from tenacity import RetryCallState, Retrying
 
 from ponton.calendars.retry import RetryPolicy, is_retryable, parse_retry_after
-from ponton.errors import ConfigError, PreconditionFailed, ThrottledError, TransientError
+from ponton.errors import (
+    ConfigError,
+    OutcomeUnknown,
+    PreconditionFailed,
+    ThrottledError,
+    TransientError,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -40,6 +46,7 @@ def test_retry_after_is_capped_too():
         (ThrottledError("429"), True),
         (TransientError("503"), True),
         (PreconditionFailed("412"), False),
+        (OutcomeUnknown("timeout after the request left"), False),
         (ConfigError("404"), False),
     ],
 )

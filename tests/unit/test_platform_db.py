@@ -93,3 +93,31 @@ def test_downgrade_to_base_then_upgrade_again(tmp_path):
         assert sa.inspect(conn).get_table_names() == [VERSION_TABLE]
     db.upgrade()
     assert db.is_up_to_date()
+
+
+def test_insert_new_skips_conflicts_and_returns_only_new_rows(platform_db):
+    from ponton.platform.db import insert_new, is_one_of
+    from ponton.platform.schema import kv_cursors, webhook_inbox
+
+    at = datetime(2026, 3, 16, 9, tzinfo=UTC)
+    rows = [
+        {"source": "s", "dedupe_key": f"k{i}", "payload": {"n": i, "é": [1]}, "received_at": at}
+        for i in range(3)
+    ]
+    with platform_db.begin() as conn:
+        first = insert_new(conn, webhook_inbox, rows, ["source", "dedupe_key"], webhook_inbox.c.id)
+        again = insert_new(
+            conn,
+            webhook_inbox,
+            [*rows[1:], rows[0] | {"dedupe_key": "k9"}],
+            ["source", "dedupe_key"],
+            webhook_inbox.c.dedupe_key,
+        )
+        assert insert_new(conn, kv_cursors, [], ["name"], kv_cursors.c.name) == []
+        stored = conn.execute(
+            sa.select(webhook_inbox.c.payload, webhook_inbox.c.received_at).where(
+                is_one_of(conn, webhook_inbox.c.dedupe_key, ["k0", "k9"])
+            )
+        ).all()
+    assert len(first) == 3 and again == ["k9"]
+    assert {(r.payload["n"], r.received_at) for r in stored} == {(0, at)}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
 
-from ponton.errors import PreconditionFailed, TransientError
+from ponton.errors import OutcomeUnknown, PreconditionFailed, TransientError
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,11 @@ class RetryPolicy:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    return isinstance(exc, TransientError) and not isinstance(exc, PreconditionFailed)
+    """Transient errors, except a stale etag and a write whose outcome is unknown (it may have
+    happened: repeating it blindly could do it twice)."""
+    return isinstance(exc, TransientError) and not isinstance(
+        exc, PreconditionFailed | OutcomeUnknown
+    )
 
 
 def parse_retry_after(value: str | None) -> float | None:

@@ -108,6 +108,12 @@ class IcsFeedCalendar:
         self.last_errors = list(parsed.errors)
         events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
+        if parsed.method == "REPLY":
+            # iTIP answers, not events: the engine applies ``last_parsed.replies`` to attendees.
+            return ChangeSet([], full=False, cursor=current.encode())
+        if parsed.method == "CANCEL":
+            # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
+            return ChangeSet(events, full=False, cursor=current.encode())
         return ChangeSet(events, full=True, cursor=current.encode())
 
     def find(self, platform_uid: str) -> RemoteEvent | None:

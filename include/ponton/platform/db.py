@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ponton import settings
 from ponton.errors import ConfigError
@@ -34,6 +37,55 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def insert_for(dialect: str, table: sa.Table):
+    """An INSERT that offers ``on_conflict_do_nothing/do_update`` on both supported backends."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
+def is_one_of(conn: sa.Connection, column: sa.Column, values: Collection[Any]):
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter however many
+    values (a long IN list costs more to build and parse than to run)."""
+    if conn.dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(list(values))
+
+
+def insert_new(
+    conn: sa.Connection,
+    table: sa.Table,
+    rows: Sequence[dict[str, Any]],
+    conflict: Sequence[str],
+    returning: sa.Column,
+) -> list[Any]:
+    """Insert ``rows`` (same keys each), skip those that collide on ``conflict``, return
+    ``returning`` of the inserted ones.
+
+    PostgreSQL gets one array per column (``INSERT ... SELECT FROM unnest(...)``): one statement,
+    a handful of parameters, about ten times faster than a multi-row VALUES for thousands of
+    rows. SQLite gets SQLAlchemy's multi-row VALUES."""
+    if not rows:
+        return []
+    names = list(rows[0])
+    if conn.dialect.name != "postgresql":
+        statement = insert_for("sqlite", table).on_conflict_do_nothing(index_elements=conflict)
+        return list(conn.execute(statement.returning(returning), list(rows)).scalars())
+    arrays = [
+        sa.bindparam(
+            f"col_{name}", [row[name] for row in rows], type_=postgresql.ARRAY(table.c[name].type)
+        )
+        for name in names
+    ]
+    source = sa.func.unnest(*arrays).table_valued(*names).render_derived()
+    statement = (
+        postgresql.insert(table)
+        .from_select(names, sa.select(*(source.c[name] for name in names)))
+        .on_conflict_do_nothing(index_elements=conflict)
+        .returning(returning)
+    )
+    return list(conn.execute(statement).scalars())
 
 
 class PlatformDB:
@@ -94,4 +146,4 @@ class PlatformDB:
             self.engine.dispose()
 
 
-__all__ = ["PlatformDB", "metadata", "normalise_url"]
+__all__ = ["PlatformDB", "insert_for", "insert_new", "is_one_of", "metadata", "normalise_url"]

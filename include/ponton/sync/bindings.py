@@ -14,7 +14,7 @@ from ponton.platform.schema import calendar_bindings, missions, resources
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 PROVIDERS = ("ics", "caldav", "google", "outlook")
-DEFAULT_PAST_DAYS = 30
+DEFAULT_PAST_DAYS = 365
 DEFAULT_FUTURE_DAYS = 365
 
 

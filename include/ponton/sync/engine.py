@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from ponton.errors import PontonError, PreconditionFailed
+from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
 from ponton.model import Event
 from ponton.platform import PlatformDB
@@ -62,7 +62,9 @@ class SyncSummary:
     double_bookings: int = 0
     stale: int = 0
     rejected: int = 0  # components the adapter could not read (isolated, journaled)
+    refused: int = 0  # events the remote calendar cannot hold (journaled, the rest syncs on)
     replies: int = 0  # METHOD:REPLY answers applied to planning attendees
+    notifications: int = 0  # webhook notifications this run has handled
     full_listing: bool = True
     dry_run: bool = False
     plan: list[str] = field(default_factory=list)
@@ -114,6 +116,7 @@ def run_sync(
         known_foreign = store.load_known_foreign(conn, binding.id)
         open_conflicts = store.open_conflict_uids(conn, binding.id)
     calendar = open_calendar(binding)
+    listed_at = datetime.now(UTC)
     changes = calendar.list_changes(binding.cursor, start, end)
     rejected = list(getattr(calendar, "last_errors", ()))
     if rejected:
@@ -174,7 +177,8 @@ def run_sync(
     if getattr(parsed, "replies", None):
         with db.begin() as conn:
             summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
-    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end)
+    # Double bookings only matter from now on: past overlaps are history, not conflicts.
+    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now)
     if errors:
         journal.record(
             INTEGRATION,
@@ -187,6 +191,7 @@ def run_sync(
         raise errors[0]
     with db.begin() as conn:
         store.save_cursor(conn, binding.id, plan.cursor)
+        summary.notifications = store.mark_notifications_processed(conn, binding.id, listed_at)
     result = summary.finish(binding.direction)
     journal.record(
         INTEGRATION,
@@ -255,6 +260,11 @@ def _apply_remote(
             if isinstance(result.error, PreconditionFailed):
                 summary.stale += 1  # changed remotely meanwhile: the next run re-reads and re-plans
                 outcome, details = "conflict", {"retry": "next run", "reason": str(result.error)}
+            elif isinstance(result.error, InvalidInputError):
+                # This event alone cannot be written there (e.g. a rule the provider cannot
+                # express): refuse it, keep syncing the rest of the calendar.
+                summary.refused += 1
+                outcome, details = "refused", {"reason": str(result.error)}
             elif result.error is not None:
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
@@ -292,6 +302,7 @@ def _apply_platform(
     known_foreign: dict[str, str],
     start: datetime,
     end: datetime,
+    now: datetime,
 ) -> None:
     with db.begin() as conn:
         for action in plan.actions:
@@ -350,7 +361,7 @@ def _apply_platform(
         )
         found = list(
             find_double_bookings(
-                binding.resource_key, store.busy_intervals(conn, binding, start, end)
+                binding.resource_key, store.busy_intervals(conn, binding, max(start, now), end)
             )
         )
         new = store.record_double_bookings(conn, binding, found)

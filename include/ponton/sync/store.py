@@ -21,6 +21,7 @@ from ponton.platform.schema import (
     planning_events,
     sync_state,
     utcnow,
+    webhook_inbox,
 )
 from ponton.sync.bindings import Binding
 from ponton.sync.conflicts import DoubleBooking, Interval
@@ -214,6 +215,19 @@ def write_busy_blocks(
     if blocks:
         conn.execute(availability.insert(), blocks)
     return len(blocks)
+
+
+def mark_notifications_processed(conn: sa.Connection, binding_id: int, before: datetime) -> int:
+    """Webhook notifications for this binding received before the listing are now handled."""
+    return conn.execute(
+        webhook_inbox.update()
+        .where(
+            webhook_inbox.c.binding_id == binding_id,
+            webhook_inbox.c.processed_at.is_(None),
+            webhook_inbox.c.received_at <= before,
+        )
+        .values(processed_at=utcnow())
+    ).rowcount
 
 
 def save_cursor(conn: sa.Connection, binding_id: int, cursor: str | None) -> None:

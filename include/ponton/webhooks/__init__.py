@@ -11,7 +11,7 @@ import importlib
 
 from fastapi import FastAPI
 
-ROUTER_MODULES: tuple[str, ...] = ("ponton.webhooks.calendar",)
+ROUTER_MODULES: tuple[str, ...] = ("ponton.webhooks.calendar", "ponton.webhooks.mail")
 
 
 def create_app() -> FastAPI:

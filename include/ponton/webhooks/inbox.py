@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import HTTPException, Request
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ponton.platform import PlatformDB
+from ponton.platform.db import insert_for
 from ponton.platform.schema import utcnow, webhook_inbox
 
 MAX_BODY_BYTES = 1_000_000
@@ -43,21 +43,36 @@ def store(
     binding_id: int | None = None,
 ) -> bool:
     """Insert one notification; False when ``(source, dedupe_key)`` is already stored (a replay)."""
-    dialect = postgresql if db.dialect == "postgresql" else sqlite
+    return store_many(db, source, [(dedupe_key, payload)], binding_id) == 1
+
+
+def store_many(
+    db: PlatformDB,
+    source: str,
+    items: Sequence[tuple[str, Mapping[str, Any]]],
+    binding_id: int | None = None,
+) -> int:
+    """Insert ``(dedupe_key, payload)`` pairs in one transaction; the number that were new."""
+    if not items:
+        return 0
+    received_at = utcnow()
     statement = (
-        dialect.insert(webhook_inbox)
-        .values(
-            source=source,
-            dedupe_key=dedupe_key,
-            payload=dict(payload),
-            binding_id=binding_id,
-            received_at=utcnow(),
-        )
+        insert_for(db.dialect, webhook_inbox)
         .on_conflict_do_nothing(index_elements=["source", "dedupe_key"])
         .returning(webhook_inbox.c.id)
     )
+    rows = [
+        {
+            "source": source,
+            "dedupe_key": key,
+            "payload": dict(payload),
+            "binding_id": binding_id,
+            "received_at": received_at,
+        }
+        for key, payload in items
+    ]
     with db.begin() as conn:
-        return conn.execute(statement).first() is not None
+        return len(conn.execute(statement, rows).all())
 
 
 def pending(db: PlatformDB, source: str, limit: int = 1000) -> list[dict[str, Any]]:

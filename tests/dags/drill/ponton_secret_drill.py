@@ -27,6 +27,9 @@ THROUGH_HOOKS = (
     ("ponton.hooks.sharepoint_storage.SharePointStorageHook", "ponton_storage_sharepoint"),
     ("ponton.hooks.s3_storage.S3StorageHook", "ponton_storage_s3"),
     ("ponton.hooks.platform.PlatformDBHook", "ponton_platform"),
+    ("ponton.hooks.smtp_mail.SmtpMailHook", "ponton_mail_smtp"),
+    ("ponton.hooks.sendgrid_mail.SendGridMailHook", "ponton_mail_sendgrid"),
+    ("ponton.hooks.postmark_mail.PostmarkMailHook", "ponton_mail_postmark"),
 )
 # Read through AirflowConnectionResolver, as the ICS/CalDAV adapters (and the mail provider) do.
 THROUGH_RESOLVER = (

@@ -1,0 +1,133 @@
+"""``ponton notifications status [ID]`` and ``ponton notifications resolve ID``: the delivery
+status of the notifications log, and the way out of ``review``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import sqlalchemy as sa
+
+from ponton.cli import print_json
+from ponton.errors import InvalidInputError
+from ponton.journal import Journal
+from ponton.mail import ledger
+from ponton.mail.status import ROW_STATUSES
+from ponton.platform import PlatformDB
+from ponton.platform.schema import notification_events, notifications, utcnow
+
+
+def register(groups: argparse._SubParsersAction) -> None:
+    group = groups.add_parser("notifications", help="delivery status of the notifications log")
+    sub = group.add_subparsers(dest="command", required=True)
+    status = sub.add_parser("status", help="counts and latest rows, or one notification's story")
+    status.add_argument(
+        "id", nargs="?", type=int, help="one notification: its events, oldest first"
+    )
+    status.add_argument("--status", choices=ROW_STATUSES, help="only rows in this status")
+    status.add_argument("-n", "--limit", type=int, default=20)
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=_status)
+    resolve = sub.add_parser("resolve", help="settle a notification flagged for review")
+    resolve.add_argument("id", type=int)
+    how = resolve.add_mutually_exclusive_group(required=True)
+    how.add_argument("--sent", action="store_true", help="it went out (mailbox or relay log)")
+    how.add_argument("--resend", action="store_true", help="it did not go out: send it again")
+    resolve.set_defaults(func=_resolve)
+
+
+def _row(conn: sa.Connection, nid: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(notifications).where(notifications.c.id == nid)).mappings().first()
+    if row is None:
+        raise InvalidInputError(f"no notification {nid}; `ponton notifications status` lists them")
+    return dict(row)
+
+
+def _one(db: PlatformDB, nid: int, as_json: bool) -> int:
+    with db.engine.connect() as conn:
+        row = _row(conn, nid)
+        events = [
+            dict(e)
+            for e in conn.execute(
+                sa.select(notification_events)
+                .where(notification_events.c.notification_id == nid)
+                .order_by(notification_events.c.occurred_at, notification_events.c.id)
+            ).mappings()
+        ]
+    shown = {
+        k: row[k]
+        for k in (
+            "id",
+            "recipient",
+            "subject",
+            "status",
+            "status_at",
+            "provider",
+            "provider_message_id",
+            "attempts",
+            "sent_at",
+            "last_error",
+        )
+    }
+    if as_json:
+        print_json(shown | {"events": events})
+        return 0
+    for key, value in shown.items():
+        print(f"{key:<20} {value if value is not None else ''}")
+    print("events:" if events else "events: none yet")
+    for e in events:
+        print(
+            f"  {e['occurred_at']:%Y-%m-%d %H:%M:%S}Z {e['status']:<10} {e['event']:<16} "
+            f"{e['details'] or ''}"
+        )
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    if args.id is not None:
+        return _one(db, args.id, args.json)
+    query = sa.select(notifications).order_by(notifications.c.id.desc()).limit(args.limit)
+    if args.status:
+        query = query.where(notifications.c.status == args.status)
+    with db.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    counts = ledger.status_counts(db)
+    if args.json:
+        print_json({"counts": counts, "notifications": rows})
+        return 0
+    print("  ".join(f"{status}: {n}" for status, n in sorted(counts.items())) or "no notifications")
+    for r in reversed(rows):
+        moment = r["status_at"] or r["sent_at"]
+        when = f"{moment:%Y-%m-%d %H:%M}Z" if moment else ""
+        print(
+            f"{r['id']:>6} {r['status']:<10} {when:<17} {r['provider'] or '':<9} "
+            f"{r['recipient']:<32} {(r['last_error'] or '')[:60]}"
+        )
+    return 0
+
+
+def _resolve(args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    with db.begin() as conn:
+        row = _row(conn, args.id)
+        if row["status"] != "review":
+            raise InvalidInputError(
+                f"notification {args.id} is {row['status']!r}; only 'review' rows need resolving"
+            )
+        if args.sent:
+            values = {"status": "sent", "status_at": utcnow(), "last_error": None}
+        else:
+            values = {"status": "pending", "attempt_id": None, "last_error": None}
+        conn.execute(notifications.update().where(notifications.c.id == args.id).values(**values))
+        Journal(db).record(
+            "mail",
+            "resolve",
+            outcome="changed",
+            object_type="notification",
+            object_id=args.id,
+            details={"as": "sent" if args.sent else "resend"},
+            conn=conn,
+        )
+    print(f"notification {args.id}: {values['status']}")
+    return 0

@@ -1,0 +1,210 @@
+"""Dispatch: send pending notifications through the configured provider, at most once each.
+
+The guarantee rests on one order of events per message: the row is committed as ``sending`` (with
+this attempt's id) *before* the provider is called, and the receipt is committed after. A run that
+finds ``sending`` rows therefore knows an earlier attempt died somewhere in between, and asks the
+provider, by our reference, whether the message went out:
+
+* found: the receipt is stored, nothing is sent;
+* not found (and the attempt is old enough for the provider's search to have indexed it): the row
+  goes back to ``pending`` and is sent;
+* the provider cannot tell (plain SMTP, SendGrid without Email Activity access), or the row was
+  sent through another provider than the one configured now: the row goes to ``review``, for a
+  person to settle with ``ponton notifications resolve``. It is never resent on a guess.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+from typing import Any
+
+from ponton.errors import (
+    ConfigError,
+    InvalidInputError,
+    OutcomeUnknown,
+    PermanentError,
+    TransientError,
+)
+from ponton.journal import Journal
+from ponton.mail import ledger
+from ponton.mail.compose import compose
+from ponton.mail.message import OutgoingMail, message_reference
+from ponton.mail.port import MailProvider
+from ponton.platform import PlatformDB
+from ponton.platform.schema import utcnow
+
+INTEGRATION = "mail"
+# How long a provider's search may lag behind its acceptance: a "not found" for a younger attempt
+# proves nothing yet, so such rows wait for a later run.
+DEFAULT_SETTLE = timedelta(minutes=10)
+
+
+@dataclass
+class DispatchSummary:
+    provider: str
+    sent: int = 0
+    failed: int = 0
+    recovered: int = 0  # an earlier attempt had sent it; its receipt is now stored
+    released: int = 0  # an earlier attempt had not sent it; back to pending
+    review: int = 0
+    waiting: int = 0  # earlier attempts too recent to ask about
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        db: PlatformDB,
+        provider: MailProvider,
+        journal: Journal,
+        *,
+        settle: timedelta = DEFAULT_SETTLE,
+    ) -> None:
+        self.db = db
+        self.provider = provider
+        self.journal = journal
+        self.settle = settle
+        self.attempt_id = uuid.uuid4().hex
+
+    def _journal(self, action: str, nid: int, outcome: str, conn=None, **details: Any) -> None:
+        self.journal.record(
+            INTEGRATION,
+            action,
+            outcome=outcome,
+            object_type="notification",
+            object_id=nid,
+            details={"provider": self.provider.name, **details},
+            conn=conn,
+        )
+
+    # -- earlier attempts -----------------------------------------------------------------------
+
+    def recover_in_flight(self, summary: DispatchSummary) -> None:
+        with self.db.begin() as conn:
+            rows = ledger.in_flight(conn)
+        for row in rows:
+            self._recover(row, summary)
+
+    def _recover(self, row: dict[str, Any], summary: DispatchSummary) -> None:
+        nid = row["id"]
+        reference = message_reference(nid, row["created_at"])
+        reason, receipt = None, None
+        if row["provider"] and row["provider"] != self.provider.name:
+            reason = f"sent through {row['provider']}, now configured: {self.provider.name}"
+        elif "lookup" not in self.provider.capabilities:
+            reason = f"{self.provider.name} cannot say whether attempt {row['attempt_id']} went out"
+        else:
+            try:
+                receipt = self.provider.find(reference)
+            except ConfigError as exc:  # e.g. SendGrid without the Email Activity add-on
+                reason = f"{self.provider.name} lookup unavailable: {exc}"
+        if reason:
+            with self.db.begin() as conn:
+                ledger.mark_review(
+                    conn,
+                    nid,
+                    f"{reason}; check the recipient's mailbox or the "
+                    "relay log, then `ponton notifications resolve`",
+                )
+                self._journal("review", nid, "conflict", conn, reason=reason)
+            summary.review += 1
+            return
+        if receipt is not None:
+            with self.db.begin() as conn:
+                ledger.record_receipt(conn, nid, self.provider.name, receipt)
+                self._journal(
+                    "recover",
+                    nid,
+                    "changed",
+                    conn,
+                    provider_message_id=receipt.provider_message_id,
+                    found="sent earlier",
+                )
+            summary.recovered += 1
+        elif utcnow() - row["updated_at"] < self.settle:
+            summary.waiting += 1
+        else:
+            with self.db.begin() as conn:
+                ledger.release(conn, nid, f"attempt {row['attempt_id']} did not reach the provider")
+                self._journal("recover", nid, "ok", conn, found="never sent", next="resend")
+            summary.released += 1
+
+    # -- this attempt ---------------------------------------------------------------------------
+
+    def _claim(self, summary: DispatchSummary) -> tuple[int, OutgoingMail] | None:
+        """Lock the next pending row, build its message, commit it as ``sending``."""
+        while True:
+            with self.db.begin() as conn:
+                row = ledger.lock_next_pending(conn)
+                if row is None:
+                    return None
+                try:
+                    message = compose(row, self.provider.sender, conn)
+                except InvalidInputError as exc:
+                    ledger.mark_failed(conn, row["id"], str(exc))
+                    self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
+                    summary.failed += 1
+                    continue
+                if ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
+                    return row["id"], message
+
+    def _send_one(self, nid: int, message: OutgoingMail, summary: DispatchSummary) -> None:
+        try:
+            receipt = self.provider.send(message)
+        except OutcomeUnknown as exc:
+            # Stays "sending": the next attempt asks the provider before anything is resent.
+            self._journal("send", nid, "error", reason=str(exc)[:500], next="ask provider")
+            raise
+        except TransientError as exc:
+            with self.db.begin() as conn:
+                ledger.release(conn, nid, str(exc))
+                self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="retry")
+            raise
+        except InvalidInputError as exc:  # this message can never go out as it is
+            with self.db.begin() as conn:
+                ledger.mark_failed(conn, nid, str(exc))
+                self._journal("send", nid, "refused", conn, reason=str(exc)[:500])
+            summary.failed += 1
+            return
+        except PermanentError as exc:
+            # Configuration or credentials: not this notification's fault. It waits, pending,
+            # while the task fails without retry for someone to fix the connection.
+            with self.db.begin() as conn:
+                ledger.release(conn, nid, str(exc))
+                self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="fix config")
+            raise
+        with self.db.begin() as conn:
+            ledger.record_receipt(conn, nid, self.provider.name, receipt)
+            self._journal(
+                "send",
+                nid,
+                "ok",
+                conn,
+                provider_message_id=receipt.provider_message_id,
+                status=receipt.status,
+            )
+        summary.sent += 1
+
+    def run(self, limit: int = 100) -> DispatchSummary:
+        """Settle earlier attempts, then send up to ``limit`` pending notifications. A message the
+        provider refuses fails that notification only; a transient error, or a configuration or
+        credentials problem, stops the run and propagates (the operator retries the first and
+        fails the task for the second)."""
+        summary = DispatchSummary(self.provider.name)
+        self.recover_in_flight(summary)
+        for _ in range(limit):
+            claimed = self._claim(summary)
+            if claimed is None:
+                break
+            self._send_one(*claimed, summary)
+        return summary
+
+
+def dispatch_pending(
+    db: PlatformDB, provider: MailProvider, journal: Journal, *, limit: int = 100, **options: Any
+) -> DispatchSummary:
+    return Dispatcher(db, provider, journal, **options).run(limit)

@@ -1,0 +1,318 @@
+"""The notifications ledger: the row transitions of a message's life and the batched fold of
+provider status events into ``notifications`` and ``notification_events``.
+
+Row life::
+
+    pending ──claim──▶ sending ──receipt──▶ queued / sent / delivered ──events──▶ ...
+       ▲                  │ └──refused──▶ failed
+       └──not accepted────┤
+                          └──outcome unknown, provider cannot tell──▶ review
+
+``sending`` is committed *before* the provider is called, so a crash at any point leaves a row
+that says a send may have happened; nothing in this module ever turns ``sending`` back into
+``pending`` without the provider's word (or a person's, for ``review``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import sqlalchemy as sa
+
+from ponton.mail.port import Receipt
+from ponton.mail.status import StatusEvent, supersedes
+from ponton.platform import PlatformDB
+from ponton.platform.db import insert_for, insert_new, is_one_of
+from ponton.platform.schema import kv_cursors, notification_events, notifications, utcnow
+
+FOLD_CHUNK = 5000
+MAX_REASON_CHARS = 2000
+
+
+# -- dispatch transitions ------------------------------------------------------------------------
+
+
+def lock_next_pending(conn: sa.Connection) -> dict[str, Any] | None:
+    """The oldest pending row, locked for this transaction (``SKIP LOCKED`` on PostgreSQL, so
+    concurrent dispatchers take different rows; SQLite serialises writers anyway)."""
+    query = (
+        sa.select(notifications)
+        .where(notifications.c.status == "pending")
+        .order_by(notifications.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def mark_sending(conn: sa.Connection, nid: int, attempt_id: str, provider: str) -> bool:
+    """pending → sending; False if another dispatcher took the row first."""
+    result = conn.execute(
+        notifications.update()
+        .where(notifications.c.id == nid, notifications.c.status == "pending")
+        .values(
+            status="sending",
+            status_at=None,
+            attempt_id=attempt_id,
+            attempts=notifications.c.attempts + 1,
+            provider=provider,
+            last_error=None,
+        )
+    )
+    return result.rowcount == 1
+
+
+def _set(conn: sa.Connection, nid: int, expected: str | None, **values: Any) -> bool:
+    query = notifications.update().where(notifications.c.id == nid)
+    if expected:
+        query = query.where(notifications.c.status == expected)
+    return conn.execute(query.values(**values)).rowcount == 1
+
+
+def mark_failed(conn: sa.Connection, nid: int, reason: str) -> None:
+    _set(conn, nid, None, status="failed", status_at=utcnow(), last_error=reason[:MAX_REASON_CHARS])
+
+
+def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
+    """sending → review: it may have gone out and nobody can tell; a person decides."""
+    _set(conn, nid, "sending", status="review", last_error=reason[:MAX_REASON_CHARS])
+
+
+def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
+    """sending → pending, only on the provider's word that it did not take the message."""
+    _set(conn, nid, "sending", status="pending", attempt_id=None, last_error=reason)
+
+
+def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receipt) -> None:
+    """Store what the provider returned. The status moves only if the row is still ``sending``:
+    a webhook folded in the meantime (``delivered``) is newer and stays.
+
+    ``status_at`` stays empty: the acceptance time is ours (``sent_at``), not the provider's, and
+    any event the provider reports later must win over it, even one stamped a little earlier by
+    a provider clock that keeps whole seconds or runs behind ours."""
+    still_sending = notifications.c.status == "sending"
+    conn.execute(
+        notifications.update()
+        .where(notifications.c.id == nid)
+        .values(
+            provider=provider,
+            provider_message_id=receipt.provider_message_id,
+            sent_at=receipt.accepted_at,
+            last_error=None,
+            status=sa.case((still_sending, receipt.status), else_=notifications.c.status),
+        )
+    )
+    conn.execute(
+        insert_for(conn.dialect.name, notification_events).on_conflict_do_nothing(
+            index_elements=["provider", "provider_event_id"]
+        ),
+        {
+            "notification_id": nid,
+            "provider": provider,
+            "provider_event_id": f"accepted:{receipt.provider_message_id}",
+            "status": receipt.status,
+            "event": "accepted",
+            "occurred_at": receipt.accepted_at,
+            "received_at": utcnow(),
+        },
+    )
+
+
+def in_flight(conn: sa.Connection) -> list[dict[str, Any]]:
+    """Rows left ``sending`` by an attempt that ended before storing its receipt."""
+    query = (
+        sa.select(notifications)
+        .where(notifications.c.status == "sending")
+        .order_by(notifications.c.id)
+        .with_for_update(skip_locked=True)
+    )
+    return [dict(row) for row in conn.execute(query).mappings()]
+
+
+# -- status folding --------------------------------------------------------------------------------
+
+
+@dataclass
+class FoldResult:
+    """Counts for the journal: events stored (replays excluded), rows whose status moved, events
+    that named no known notification."""
+
+    received: int = 0
+    recorded: int = 0
+    updated: int = 0
+    unmatched: int = 0
+
+    def add(self, other: FoldResult) -> None:
+        self.received += other.received
+        self.recorded += other.recorded
+        self.updated += other.updated
+        self.unmatched += other.unmatched
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "events": self.received,
+            "recorded": self.recorded,
+            "updated": self.updated,
+            "unmatched": self.unmatched,
+        }
+
+
+def _chunks(items: Iterable[StatusEvent], size: int) -> Iterator[list[StatusEvent]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def id_prefixes(message_id: str) -> list[str]:
+    """The id and its prefixes up to each dot: SendGrid events carry ``<X-Message-Id>.filter...``
+    where the send returned only ``<X-Message-Id>``; other providers' ids have no dots."""
+    parts = message_id.split(".")
+    return [".".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+def _current_rows(conn: sa.Connection, condition) -> list[sa.Row]:
+    query = (
+        sa.select(
+            notifications.c.id,
+            notifications.c.provider,
+            notifications.c.provider_message_id,
+            notifications.c.status,
+            notifications.c.status_at,
+        )
+        .where(condition)
+        .order_by(notifications.c.id)
+        .with_for_update()
+    )
+    return conn.execute(query).all()
+
+
+def _resolve(conn: sa.Connection, events: Sequence[StatusEvent]) -> tuple[list, dict[int, sa.Row]]:
+    """Pair each event with a notification row: by our id first, by provider message id else."""
+    ids = {e.notification_id for e in events if e.notification_id is not None}
+    rows = {}
+    if ids:
+        rows = {r.id: r for r in _current_rows(conn, is_one_of(conn, notifications.c.id, ids))}
+    orphans = [e for e in events if e.notification_id not in rows and e.provider_message_id]
+    by_message: dict[tuple[str, str], sa.Row] = {}
+    if orphans:
+        candidates = {p for e in orphans for p in id_prefixes(e.provider_message_id)}
+        by_id = is_one_of(conn, notifications.c.provider_message_id, candidates)
+        for row in _current_rows(conn, by_id):
+            rows.setdefault(row.id, row)
+            by_message[(row.provider, row.provider_message_id)] = row
+    paired = []
+    for event in events:
+        row = rows.get(event.notification_id) if event.notification_id is not None else None
+        if row is None and event.provider_message_id:
+            row = next(
+                (
+                    by_message[(event.provider, prefix)]
+                    for prefix in id_prefixes(event.provider_message_id)
+                    if (event.provider, prefix) in by_message
+                ),
+                None,
+            )
+        paired.append((event, row.id if row is not None else None))
+    return paired, rows
+
+
+def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResult:
+    result = FoldResult(received=len(events))
+    paired, rows = _resolve(conn, events)
+    now = utcnow()
+    matched = [(e, nid) for e, nid in paired if nid is not None]
+    result.unmatched = len(paired) - len(matched)
+    if not matched:
+        return result
+    inserted = insert_new(
+        conn,
+        notification_events,
+        [
+            {
+                "notification_id": nid,
+                "provider": e.provider,
+                "provider_event_id": e.provider_event_id[:300],
+                "status": e.kind,
+                "event": (e.event or e.kind)[:40],
+                "occurred_at": e.occurred_at,
+                "received_at": now,
+                "details": e.details or None,
+            }
+            for e, nid in matched
+        ],
+        conflict=["provider", "provider_event_id"],
+        returning=notification_events.c.id,
+    )
+    result.recorded = len(inserted)
+    # Latest event by event time per notification, then only where it beats what the row shows.
+    winners: dict[int, StatusEvent] = {}
+    for event, nid in matched:
+        best = winners.get(nid)
+        if event.changes_status and (
+            best is None or supersedes(event.kind, event.occurred_at, best.kind, best.occurred_at)
+        ):
+            winners[nid] = event
+    updates = [
+        {"b_id": nid, "b_status": e.kind, "b_at": e.occurred_at, "b_message": e.provider_message_id}
+        for nid, e in winners.items()
+        if supersedes(e.kind, e.occurred_at, rows[nid].status, rows[nid].status_at)
+    ]
+    if updates:
+        conn.execute(
+            notifications.update()
+            .where(notifications.c.id == sa.bindparam("b_id"))
+            .values(
+                status=sa.bindparam("b_status"),
+                status_at=sa.bindparam("b_at", type_=notifications.c.status_at.type),
+                provider_message_id=sa.func.coalesce(
+                    notifications.c.provider_message_id, sa.bindparam("b_message")
+                ),
+                updated_at=now,
+            ),
+            updates,
+        )
+    result.updated = len(updates)
+    return result
+
+
+def fold_events(
+    db: PlatformDB, events: Iterable[StatusEvent], chunk: int = FOLD_CHUNK
+) -> FoldResult:
+    """Fold events into the log with a handful of statements per chunk: one SELECT of the rows
+    concerned (locked, in id order), one multi-row INSERT of the events, one executemany UPDATE
+    of the rows whose status moves. Idempotent: replayed events change nothing."""
+    total = FoldResult()
+    for part in _chunks(events, chunk):
+        with db.begin() as conn:
+            total.add(_fold_chunk(conn, part))
+    return total
+
+
+# -- cursors -------------------------------------------------------------------------------------
+
+
+def read_cursor(db: PlatformDB, name: str) -> str | None:
+    with db.engine.connect() as conn:
+        return conn.execute(sa.select(kv_cursors.c.value).where(kv_cursors.c.name == name)).scalar()
+
+
+def write_cursor(conn: sa.Connection, name: str, value: str | None) -> None:
+    statement = insert_for(conn.dialect.name, kv_cursors).values(
+        name=name, value=value, updated_at=utcnow()
+    )
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
+        )
+    )
+
+
+def status_counts(db: PlatformDB) -> dict[str, int]:
+    query = sa.select(notifications.c.status, sa.func.count()).group_by(notifications.c.status)
+    with db.engine.connect() as conn:
+        return dict(conn.execute(query).all())

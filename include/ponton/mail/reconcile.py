@@ -1,0 +1,80 @@
+"""Status reconciliation: provider status pulls and stored webhook posts, folded into the log.
+
+Both sources end in :func:`ponton.mail.ledger.fold_events`, so it does not matter which one
+reports an event first, or twice: the row shows the latest event by event time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ponton.errors import InvalidInputError
+from ponton.journal import Journal
+from ponton.mail import ledger, postmark, sendgrid
+from ponton.mail.dispatch import INTEGRATION
+from ponton.mail.port import MailProvider
+from ponton.mail.status import StatusEvent
+from ponton.platform import PlatformDB
+from ponton.webhooks import inbox
+
+# Webhook inbox source → reader of one stored (already verified) raw event.
+INBOX_READERS: dict[str, Callable[[Mapping[str, Any], datetime], StatusEvent]] = {
+    "sendgrid": lambda raw, _received: sendgrid.status_event(raw),
+    "postmark": postmark.status_event,
+}
+
+
+def cursor_name(provider: MailProvider) -> str:
+    return f"mail:{provider.name}:events"
+
+
+def pull_provider_events(db: PlatformDB, provider: MailProvider, journal: Journal) -> dict:
+    """Ask the provider for events since the stored cursor; fold them; move the cursor."""
+    if "events" not in provider.capabilities:
+        summary = {"provider": provider.name, "skipped": "the provider offers no status pull"}
+        journal.record(INTEGRATION, "reconcile_pull", outcome="skipped", details=summary)
+        return summary
+    name = cursor_name(provider)
+    page = provider.fetch_events(ledger.read_cursor(db, name))
+    result = ledger.fold_events(db, page.events)
+    summary = {"provider": provider.name, **result.as_dict()}
+    with db.begin() as conn:
+        ledger.write_cursor(conn, name, page.cursor)
+        journal.record(
+            INTEGRATION,
+            "reconcile_pull",
+            outcome="changed" if result.updated else "ok",
+            details=summary,
+            conn=conn,
+        )
+    return summary
+
+
+def fold_webhook_inbox(
+    db: PlatformDB, journal: Journal, *, batch: int = 1000, sources=tuple(INBOX_READERS)
+) -> dict:
+    """Fold every unprocessed webhook post of the mail sources. A stored event that cannot be
+    read (no timestamp) is counted as unusable and marked processed: it would never become
+    readable by waiting."""
+    total, unusable = ledger.FoldResult(), 0
+    for source in sources:
+        read = INBOX_READERS[source]
+        while rows := inbox.pending(db, source, batch):
+            events = []
+            for row in rows:
+                try:
+                    events.append(read(row["payload"], row["received_at"]))
+                except InvalidInputError:
+                    unusable += 1
+            total.add(ledger.fold_events(db, events))
+            inbox.mark_processed(db, [row["id"] for row in rows])
+    summary = {**total.as_dict(), "unusable": unusable}
+    journal.record(
+        INTEGRATION,
+        "reconcile_webhooks",
+        outcome="changed" if total.updated else "ok",
+        details=summary,
+    )
+    return summary

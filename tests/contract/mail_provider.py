@@ -1,0 +1,179 @@
+"""The mail-provider contract: one suite that every backend of the port runs.
+
+Subclass :class:`MailProviderContract` in ``tests/contract/test_<backend>_mail.py`` and provide:
+
+* ``provider``: a :class:`~ponton.mail.port.MailProvider` connected to a fresh peer;
+* ``peer``: the other side, with ``seen()`` (what recipients would get: to, to_name, subject,
+  text, html, reference, message_id, attachments), ``refuse_next(permanent, times=1)`` (the peer
+  refuses the next messages the way the real service does), and for providers with ``events``
+  or ``webhooks`` ``deliver(receipt, at)`` (the recipient's server accepts it) and
+  ``delivery_post(receipt, at, forged=False)`` (the webhook post reporting it, or a forgery);
+* ``unreachable``: the same provider pointed at a port where nothing listens.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from ponton.errors import (
+    ConfigError,
+    OutcomeUnknown,
+    PermanentError,
+    TransientError,
+    WebhookForbidden,
+    WebhookUnauthenticated,
+)
+from ponton.mail.message import Address, Attachment, OutgoingMail, message_reference
+from ponton.mail.port import MailProvider
+
+SUBJECT = "Planning — semaine 12 « chantier » ✓"
+
+
+def pdf_bytes(pages: int = 1) -> bytes:
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def sample_mail(sender: Address, nid: int = 7, **changes) -> OutgoingMail:
+    fields = {
+        "reference": message_reference(nid, datetime(2026, 3, 16, 9, tzinfo=UTC)),
+        "sender": sender,
+        "to": Address("chloe.dubois@example.com", "Chloé Dubois"),
+        "subject": SUBJECT,
+        "text": "Bonjour Chloé,\nvotre planning est joint.\n",
+        "html": "<p>Bonjour Chloé,<br>votre planning est <strong>joint</strong>.</p>",
+        "notification_id": nid,
+    }
+    return OutgoingMail(**(fields | changes))
+
+
+def _lines(text: str) -> str:
+    """Bodies as the recipient reads them: MIME carries CRLF, APIs carry what they were given."""
+    return text.replace("\r\n", "\n").strip()
+
+
+class MailProviderContract:
+    def test_is_a_mail_provider_with_a_sender(self, provider):
+        assert isinstance(provider, MailProvider)
+        assert provider.name in ("local", "smtp", "sendgrid", "postmark")
+        assert provider.capabilities <= {"lookup", "events", "webhooks"}
+        assert "@" in provider.sender.email
+
+    def test_send_returns_the_provider_id_and_the_acceptance_time(self, provider):
+        before = datetime.now(UTC) - timedelta(seconds=5)
+        receipt = provider.send(sample_mail(provider.sender))
+        assert receipt.provider_message_id
+        assert before <= receipt.accepted_at <= datetime.now(UTC) + timedelta(seconds=5)
+        assert receipt.status in ("queued", "sent", "delivered")
+
+    def test_recipient_gets_text_and_html_with_utf8_subject_and_name(self, provider, peer):
+        message = sample_mail(provider.sender)
+        provider.send(message)
+        (seen,) = peer.seen()
+        assert seen["to"] == "chloe.dubois@example.com"
+        assert seen["to_name"] == "Chloé Dubois"
+        assert seen["subject"] == SUBJECT
+        assert _lines(seen["text"]) == _lines(message.text)
+        assert _lines(seen["html"]) == _lines(message.html)
+
+    def test_our_reference_travels_with_the_message(self, provider, peer):
+        message = sample_mail(provider.sender)
+        provider.send(message)
+        (seen,) = peer.seen()
+        assert seen["reference"] == message.reference
+        assert seen["message_id"] == message.message_id
+
+    def test_a_pdf_attachment_arrives_byte_for_byte(self, provider, peer):
+        data = pdf_bytes(2)
+        provider.send(
+            sample_mail(
+                provider.sender, attachments=(Attachment("roadmap.pdf", "application/pdf", data),)
+            )
+        )
+        (seen,) = peer.seen()
+        assert seen["attachments"] == [("roadmap.pdf", "application/pdf", data)]
+        assert len(PdfReader(io.BytesIO(seen["attachments"][0][2])).pages) == 2
+
+    def test_a_permanent_refusal_is_a_permanent_error(self, provider, peer):
+        peer.refuse_next(permanent=True)
+        with pytest.raises(PermanentError):
+            provider.send(sample_mail(provider.sender))
+        assert peer.seen() == []
+
+    def test_a_passing_temporary_refusal_is_retried_and_sent_once(self, provider, peer):
+        peer.refuse_next(permanent=False)
+        provider.send(sample_mail(provider.sender))
+        assert len(peer.seen()) == 1
+
+    def test_a_lasting_temporary_refusal_is_transient_and_nothing_is_taken(self, provider, peer):
+        peer.refuse_next(permanent=False, times=20)
+        with pytest.raises(TransientError) as caught:
+            provider.send(sample_mail(provider.sender))
+        assert not isinstance(caught.value, OutcomeUnknown), "the peer said no: safe to resend"
+        assert peer.seen() == []
+
+    def test_an_unreachable_provider_is_transient_not_unknown(self, unreachable):
+        with pytest.raises(TransientError) as caught:
+            unreachable.send(sample_mail(unreachable.sender))
+        assert not isinstance(caught.value, OutcomeUnknown)
+
+    def test_find_tells_sent_from_never_sent(self, provider):
+        if "lookup" not in provider.capabilities:
+            with pytest.raises(ConfigError):
+                provider.find("n1-00000000")
+            return
+        sent = sample_mail(provider.sender, nid=11)
+        receipt = provider.send(sent)
+        found = provider.find(sent.reference)
+        assert found is not None
+        assert found.provider_message_id.split(".")[0] == receipt.provider_message_id.split(".")[0]
+        assert provider.find(sample_mail(provider.sender, nid=12).reference) is None
+
+    def test_status_pull_reports_delivery_with_our_notification_id(self, provider, peer):
+        if "events" not in provider.capabilities:
+            with pytest.raises(ConfigError):
+                provider.fetch_events(None)
+            return
+        receipt = provider.send(sample_mail(provider.sender, nid=21))
+        delivered_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        peer.deliver(receipt, delivered_at)
+        page = provider.fetch_events(None)
+        delivered = [e for e in page.events if e.kind == "delivered"]
+        assert delivered, page.events
+        assert all(e.provider == provider.name for e in page.events)
+        assert delivered[0].notification_id == 21 or delivered[0].provider_message_id.startswith(
+            receipt.provider_message_id
+        )
+        again = provider.fetch_events(page.cursor)
+        assert {e.provider_event_id for e in again.events} <= {
+            e.provider_event_id for e in page.events
+        }
+
+    def test_webhook_post_is_verified_then_read(self, provider, peer):
+        if "webhooks" not in provider.capabilities:
+            with pytest.raises(ConfigError):
+                provider.parse_webhook(b"[]", {})
+            return
+        receipt = provider.send(sample_mail(provider.sender, nid=31))
+        at = datetime.now(UTC).replace(microsecond=0)
+        body, headers = peer.delivery_post(receipt, at)
+        (event,) = provider.parse_webhook(body, headers)
+        assert (event.kind, event.notification_id, event.occurred_at) == ("delivered", 31, at)
+
+    def test_webhook_post_without_credentials_or_with_forged_ones_is_refused(self, provider, peer):
+        if "webhooks" not in provider.capabilities:
+            pytest.skip("no webhooks")
+        receipt = provider.send(sample_mail(provider.sender, nid=32))
+        body, headers = peer.delivery_post(receipt, datetime.now(UTC), forged=True)
+        with pytest.raises(WebhookForbidden):
+            provider.parse_webhook(body, headers)
+        with pytest.raises(WebhookUnauthenticated):
+            provider.parse_webhook(body, {"Content-Type": "application/json"})

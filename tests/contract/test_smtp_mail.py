@@ -1,0 +1,113 @@
+"""SMTP through the smtp provider's SmtpHook, against a real aiosmtpd server on loopback: plain,
+STARTTLS and implicit TLS with a trustme certificate, with and without authentication."""
+
+import json
+
+import pytest
+
+from ponton.errors import ConfigError, OutcomeUnknown, ReauthorizationRequired
+from ponton.hooks.smtp_mail import SmtpMailHook
+from tests.contract.mail_provider import MailProviderContract, sample_mail
+from tests.fakes.loopback import unused_port
+from tests.fakes.smtp_server import SmtpPeer
+
+pytestmark = [pytest.mark.contract, pytest.mark.integration]
+
+MODES = {
+    "starttls+auth": ("starttls", True),
+    "implicit+auth": ("implicit", True),
+    "plain": ("plain", False),
+}
+
+
+def use_connection(monkeypatch, conn: dict, conn_id: str = "ponton_mail") -> None:
+    monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))
+
+
+@pytest.fixture(params=sorted(MODES))
+def peer(request, tmp_path):
+    mode, auth = MODES[request.param]
+    server = SmtpPeer(tmp_path, mode=mode, auth=auth)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def provider(peer, monkeypatch):
+    use_connection(monkeypatch, peer.connection())
+    return SmtpMailHook()
+
+
+@pytest.fixture
+def unreachable(peer, monkeypatch):
+    use_connection(monkeypatch, peer.connection() | {"port": unused_port()}, "dead_relay")
+    return SmtpMailHook(mail_conn_id="dead_relay")
+
+
+class TestSmtpRelay(MailProviderContract):
+    pass
+
+
+@pytest.fixture
+def starttls_peer(tmp_path):
+    server = SmtpPeer(tmp_path, mode="starttls", auth=True)
+    yield server
+    server.stop()
+
+
+def test_a_wrong_password_asks_for_new_credentials(starttls_peer, monkeypatch):
+    use_connection(monkeypatch, starttls_peer.connection() | {"password": "wrong"})
+    with pytest.raises(ReauthorizationRequired, match="ponton_mail"):
+        SmtpMailHook().send(sample_mail(SmtpMailHook().sender))
+    assert starttls_peer.seen() == []
+
+
+def test_an_untrusted_certificate_names_the_fix(starttls_peer, monkeypatch):
+    conn = starttls_peer.connection()
+    del conn["extra"]["ssl_ca_file"]
+    use_connection(monkeypatch, conn)
+    hook = SmtpMailHook()
+    with pytest.raises(ConfigError, match="ssl_ca_file"):
+        hook.send(sample_mail(hook.sender))
+
+
+def test_auth_without_starttls_is_a_configuration_error(starttls_peer, monkeypatch):
+    conn = starttls_peer.connection()
+    conn["extra"]["disable_tls"] = True
+    use_connection(monkeypatch, conn)
+    hook = SmtpMailHook()
+    with pytest.raises(ConfigError, match="disable_tls"):
+        hook.send(sample_mail(hook.sender))
+
+
+def test_a_connection_dropped_after_data_is_an_unknown_outcome(starttls_peer, monkeypatch):
+    use_connection(monkeypatch, starttls_peer.connection())
+    starttls_peer.handler.drop_after_data = True
+    hook = SmtpMailHook()
+    with pytest.raises(OutcomeUnknown, match="may have been accepted"):
+        hook.send(sample_mail(hook.sender))
+    assert len(starttls_peer.seen()) == 1, "the relay did take it: resending would duplicate"
+
+
+def test_the_envelope_uses_the_validated_addresses(starttls_peer, monkeypatch):
+    use_connection(monkeypatch, starttls_peer.connection())
+    hook = SmtpMailHook()
+    hook.send(sample_mail(hook.sender))
+    assert starttls_peer.handler.envelopes == [
+        ("planning@ponton.example", ["chloe.dubois@example.com"])
+    ]
+    assert b"Bcc" not in starttls_peer.seen()[0]["raw"]
+
+
+def test_connection_check_reports_reachable_relay_and_sender(starttls_peer, monkeypatch):
+    use_connection(monkeypatch, starttls_peer.connection())
+    ok, message = SmtpMailHook().test_connection()
+    assert ok and "planning@ponton.example" in message
+
+
+def test_connection_check_explains_a_missing_sender(starttls_peer, monkeypatch):
+    conn = starttls_peer.connection()
+    del conn["extra"]["from_email"]
+    use_connection(monkeypatch, conn)
+    ok, message = SmtpMailHook().test_connection()
+    assert not ok and "from_email" in message

@@ -1,0 +1,127 @@
+"""A real SMTP server on loopback (aiosmtpd) that records what it accepts and can be scripted to
+refuse a recipient (5xx/4xx on RCPT) or to drop the connection right after taking a message.
+
+TLS modes: ``plain``, ``starttls`` (required before AUTH) and ``implicit`` (SMTPS), with a
+certificate from a throw-away ``trustme`` CA whose bundle the client is given as ``ssl_ca_file``.
+"""
+
+from __future__ import annotations
+
+import ssl
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import trustme
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult
+
+from tests.fakes.loopback import unused_port
+
+USER, PASSWORD = "relay-user", "relay-pass"
+
+
+class RecordingHandler:
+    def __init__(self) -> None:
+        self.messages: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self.refusals: list[str] = []  # replies to the next RCPT commands
+        self.drop_after_data = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refusals:
+            return self.refusals.pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope.original_content or envelope.content)
+        self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        if self.drop_after_data:
+            # The message is taken, but the client never hears the 250.
+            server.transport.close()
+        return "250 2.0.0 Message accepted for delivery"
+
+
+def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
+    ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
+    return AuthResult(success=ok, handled=False)
+
+
+class SmtpPeer:
+    def __init__(self, tmp: Path, mode: str = "starttls", auth: bool = True) -> None:
+        self.mode = mode
+        self.auth = auth
+        self.handler = RecordingHandler()
+        self.port = unused_port()
+        ca = trustme.CA()
+        cert = ca.issue_cert("localhost", "127.0.0.1")
+        self.ca_file = tmp / "smtp-ca.pem"
+        ca.cert_pem.write_to_path(self.ca_file)
+        server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(server_context)
+        kwargs: dict[str, Any] = {"hostname": "127.0.0.1", "port": self.port}
+        if mode == "starttls":
+            kwargs |= {"tls_context": server_context, "require_starttls": True}
+        elif mode == "implicit":
+            kwargs |= {"ssl_context": server_context}
+        if auth:
+            kwargs |= {"authenticator": _authenticator, "auth_required": True}
+            # aiosmtpd only counts STARTTLS as TLS; under implicit TLS the whole session is TLS.
+            kwargs["auth_require_tls"] = mode == "starttls"
+        self.controller = Controller(self.handler, decode_data=False, **kwargs)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def connection(self, **extra: Any) -> dict[str, Any]:
+        """An Airflow connection (as JSON for ``AIRFLOW_CONN_*``) that reaches this server."""
+        fields = {
+            "from_email": "planning@ponton.example",
+            "from_name": "Planning ponton",
+            "disable_ssl": self.mode != "implicit",
+            "disable_tls": self.mode != "starttls",
+            "ssl_ca_file": str(self.ca_file),
+            "retry_limit": 0,
+            "timeout": 5,
+            "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
+        } | extra
+        conn: dict[str, Any] = {
+            "conn_type": "ponton_smtp",
+            "host": "localhost",
+            "port": self.port,
+            "extra": fields,
+        }
+        if self.auth:
+            conn |= {"login": USER, "password": PASSWORD}
+        return conn
+
+    def refuse_next(self, permanent: bool, times: int = 1) -> None:
+        reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
+        self.handler.refusals.extend([reply] * times)
+
+    def seen(self) -> list[dict[str, Any]]:
+        out = []
+        for raw in self.handler.messages:
+            msg = message_from_bytes(raw, policy=policy.default)
+            text = msg.get_body(("plain",))
+            html = msg.get_body(("html",))
+            to = msg["To"].addresses[0]
+            out.append(
+                {
+                    "to": to.addr_spec,
+                    "to_name": to.display_name,
+                    "subject": str(msg["Subject"]),
+                    "text": text.get_content() if text else None,
+                    "html": html.get_content() if html else None,
+                    "reference": msg["X-Ponton-Ref"],
+                    "message_id": msg["Message-ID"],
+                    "attachments": [
+                        (a.get_filename(), a.get_content_type(), a.get_content())
+                        for a in msg.iter_attachments()
+                    ],
+                    "raw": raw,
+                }
+            )
+        return out
