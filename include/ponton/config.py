@@ -43,6 +43,48 @@ VARIABLES: tuple[VariableSpec, ...] = (
 )
 
 
+# Environment variables ponton reads itself (Airflow's own AIRFLOW__* settings aside).
+ENVIRONMENT: tuple[VariableSpec, ...] = (
+    VariableSpec(
+        "PONTON_HOME",
+        "$AIRFLOW_HOME/ponton, else ~/.ponton",
+        "Embedded state: SQLite platform DB, local storage folder, local mail capture.",
+        ("every DAG", "ponton CLI"),
+    ),
+    VariableSpec(
+        "PONTON_PLATFORM_DB_URL",
+        "SQLite under PONTON_HOME",
+        "Platform DB URL (the ponton_platform connection does the same inside Airflow); may hold "
+        "a password: set it from a secret.",
+        ("every DAG", "ponton CLI"),
+    ),
+    VariableSpec(
+        "PONTON_ICS_ALLOW_HOSTS",
+        "",
+        "Comma-separated private hosts every ICS binding may fetch (SSRF allow-list).",
+        ("ponton_calendar_import",),
+    ),
+    VariableSpec(
+        "PONTON_MAIL_CONN_ID",
+        "ponton_mail",
+        "Connection id of the shared mail provider.",
+        ("mail DAGs", "failure alerts", "webhook app"),
+    ),
+    VariableSpec(
+        "PONTON_OPS_EMAIL",
+        "",
+        "Comma-separated recipients of failure alerts (else the mail connection's ops_recipients).",
+        ("failure alerts",),
+    ),
+    VariableSpec(
+        "PONTON_WEBHOOK_DEBOUNCE_SECONDS",
+        "30",
+        "Seconds the webhook app gathers notifications into one asset event.",
+        ("webhook app",),
+    ),
+)
+
+
 def _field(label: str, description: str = "", *, secret: bool = False) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if secret:

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from ponton.cli import main
-from ponton.config import VARIABLES, connection_types
+from ponton.config import ENVIRONMENT, VARIABLES, connection_types
 from ponton.ops.catalogue import render_configuration
 from tests.conftest import ROOT
 
@@ -52,3 +52,15 @@ def test_every_connection_type_and_field_is_in_the_catalogue():
             assert f"extra `{name}`" in text
         if entry.get("hook-class-name"):
             assert entry["hook-class-name"] in text
+
+
+def test_every_ponton_environment_variable_is_registered_and_vice_versa():
+    sources = [
+        *ROOT.glob("dags/*.py"),
+        *ROOT.glob("plugins/**/*.py"),
+        *ROOT.glob("include/**/*.py"),
+    ]
+    read = {
+        name for path in sources for name in re.findall(r'"(PONTON_[A-Z_]+)"', path.read_text())
+    }
+    assert read == {v.name for v in ENVIRONMENT}
