@@ -11,14 +11,19 @@ per binding; every create, renew and stop is journaled.
   `outlook_calendar_default`), and the variable `ponton_webhook_base_url` (public HTTPS URL of the
   webhook app, e.g. `https://hooks.example.com/ponton`) as soon as one binding wants push.
 * **Schedule**: hourly. Without such bindings the run succeeds with a zero summary.
+* **Deadline**: a run unfinished 45 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: safe; each task re-reads its binding and only acts when a channel is missing, old or
   unwanted. A crash between the provider call and the DB commit leaves at most one unused
   channel, which expires on its own (its notifications are dropped as unknown).
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag, task
 
 from ponton.operators.calendar_channels import CalendarChannelOperator
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 
 
@@ -28,6 +33,7 @@ from ponton.operators.defaults import START_DATE, default_args
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_calendar_channels", timedelta(minutes=45)),
     tags=["ponton", "calendar"],
     doc_md=__doc__,
 )

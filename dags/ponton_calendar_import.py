@@ -11,13 +11,18 @@ journal (`ponton journal tail --integration calendar`).
 * **Schedule**: every 15 minutes, and at once when a calendar webhook updates the
   `ponton_calendar_changes` asset.
 * **Params**: `dry_run` (plan only), `allow_mass_delete` (override the mass-delete guard).
+* **Deadline**: a run unfinished 30 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: safe. A rerun re-lists from the last saved cursor; applied changes are recognised by
   their hashes and remote creates are keyed by the platform uid, so nothing is duplicated.
 """
 
+from datetime import timedelta
+
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, task
 
 from ponton.operators.calendar import CalendarSyncOperator, enabled_binding_ids
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 from ponton.sync import CALENDAR_CHANGES_ASSET
 
@@ -32,6 +37,7 @@ CALENDAR_CHANGES = Asset(name=CALENDAR_CHANGES_ASSET)
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_calendar_import", timedelta(minutes=30)),
     params={
         "dry_run": Param(False, type="boolean"),
         "allow_mass_delete": Param(False, type="boolean"),

@@ -9,13 +9,18 @@ VTIMEZONE per zone, stable UIDs and each event's SEQUENCE.
   `$PONTON_HOME/storage`); optionally `ponton_platform`. Expose the folder or bucket over HTTPS to
   let calendar apps subscribe (see `docs/integrations/ics.md`).
 * **Schedule**: every 30 minutes.
+* **Deadline**: a run unfinished 25 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: always safe. Feeds are reproducible: unchanged planning gives identical bytes and
   nothing is uploaded.
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag
 
 from ponton.operators.calendar import PublishCalendarFeedsOperator
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 
 
@@ -25,6 +30,7 @@ from ponton.operators.defaults import START_DATE, default_args
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_calendar_publish", timedelta(minutes=25)),
     tags=["ponton", "calendar", "ics"],
     doc_md=__doc__,
 )

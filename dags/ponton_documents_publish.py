@@ -10,12 +10,17 @@ task per mission. Each upload is verified against the backend's checksum and rec
   `ponton_storage_local`: the folder `$PONTON_HOME/storage`). Optional Variable
   `ponton_roadmap_pdf_variant` (`pdf/a-3b` for archival). See `docs/integrations/storage.md`.
 * **Schedule**: hourly.
+* **Deadline**: a run unfinished 50 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: always safe. Unchanged roadmaps and assets upload 0 bytes; a retried upload never
   creates a second version of the same bytes (it adopts the one already stored).
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag
 
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 from ponton.operators.documents import ActiveMissionsOperator, PublishMissionDocumentsOperator
 
@@ -26,6 +31,7 @@ from ponton.operators.documents import ActiveMissionsOperator, PublishMissionDoc
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_documents_publish", timedelta(minutes=50)),
     tags=["ponton", "documents", "storage"],
     doc_md=__doc__,
 )

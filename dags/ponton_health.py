@@ -1,18 +1,21 @@
 """### ponton health
 
-Checks that the platform database is reachable and migrated to the latest revision, and writes
-one `platform / health_check` journal row.
+Runs the checks of `ponton doctor` once a day: the platform database is reachable and migrated,
+every configured connection of a ponton type passes its hook's `test_connection()`, push channels
+of bindings that want them stay valid for 24 h, and declared client secrets and certificates are
+more than 30 days from expiry. Writes one `platform / health_check` journal row and returns the
+counts; fails naming each problem and its fix, so the failure notifier alerts.
 
 * **Needs**: the `ponton_platform` connection (optional: without it the embedded SQLite file under
-  `PONTON_HOME` is used).
+  `PONTON_HOME` is used); reads every connection of a ponton type it can find.
 * **Schedule**: daily.
-* **Rerun**: always safe; it only reads the schema state and adds a journal row.
+* **Rerun**: always safe; it only reads and tests, and adds a journal row.
 """
 
 from airflow.sdk import dag
 
 from ponton.operators.defaults import START_DATE, default_args
-from ponton.operators.health import PlatformHealthOperator
+from ponton.operators.health import HealthChecksOperator
 
 
 @dag(
@@ -25,7 +28,7 @@ from ponton.operators.health import PlatformHealthOperator
     doc_md=__doc__,
 )
 def ponton_health():
-    PlatformHealthOperator(task_id="check_platform_db")
+    HealthChecksOperator(task_id="run_checks")
 
 
 ponton_health()

@@ -10,13 +10,18 @@ the journal (`ponton journal tail --integration mail`).
   without it messages are captured as `.eml` files under `PONTON_HOME/mail`) and optionally
   `ponton_platform`. See `docs/integrations/mail.md`.
 * **Schedule**: every 5 minutes.
+* **Deadline**: a run unfinished 10 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: safe. A notification is never sent twice: a try that finds rows left `sending` by an
   earlier try asks the provider whether they went out; where it cannot tell (plain SMTP) the row
   is flagged `review` (`ponton notifications status --status review`) instead of being resent.
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag
 
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 from ponton.operators.mail import MailDispatchOperator
 
@@ -27,6 +32,7 @@ from ponton.operators.mail import MailDispatchOperator
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_mail_dispatch", timedelta(minutes=10)),
     tags=["ponton", "mail"],
     doc_md=__doc__,
 )

@@ -9,11 +9,16 @@ Each task journals a summary. Statuses: `ponton notifications status [ID]`.
 * **Needs**: the `ponton_mail` connection (status pull needs Postmark, or SendGrid with the Email
   Activity API; SMTP and local capture skip it) and optionally `ponton_platform`.
 * **Schedule**: every 15 minutes.
+* **Deadline**: a run unfinished 30 min after it was queued is journaled as
+  `platform / deadline_missed` (docs/monitoring.md).
 * **Rerun**: safe; events are deduplicated by provider event id and folding is idempotent.
 """
 
+from datetime import timedelta
+
 from airflow.sdk import dag
 
+from ponton.operators.deadlines import sync_deadline
 from ponton.operators.defaults import START_DATE, default_args
 from ponton.operators.mail import FoldMailWebhooksOperator, PullMailStatusesOperator
 
@@ -24,6 +29,7 @@ from ponton.operators.mail import FoldMailWebhooksOperator, PullMailStatusesOper
     catchup=False,
     max_active_runs=1,
     default_args=default_args(),
+    deadline=sync_deadline("ponton_mail_reconcile", timedelta(minutes=30)),
     tags=["ponton", "mail"],
     doc_md=__doc__,
 )

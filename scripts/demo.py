@@ -193,7 +193,11 @@ def run_every_dag() -> int:
     rows = []
     for dag_id in sorted(bag.dag_ids):
         started = time.monotonic()
-        run = bag.get_dag(dag_id).test()
+        dag = bag.get_dag(dag_id)
+        # Airflow 3.3.2's dag.test() cannot finish a run whose DAG has deadline alerts (it looks
+        # them up by a database id its in-memory copy lacks); the scheduler (make prodlike) can.
+        dag.deadline = None
+        run = dag.test()
         state = str(run.state)
         failures += state != "success"
         rows.append((dag_id, state, time.monotonic() - started, task_summaries(run)))

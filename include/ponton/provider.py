@@ -28,11 +28,17 @@ CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
 def _text(label: str, *, secret: bool = False, description: str | None = None) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": ["string", "null"]}
     if secret:
-        schema["format"] = "password"  # masked in the form
+        schema["format"] = "password"  # masked in the form, and by the secrets masker in logs
     field: dict[str, Any] = {"label": label, "schema": schema}
     if description:
         field["description"] = description
     return field
+
+
+# When an Entra ID client secret or certificate expires; `ponton doctor` warns 30 days ahead.
+_SECRET_EXPIRES_AT = _text(
+    "Client secret expires at (ISO date)", description="`ponton doctor` warns 30 days before"
+)
 
 
 def _flag(label: str, description: str) -> dict[str, Any]:
@@ -75,6 +81,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "conn-fields": {
             "tenant_id": _text("Directory (tenant) id"),
             "certificate_path": _text("Certificate (PEM) path, instead of a secret"),
+            "certificate_data": _text("Certificate (PEM) with its private key", secret=True),
+            "secret_expires_at": _SECRET_EXPIRES_AT,
             "authority_host": _text("Authority host (empty: login.microsoftonline.com)"),
             "base_url": _text("Graph base URL (empty: https://graph.microsoft.com/v1.0)"),
             "mailbox": _text("Mailbox read by the connection test"),
@@ -83,6 +91,77 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "Application (client) id", "password": "Client secret"},
             "placeholders": {},
+        },
+    },
+    "ponton_platform": {
+        "hook-name": "ponton platform database",
+        "conn-fields": {
+            "url": _text(
+                "Full SQLAlchemy URL", secret=True, description="Instead of host/login/schema"
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["port"],
+            "relabeling": {"schema": "Database", "host": "Host (empty: embedded SQLite)"},
+            "placeholders": {"host": "db.internal", "schema": "platform", "login": "ponton"},
+        },
+    },
+    "ponton_local_storage": {
+        "hook-name": "ponton local folder storage",
+        "conn-fields": {"path": _text("Folder", description="Default: $PONTON_HOME/storage")},
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port"],
+            "relabeling": {},
+            "placeholders": {},
+        },
+    },
+    "ponton_s3": {
+        "hook-name": "ponton S3 storage",
+        "conn-fields": {
+            "bucket": _text("Bucket", description="Required; versioning enabled"),
+            "prefix": _text("Key prefix"),
+            "aws_conn_id": _text(
+                "AWS connection", description="Holds keys or a role; default aws_default"
+            ),
+            "kms_key_id": _text("KMS key id (SSE-KMS)"),
+            "part_size": _text("Multipart part size in bytes", description="Default 8 MiB"),
+            "allow_unversioned": _text("Allow an unversioned bucket", description="Default false"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port"],
+            "relabeling": {},
+            "placeholders": {"bucket": "ponton-docs", "aws_conn_id": "aws_default"},
+        },
+    },
+    "ponton_gdrive": {
+        "hook-name": "ponton Google Drive storage",
+        "conn-fields": {
+            "key_path": _text("Service account key file path"),
+            "keyfile_dict": _text("Service account key JSON", secret=True),
+            "folder_id": _text("Root folder id", description="Default: root"),
+            "keep_revision_forever": _text("Keep revisions forever", description="Default true"),
+            "chunk_size": _text("Upload chunk size in bytes", description="Default 8 MiB"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port"],
+            "relabeling": {},
+            "placeholders": {},
+        },
+    },
+    "ponton_sharepoint": {
+        "hook-name": "ponton SharePoint / OneDrive storage",
+        "conn-fields": {
+            "tenant_id": _text("Tenant ID"),
+            "site": _text("Site (host:/path)"),
+            "library": _text("Library", description="Default: Documents"),
+            "drive_id": _text("Drive id", description="Instead of site and library"),
+            "folder": _text("Folder"),
+            "secret_expires_at": _SECRET_EXPIRES_AT,
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "host"],
+            "relabeling": {"login": "Client ID", "password": "Client secret"},
+            "placeholders": {"site": "contoso.sharepoint.com:/sites/missions"},
         },
     },
     "ponton_smtp": {

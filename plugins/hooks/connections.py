@@ -6,6 +6,7 @@ from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from ponton.errors import ConfigError
+from ponton.hooks.masking import mask_connection
 from ponton.secrets import ConnectionInfo
 
 
@@ -20,6 +21,7 @@ class AirflowConnectionResolver:
                 f"connection {conn_id!r} not found: create it in Airflow (UI, CLI, "
                 "AIRFLOW_CONN_* variable or the secrets backend)"
             ) from exc
+        mask_connection(conn)
         return ConnectionInfo(
             conn_id=conn_id,
             conn_type=conn.conn_type,

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO
 from airflow.providers.google.common.hooks.base_google import GoogleBaseHook
 
 from ponton.errors import ConfigError, ReauthorizationRequired, ThrottledError, TransientError
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.storage.keys import GDRIVE_RULES, validate_key
 from ponton.storage.port import (
     ChecksumMismatch,
@@ -39,7 +40,7 @@ def _quote(name: str) -> str:
     return name.replace("\\", "\\\\").replace("'", "\\'")
 
 
-class GoogleDriveStorageHook(GoogleBaseHook):
+class GoogleDriveStorageHook(MaskedConnectionMixin, GoogleBaseHook):
     """A Drive folder as a :class:`ponton.storage.Storage`.
 
     Extras besides the google provider's credential fields: ``folder_id`` (root folder, default

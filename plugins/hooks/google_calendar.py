@@ -15,12 +15,14 @@ from urllib.parse import urlsplit
 
 from airflow.providers.google.common.hooks.base_google import GoogleBaseHook
 
+from ponton.hooks.masking import MaskedConnectionMixin
+
 SCOPES = ("https://www.googleapis.com/auth/calendar",)
 DEFAULT_ENDPOINT = "https://www.googleapis.com/calendar/v3/"
 DEFAULT_TOKEN_URI = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL, not a secret
 
 
-class GoogleCalendarHook(GoogleBaseHook):
+class GoogleCalendarHook(MaskedConnectionMixin, GoogleBaseHook):
     """Builds the Calendar v3 client and hands out one RemoteCalendar adapter per calendar."""
 
     conn_name_attr = "google_calendar_conn_id"

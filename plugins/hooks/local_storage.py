@@ -11,10 +11,11 @@ from typing import Any
 from airflow.sdk import BaseHook
 
 from ponton import settings
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.storage.local import LocalFolderStorage
 
 
-class LocalStorageHook(BaseHook):
+class LocalStorageHook(MaskedConnectionMixin, BaseHook):
     """The folder named by the connection's ``path`` extra, else ``$PONTON_HOME/storage``.
 
     Without the connection at all the embedded default is used, so ``make demo`` and a fresh

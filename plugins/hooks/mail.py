@@ -21,6 +21,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 
 from ponton import settings
 from ponton.errors import ConfigError, InvalidInputError
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.mail.local import LocalCapture
 from ponton.mail.message import Address
 from ponton.mail.port import MailProvider
@@ -50,7 +51,7 @@ def get_mail_provider(conn_id: str | None = None) -> MailProvider:
     return getattr(importlib.import_module(module), name)(mail_conn_id=conn_id)
 
 
-class MailConnectionMixin:
+class MailConnectionMixin(MaskedConnectionMixin):
     """The connection, its extras and the sender, read once, for hooks keyed by ``mail_conn_id``."""
 
     mail_conn_id: str

@@ -14,11 +14,13 @@ from typing import Any
 
 from airflow.sdk import BaseHook
 
+from ponton.hooks.masking import MaskedConnectionMixin
+
 DEFAULT_BASE_URL = "https://graph.microsoft.com/v1.0"
 DEFAULT_AUTHORITY = "https://login.microsoftonline.com"
 
 
-class OutlookCalendarHook(BaseHook):
+class OutlookCalendarHook(MaskedConnectionMixin, BaseHook):
     """Hands out one RemoteCalendar adapter per mailbox calendar, sharing one token cache."""
 
     conn_name_attr = "outlook_conn_id"

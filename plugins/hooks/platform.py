@@ -10,10 +10,11 @@ from airflow.sdk import BaseHook
 
 from ponton import settings
 from ponton.errors import ConfigError
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.platform import PlatformDB
 
 
-class PlatformDBHook(BaseHook):
+class PlatformDBHook(MaskedConnectionMixin, BaseHook):
     """Opens the platform DB named by the ``ponton_platform`` connection.
 
     Resolution order: the connection if it exists, else ``PONTON_PLATFORM_DB_URL``, else the

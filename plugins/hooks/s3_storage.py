@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 from airflow.sdk import BaseHook
 
 from ponton.errors import ConfigError, ReauthorizationRequired, ThrottledError, TransientError
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.storage.keys import S3_RULES, validate_key
 from ponton.storage.port import (
     ChecksumMismatch,
@@ -37,7 +38,7 @@ def _b64_to_hex(value: str) -> str:
     return base64.b64decode(value).hex()
 
 
-class S3StorageHook(BaseHook):
+class S3StorageHook(MaskedConnectionMixin, BaseHook):
     """A versioned bucket (and optional prefix) as a :class:`ponton.storage.Storage`.
 
     Extras: ``bucket`` (required), ``prefix``, ``aws_conn_id`` (default ``aws_default``),

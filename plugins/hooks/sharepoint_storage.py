@@ -22,6 +22,7 @@ from urllib.parse import quote
 from airflow.sdk import BaseHook
 
 from ponton.errors import ConfigError, ReauthorizationRequired, ThrottledError, TransientError
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.storage.keys import SHAREPOINT_RULES, validate_key
 from ponton.storage.port import (
     ObjectInfo,
@@ -38,7 +39,7 @@ FRAGMENT = 320 * 1024
 GRAPH = "https://graph.microsoft.com/v1.0"
 
 
-class SharePointStorageHook(BaseHook):
+class SharePointStorageHook(MaskedConnectionMixin, BaseHook):
     """A SharePoint document library (or OneDrive) folder as a :class:`ponton.storage.Storage`.
 
     Extras: ``tenant_id``; ``site`` (``contoso.sharepoint.com:/sites/missions``) with ``library``

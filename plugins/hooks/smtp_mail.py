@@ -29,14 +29,18 @@ from ponton.errors import (
     TransientError,
 )
 from ponton.hooks.mail import retry_policy, sender_from_extra
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.mail.message import Address, OutgoingMail
 from ponton.mail.port import Capability, EventPage, Receipt
 from ponton.mail.status import StatusEvent
 
 
-class SmtpMailHook(SmtpHook):
+class SmtpMailHook(MaskedConnectionMixin, SmtpHook):
     """A :class:`~ponton.mail.port.MailProvider` over an SMTP relay (``ponton_smtp``/``smtp``)."""
 
+    # The keyword of this class's constructor (SmtpHook's is smtp_conn_id): Airflow's connection
+    # test and `ponton doctor` build hooks as cls(**{cls.conn_name_attr: conn_id}).
+    conn_name_attr = "mail_conn_id"
     default_conn_name = "ponton_mail"
     conn_type = "ponton_smtp"
     hook_name = "SMTP relay (ponton mail)"

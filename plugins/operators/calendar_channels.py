@@ -113,8 +113,9 @@ class _ChannelManager:
         from datetime import UTC, datetime
 
         from ponton.calendars import channels
+        from ponton.hooks.masking import new_channel_token
 
-        token = channels.new_token()
+        token = new_channel_token()
         ttl = channels.lifetime(self.binding)
         if self.binding["provider"] == "google":
             channel_id = f"ponton-{self.binding['id']}-{uuid.uuid4().hex}"

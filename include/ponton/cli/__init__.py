@@ -15,7 +15,17 @@ from typing import Any
 
 from ponton.errors import PontonError
 
-COMMAND_MODULES = ("db", "journal", "demo", "calendar", "ics", "roadmap", "notifications")
+COMMAND_MODULES = (
+    "db",
+    "journal",
+    "demo",
+    "calendar",
+    "ics",
+    "roadmap",
+    "notifications",
+    "doctor",
+    "docs",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

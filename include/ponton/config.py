@@ -1,0 +1,178 @@
+"""What ponton reads from Airflow besides its hooks: the variables, and the connection types the
+domain reads without a hook. One registry, so the catalogue (docs/configuration.md), the secrets
+masker and ``ponton doctor`` all see the same list, and a test catches a variable read elsewhere.
+
+Connection types with a hook are declared once, in :mod:`ponton.provider`; this module merges them
+with the hookless ones (:func:`connection_types`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class VariableSpec:
+    name: str
+    default: str
+    meaning: str
+    used_by: tuple[str, ...]
+
+
+VARIABLES: tuple[VariableSpec, ...] = (
+    VariableSpec(
+        "ponton_storage_conn_ids",
+        "ponton_storage_local",
+        "Comma-separated storage connections every roadmap, asset and ICS feed is published to.",
+        ("ponton_documents_publish", "ponton_calendar_publish"),
+    ),
+    VariableSpec(
+        "ponton_roadmap_pdf_variant",
+        "",
+        "WeasyPrint PDF variant of roadmaps, e.g. `pdf/a-3b` for archival; empty: plain PDF.",
+        ("ponton_documents_publish",),
+    ),
+    VariableSpec(
+        "ponton_webhook_base_url",
+        "",
+        "Public HTTPS URL of the webhook app (e.g. `https://hooks.example.com/ponton`); needed as "
+        "soon as one binding wants push.",
+        ("ponton_calendar_channels",),
+    ),
+)
+
+
+# Environment variables ponton reads itself (Airflow's own AIRFLOW__* settings aside).
+ENVIRONMENT: tuple[VariableSpec, ...] = (
+    VariableSpec(
+        "PONTON_HOME",
+        "$AIRFLOW_HOME/ponton, else ~/.ponton",
+        "Embedded state: SQLite platform DB, local storage folder, local mail capture.",
+        ("every DAG", "ponton CLI"),
+    ),
+    VariableSpec(
+        "PONTON_PLATFORM_DB_URL",
+        "SQLite under PONTON_HOME",
+        "Platform DB URL (the ponton_platform connection does the same inside Airflow); may hold "
+        "a password: set it from a secret.",
+        ("every DAG", "ponton CLI"),
+    ),
+    VariableSpec(
+        "PONTON_ICS_ALLOW_HOSTS",
+        "",
+        "Comma-separated private hosts every ICS binding may fetch (SSRF allow-list).",
+        ("ponton_calendar_import",),
+    ),
+    VariableSpec(
+        "PONTON_MAIL_CONN_ID",
+        "ponton_mail",
+        "Connection id of the shared mail provider.",
+        ("mail DAGs", "failure alerts", "webhook app"),
+    ),
+    VariableSpec(
+        "PONTON_OPS_EMAIL",
+        "",
+        "Comma-separated recipients of failure alerts (else the mail connection's ops_recipients).",
+        ("failure alerts",),
+    ),
+    VariableSpec(
+        "PONTON_WEBHOOK_DEBOUNCE_SECONDS",
+        "30",
+        "Seconds the webhook app gathers notifications into one asset event.",
+        ("webhook app",),
+    ),
+)
+
+
+def _field(label: str, description: str = "", *, secret: bool = False) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["string", "null"]}
+    if secret:
+        schema["format"] = "password"
+    return {"label": label, "schema": schema} | (
+        {"description": description} if description else {}
+    )
+
+
+# Read by the domain's adapters (ponton.ics.bindings) through a ConnectionResolver, with no hook:
+# Airflow's provider info cannot list them (it requires a hook class), the catalogue does.
+HOOKLESS_CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
+    {
+        "connection-type": "ponton_ics",
+        "hook-name": "ICS feed (ponton)",
+        "conn-fields": {
+            "url": _field(
+                "Feed URL", "A private feed URL is a secret: it lives here only", secret=True
+            ),
+            "allow_hosts": _field("Allowed private hosts", "Comma-separated SSRF allow-list"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "login", "password"],
+            "relabeling": {"host": "Feed URL (or extra url)"},
+            "secret-fields": ["host"],
+        },
+    },
+    {
+        "connection-type": "ponton_caldav",
+        "hook-name": "CalDAV calendar (ponton)",
+        "conn-fields": {
+            "calendar_url": _field("Calendar URL", "Overrides the binding's source"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "host"],
+            "relabeling": {"login": "User", "password": "App password"},
+        },
+    },
+)
+
+# Which DAGs read a connection type (the catalogue's "used by" column).
+USED_BY: dict[str, tuple[str, ...]] = {
+    "ponton_platform": ("every DAG",),
+    "ponton_local_storage": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_s3": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_gdrive": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_sharepoint": ("ponton_documents_publish", "ponton_calendar_publish"),
+    "ponton_google_calendar": ("ponton_calendar_import", "ponton_calendar_channels"),
+    "ponton_outlook_calendar": ("ponton_calendar_import", "ponton_calendar_channels"),
+    "ponton_ics": ("ponton_calendar_import",),
+    "ponton_caldav": ("ponton_calendar_import",),
+    "ponton_smtp": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_sendgrid": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_postmark": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+}
+
+# Besides the password, extras Airflow's masker would not recognise by name but that are secret.
+ALWAYS_SECRET_EXTRAS = ("keyfile_dict", "refresh_token", "certificate_data", "client_secret")
+
+
+def connection_types() -> list[dict[str, Any]]:
+    """Every connection type ponton reads: the provider's (with hooks) then the hookless ones."""
+    from ponton.provider import get_provider_info
+
+    return [dict(entry) for entry in get_provider_info()["connection-types"]] + [
+        dict(entry) for entry in HOOKLESS_CONNECTION_TYPES
+    ]
+
+
+def hook_connection_types() -> dict[str, str]:
+    """connection type -> hook class path, for the types that have a hook."""
+    return {
+        entry["connection-type"]: entry["hook-class-name"]
+        for entry in connection_types()
+        if entry.get("hook-class-name")
+    }
+
+
+def secret_fields(conn_type: str | None) -> tuple[str, ...]:
+    """Extras (and connection attributes) of ``conn_type`` whose values must be masked."""
+    for entry in connection_types():
+        if entry["connection-type"] == conn_type:
+            fields = entry.get("conn-fields", {})
+            declared = [
+                name
+                for name, spec in fields.items()
+                if spec.get("schema", {}).get("format") == "password"
+            ]
+            declared += entry.get("ui-field-behaviour", {}).get("secret-fields", [])
+            return tuple(dict.fromkeys([*declared, *ALWAYS_SECRET_EXTRAS]))
+    return ALWAYS_SECRET_EXTRAS

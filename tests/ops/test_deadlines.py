@@ -1,0 +1,54 @@
+"""Deadline alerts: every sync DAG declares one counted from when the run was queued, and the
+callback (run by the triggerer) journals the late run."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+import sqlalchemy as sa
+
+from ponton.platform.schema import integration_journal
+from tests.conftest import ROOT
+
+SYNC_DAGS = (
+    "ponton_calendar_import",
+    "ponton_calendar_channels",
+    "ponton_calendar_publish",
+    "ponton_documents_publish",
+    "ponton_mail_dispatch",
+    "ponton_mail_reconcile",
+)
+
+
+@pytest.mark.dags
+def test_every_sync_dag_has_a_deadline_from_queued_time():
+    from airflow.dag_processing.dagbag import DagBag
+    from airflow.sdk import DeadlineReference
+
+    bag = DagBag(dag_folder=str(ROOT / "dags"))
+    for dag_id in SYNC_DAGS:
+        [alert] = bag.dags[dag_id].deadline
+        assert alert.reference == DeadlineReference.DAGRUN_QUEUED_AT, dag_id
+        assert alert.interval.total_seconds() > 0
+        assert alert.callback.path == "ponton.operators.deadlines.journal_missed_deadline"
+        assert alert.callback.kwargs["dag_id"] == dag_id
+
+
+@pytest.mark.integration
+def test_a_missed_deadline_is_journaled(platform_env):
+    from ponton.operators.deadlines import journal_missed_deadline
+
+    context = {"dag_run": {"dag_id": "ponton_calendar_import", "run_id": "scheduled__late"}}
+    asyncio.run(
+        journal_missed_deadline(context, dag_id="ponton_calendar_import", interval_minutes=30)
+    )
+    with platform_env.begin() as conn:
+        [row] = conn.execute(sa.select(integration_journal)).mappings().all()
+    assert (row["integration"], row["action"], row["outcome"]) == (
+        "platform",
+        "deadline_missed",
+        "error",
+    )
+    assert row["object_id"] == "scheduled__late"
+    assert row["details"] == {"dag_id": "ponton_calendar_import", "deadline_minutes": 30}
