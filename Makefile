@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 PYTEST_WORKERS ?= 2
 
-.PHONY: setup demo test lint format bench airflow prodlike clean
+.PHONY: setup demo test lint format bench doctor airflow prodlike clean
 
 setup: $(VENV)/.installed ## create .venv and install everything (idempotent)
 
@@ -34,6 +34,9 @@ test: lint ## lint + tests on SQLite and PostgreSQL with the coverage gate
 
 bench: setup ## benchmarks as ratios; table on stdout, figures in .bench/results.json
 	$(BIN)/python -m benchmarks
+
+doctor: setup ## ponton doctor against the demo set-up (run make demo first)
+	$(BIN)/python scripts/demo.py --doctor
 
 airflow: setup ## Airflow standalone with ponton wired in (see README for the login)
 	$(BIN)/python scripts/demo.py --standalone

@@ -3,7 +3,8 @@
 Sets up an Airflow home under .demo/ (SQLite metadata DB, local-filesystem secrets backend with the
 demo connections), migrates and seeds the platform DB under .demo/, serves the demo fixtures on
 loopback, runs each DAG with ``dag.test()`` and prints what each did. Exits non-zero when a DAG run
-fails. ``--standalone`` starts ``airflow standalone`` on the same home instead.
+fails. ``--standalone`` starts ``airflow standalone`` on the same home instead (feeds and CalDAV
+served as long as it runs); ``--doctor`` runs ``ponton doctor`` against the demo set-up.
 """
 
 from __future__ import annotations
@@ -268,12 +269,19 @@ def compact(value: object) -> object:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--standalone", action="store_true", help="start airflow standalone")
+    parser.add_argument("--doctor", action="store_true", help="ponton doctor on the demo set-up")
     args = parser.parse_args()
     os.environ.update(demo_environment())
+    if args.doctor:
+        return subprocess.run([str(BIN / "ponton"), "doctor"], check=False).returncode
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     prepare()
     if args.standalone:
-        os.execv(str(BIN / "airflow"), [str(BIN / "airflow"), "standalone"])
+        # A child, not exec: the demo's feed server and Radicale must outlive the set-up.
+        try:
+            return subprocess.run([str(BIN / "airflow"), "standalone"], check=False).returncode
+        except KeyboardInterrupt:
+            return 0
     return run_every_dag()
 
 
