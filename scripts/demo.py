@@ -278,6 +278,8 @@ def main() -> int:
     prepare()
     if args.standalone:
         # A child, not exec: the demo's feed server and Radicale must outlive the set-up.
+        # Standalone starts its components as `airflow ...` from PATH.
+        os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"
         try:
             return subprocess.run([str(BIN / "airflow"), "standalone"], check=False).returncode
         except KeyboardInterrupt:
