@@ -1,9 +1,9 @@
 """Deadline alerts of the sync DAGs (Airflow 3 ``DeadlineAlert``): a run still unfinished some
-time after it was queued is late; the callback journals it and logs a warning.
+time after it was queued is late; the callback journals it, logs a warning and mails ops through
+the shared mail provider (the same notifier as task failures).
 
 The callback runs in the triggerer (``AsyncCallback``), so it must stay small and importable
-there. To alert through the mail notifier instead of (or besides) the journal, point
-``DEADLINE_CALLBACK`` at it: one change here covers every sync DAG.
+there; ``DEADLINE_CALLBACK`` is the one place every sync DAG's alert points at.
 """
 
 from __future__ import annotations
@@ -24,7 +24,24 @@ async def journal_missed_deadline(context: dict[str, Any] | None = None, **kwarg
     dag_id = kwargs.get("dag_id") or _from_context(context, "dag_id")
     run_id = _from_context(context, "run_id")
     log.warning("ponton: DAG run %s of %s missed its deadline (%s)", run_id, dag_id, kwargs)
-    await asyncio.to_thread(_journal, dag_id, run_id, kwargs.get("interval_minutes"))
+    minutes = kwargs.get("interval_minutes")
+    await asyncio.to_thread(_journal, dag_id, run_id, minutes)
+    await asyncio.to_thread(_mail, dag_id, run_id, minutes)
+
+
+def _mail(dag_id: str | None, run_id: str | None, interval_minutes: int | None) -> None:
+    from ponton.operators.notifier import PontonFailureNotifier
+
+    PontonFailureNotifier().alert(
+        {
+            "dag_id": dag_id or "?",
+            "task_id": "deadline",
+            "run_id": run_id or "?",
+            "try_number": "-",
+            "log_url": "(see the DAG run in the Airflow UI)",
+            "error": f"the run was not finished {interval_minutes} minutes after it was queued",
+        }
+    )
 
 
 def _from_context(context: dict[str, Any] | None, key: str) -> Any:

@@ -37,9 +37,13 @@ class PontonFailureNotifier(BaseNotifier):
         }
 
     def notify(self, context: Context) -> None:
+        self.alert(self._facts(context))
+
+    def alert(self, facts: dict[str, Any]) -> None:
+        """Mail ``facts`` (dag_id, task_id, run_id, try_number, log_url, error) to ops; never
+        raises, an alert must not fail what it reports on."""
         from ponton.hooks.mail import ops_recipients
 
-        facts = self._facts(context)
         recipients = self.recipients or ops_recipients(self.mail_conn_id)
         if not recipients:
             self.log.info(

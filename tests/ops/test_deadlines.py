@@ -52,3 +52,22 @@ def test_a_missed_deadline_is_journaled(platform_env):
     )
     assert row["object_id"] == "scheduled__late"
     assert row["details"] == {"dag_id": "ponton_calendar_import", "deadline_minutes": 30}
+
+
+@pytest.mark.integration
+def test_a_missed_deadline_is_mailed_to_ops(platform_env, tmp_path, monkeypatch):
+    from email import message_from_bytes, policy
+
+    from ponton.operators.deadlines import journal_missed_deadline
+
+    monkeypatch.setenv("PONTON_HOME", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    monkeypatch.setenv("PONTON_OPS_EMAIL", "ops@ponton.example")
+    context = {"dag_run": {"dag_id": "ponton_mail_dispatch", "run_id": "scheduled__late"}}
+    asyncio.run(
+        journal_missed_deadline(context, dag_id="ponton_mail_dispatch", interval_minutes=20)
+    )
+    (mail,) = (tmp_path / "mail").glob("*.eml")
+    msg = message_from_bytes(mail.read_bytes(), policy=policy.default)
+    assert "ponton_mail_dispatch.deadline" in str(msg["Subject"])
+    assert "not finished 20 minutes after it was queued" in msg.get_body(("plain",)).get_content()
