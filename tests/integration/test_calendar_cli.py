@@ -160,3 +160,12 @@ def test_unknown_provider_adapter_is_a_clear_error(platform_env, capsys, monkeyp
     binding = capsys.readouterr().out.strip()
     assert main(["sync", "run", binding, "--json"]) == 2
     assert "no adapter for provider 'outlook'" in capsys.readouterr().err
+
+
+def test_a_refused_event_is_listed_with_its_reason(platform_env, memory_provider, capsys):
+    memory_provider.unwritable = "Atelier"
+    binding = two_way_binding_with_one_event(platform_env, capsys)
+    assert run_json(capsys, "sync", "run", binding, "--json")["refused"] == 1
+    assert main(["conflicts", "list"]) == 0
+    line = capsys.readouterr().out.strip()
+    assert "refused" in line and "'Atelier' refused by the remote: p1: unwritable" in line

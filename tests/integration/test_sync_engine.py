@@ -233,7 +233,7 @@ def planning_event_start():
     return (NOW + timedelta(days=1, hours=2)).astimezone(ZoneInfo("Europe/Paris"))
 
 
-def test_an_event_the_remote_cannot_hold_is_refused_and_the_rest_syncs(setup):
+def test_an_event_the_remote_cannot_hold_is_refused_once_and_the_rest_syncs(setup):
     db, calendar, sync, _ = setup
     calendar.unwritable = "weird rule"
     add_event(db, "p1", summary="weird rule")
@@ -243,6 +243,25 @@ def test_an_event_the_remote_cannot_hold_is_refused_and_the_rest_syncs(setup):
     assert calendar.find("p2") is not None and calendar.find("p1") is None
     (row,) = Journal(db).tail(outcome="refused")
     assert row.object_id == "p1" and "unwritable" in row.details["reason"]
+    with db.engine.connect() as conn:
+        (refusal,) = conn.execute(sa.select(conflicts)).mappings().all()
+    assert (refusal["kind"], refusal["status"], refusal["platform_uid"]) == (
+        "refused",
+        "open",
+        "p1",
+    )
+
+    calls = len(calendar.calls)
+    again = sync()  # the same refused version is not offered again
+    assert again["refused"] == 0 and calendar.calls[calls:] == ["list"]
+
+    with db.begin() as conn:  # once its content changes, it is tried again, and written
+        conn.execute(
+            planning_events.update().where(planning_events.c.uid == "p1").values(summary="fixed")
+        )
+    assert sync()["remote_created"] == 1 and calendar.find("p1").event.summary == "fixed"
+    with db.engine.connect() as conn:
+        assert conn.execute(sa.select(conflicts.c.status)).scalar_one() == "cleared"
 
 
 def test_an_event_that_ages_out_of_the_window_is_left_alone_on_both_sides(setup):

@@ -121,6 +121,12 @@ def _conflicts(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         platform, remote = r["platform_version"] or {}, r["remote_version"] or {}
+        if r["kind"] == "refused":
+            print(
+                f"{r['id']:>4}  {r['kind']:<15} {r['status']:<9} {r['platform_uid']}: "
+                f"{platform.get('summary')!r} refused by the remote: {platform.get('reason')}"
+            )
+            continue
         print(
             f"{r['id']:>4}  {r['kind']:<15} {r['status']:<9} {r['platform_uid']}: "
             f"platform {platform.get('summary', platform.get('ref'))!r} "

@@ -118,6 +118,12 @@ def run_sync(
         open_conflicts = store.open_conflict_uids(conn, binding.id)
         # Synced events that aged out of the window (or scope) are left alone, not deleted.
         aged_out = store.live_elsewhere(conn, set(state) - set(platform) - deleted)
+        # A version the remote refused is not offered again until its content changes.
+        refused = {
+            uid
+            for uid, refused_hash in store.refused_hashes(conn, binding.id).items()
+            if uid in platform and platform[uid].content_hash() == refused_hash
+        }
     calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
     changes = calendar.list_changes(binding.cursor, start, end)
@@ -146,7 +152,7 @@ def run_sync(
         known_foreign=known_foreign,
         direction=binding.direction,
         policy=binding.conflict_policy,
-        left_alone=open_conflicts | aged_out,
+        left_alone=open_conflicts | aged_out | refused,
         platform_deleted=deleted,
         unlisted=[uid for uid, e in platform.items() if not series_in_window(e, start, end)],
     )
@@ -237,7 +243,7 @@ def _apply_remote(
     journal: Journal,
 ) -> list[Exception]:
     writes: list[RemoteWrite] = []
-    platform_hashes: dict[str, str] = {}
+    written: dict[str, Event] = {}
     for action in plan.actions:
         if isinstance(action, CreateRemote):
             writes.append(RemoteWrite("create", action.uid, event=action.event))
@@ -252,7 +258,7 @@ def _apply_remote(
         else:
             continue
         if not isinstance(action, DeleteRemote):
-            platform_hashes[action.uid] = action.event.content_hash()
+            written[action.uid] = action.event
     if not writes:
         return []
     results = calendar.apply_writes(writes)
@@ -269,6 +275,14 @@ def _apply_remote(
                 # express): refuse it, keep syncing the rest of the calendar.
                 summary.refused += 1
                 outcome, details = "refused", {"reason": str(result.error)}
+                if write.platform_uid in written:
+                    store.record_refusal(
+                        conn,
+                        binding.id,
+                        write.platform_uid,
+                        written[write.platform_uid],
+                        str(result.error),
+                    )
             elif result.error is not None:
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
@@ -282,8 +296,9 @@ def _apply_remote(
                         binding.id,
                         write.platform_uid,
                         result.remote,
-                        platform_hashes[write.platform_uid],
+                        written[write.platform_uid].content_hash(),
                     )
+                    store.clear_refusals(conn, binding.id, [write.platform_uid])
                 outcome, details = "changed", None
             journal.record(
                 INTEGRATION,

@@ -90,6 +90,57 @@ def open_conflict_uids(conn: sa.Connection, binding_id: int) -> set[str]:
     return {r.platform_uid for r in rows}
 
 
+def refused_hashes(conn: sa.Connection, binding_id: int) -> dict[str, str]:
+    """Platform uid → content hash of the version the remote calendar refused (open ones)."""
+    rows = conn.execute(
+        sa.select(conflicts.c.platform_uid, conflicts.c.platform_version).where(
+            conflicts.c.binding_id == binding_id,
+            conflicts.c.kind == "refused",
+            conflicts.c.status == "open",
+        )
+    )
+    return {r.platform_uid: (r.platform_version or {}).get("hash") for r in rows}
+
+
+def record_refusal(
+    conn: sa.Connection, binding_id: int, uid: str, event: Event, reason: str
+) -> None:
+    """Remember that the remote refused this version of the event (listed by `ponton conflicts
+    list`); the next runs leave it alone until its content changes."""
+    fingerprint = hashlib.sha256(
+        f"refused|{binding_id}|{uid}|{event.content_hash()}".encode()
+    ).hexdigest()
+    if conn.execute(
+        sa.select(conflicts.c.id).where(conflicts.c.fingerprint == fingerprint)
+    ).first():
+        return
+    conn.execute(
+        conflicts.insert().values(
+            kind="refused",
+            fingerprint=fingerprint,
+            binding_id=binding_id,
+            platform_uid=uid,
+            platform_version=_version(event, reason=reason),
+        )
+    )
+
+
+def clear_refusals(conn: sa.Connection, binding_id: int, uids: Iterable[str]) -> None:
+    """The remote took a later version of these events: their old refusals no longer hold."""
+    uids = list(uids)
+    if uids:
+        conn.execute(
+            conflicts.update()
+            .where(
+                conflicts.c.binding_id == binding_id,
+                conflicts.c.kind == "refused",
+                conflicts.c.status == "open",
+                conflicts.c.platform_uid.in_(uids),
+            )
+            .values(status="cleared", resolved_at=utcnow(), resolution="written after a change")
+        )
+
+
 def save_state(
     conn: sa.Connection,
     binding_id: int,
