@@ -45,3 +45,17 @@ def storage_hook_for(conn_id: str):
 def storage_for(conn_id: str):
     """The :class:`ponton.storage.Storage` behind ``conn_id``."""
     return storage_hook_for(conn_id).get_conn()
+
+
+def split_conn_ids(value: str | list[str]) -> list[str]:
+    """``"a, b"`` or ``["a", "b"]`` → ``["a", "b"]`` (an Airflow Variable holds the string)."""
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item and item.strip()]
+
+
+def storages_for(conn_ids: str | list[str]) -> list:
+    """The storages named by ``ponton_storage_conn_ids`` (or a list); none is a config error."""
+    names = split_conn_ids(conn_ids)
+    if not names:
+        raise ConfigError("no storage connection configured: set ponton_storage_conn_ids")
+    return [storage_for(conn_id) for conn_id in names]

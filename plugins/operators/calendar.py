@@ -70,13 +70,12 @@ class PublishCalendarFeedsOperator(PontonOperator):
 
     def run(self, context: Context, journal_context: RunContext) -> dict[str, Any]:
         from ponton.hooks.platform import PlatformDBHook
-        from ponton.hooks.storage import storage_for
+        from ponton.hooks.storage import storages_for
         from ponton.ics.publish import publish_feeds
         from ponton.journal import Journal
-        from ponton.operators.documents import split_conn_ids
 
+        storages = storages_for(self.storage_conn_ids)
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
-        storages = [storage_for(c) for c in split_conn_ids(self.storage_conn_ids)]
         results = publish_feeds(db, storages, Journal(db, journal_context))
         return {
             "feeds": len({r.key for r in results}),

@@ -10,12 +10,6 @@ from ponton.context import RunContext
 from ponton.operators.base import PontonOperator
 
 
-def split_conn_ids(value: str | list[str]) -> list[str]:
-    """``"a, b"`` or ``["a", "b"]`` → ``["a", "b"]`` (an Airflow Variable holds the string)."""
-    items = value.split(",") if isinstance(value, str) else value
-    return [item.strip() for item in items if item and item.strip()]
-
-
 class ActiveMissionsOperator(PontonOperator):
     """The codes of the active missions, read when the run starts: the list to map over.
 
@@ -61,16 +55,12 @@ class PublishMissionDocumentsOperator(PontonOperator):
 
     def run(self, context: Context, journal_context: RunContext) -> dict[str, Any]:
         from ponton.documents.publish import publish_mission_assets, publish_roadmap
-        from ponton.errors import ConfigError
         from ponton.hooks.platform import PlatformDBHook
-        from ponton.hooks.storage import storage_for
+        from ponton.hooks.storage import storages_for
         from ponton.journal import Journal
 
-        conn_ids = split_conn_ids(self.storage_conn_ids)
-        if not conn_ids:
-            raise ConfigError("no storage connection configured: set ponton_storage_conn_ids")
+        storages = storages_for(self.storage_conn_ids)
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
-        storages = [storage_for(conn_id) for conn_id in conn_ids]
         journal = Journal(db, journal_context)
         results = publish_roadmap(
             db, storages, journal, self.mission_code, pdf_variant=self.pdf_variant or None

@@ -62,3 +62,13 @@ def test_feeds_per_resource_and_mission_are_uploaded_once_then_only_when_changed
             .where(planning_events.c.mission_id == 2)
         ).scalar_one()
     assert len(parsed.events) == count
+
+
+def test_publish_operator_refuses_an_empty_storage_list(platform_env):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from ponton.operators.calendar import PublishCalendarFeedsOperator
+
+    operator = PublishCalendarFeedsOperator(task_id="publish_feeds", storage_conn_ids=" , ")
+    with pytest.raises(AirflowFailException, match="no storage connection"):
+        operator.execute({})

@@ -12,12 +12,8 @@ from ponton.context import RunContext
 from ponton.demo.seed import seed
 from ponton.errors import ConfigError
 from ponton.hooks.local_storage import LocalStorageHook
-from ponton.hooks.storage import storage_for
-from ponton.operators.documents import (
-    ActiveMissionsOperator,
-    PublishMissionDocumentsOperator,
-    split_conn_ids,
-)
+from ponton.hooks.storage import split_conn_ids, storage_for
+from ponton.operators.documents import ActiveMissionsOperator, PublishMissionDocumentsOperator
 
 pytestmark = pytest.mark.integration
 
