@@ -107,22 +107,25 @@ def record_refusal(
 ) -> None:
     """Remember that the remote refused this version of the event (listed by `ponton conflicts
     list`); the next runs leave it alone until its content changes."""
-    fingerprint = hashlib.sha256(
-        f"refused|{binding_id}|{uid}|{event.content_hash()}".encode()
-    ).hexdigest()
+    _queue_once(
+        conn,
+        ("refused", binding_id, uid, event.content_hash()),
+        kind="refused",
+        binding_id=binding_id,
+        platform_uid=uid,
+        platform_version=_version(event, reason=reason),
+    )
+
+
+def _queue_once(conn: sa.Connection, identity: tuple, **values: Any) -> bool:
+    """Insert a conflict row unless one with the same identity exists; True when inserted."""
+    fingerprint = hashlib.sha256("|".join(map(str, identity)).encode()).hexdigest()
     if conn.execute(
         sa.select(conflicts.c.id).where(conflicts.c.fingerprint == fingerprint)
     ).first():
-        return
-    conn.execute(
-        conflicts.insert().values(
-            kind="refused",
-            fingerprint=fingerprint,
-            binding_id=binding_id,
-            platform_uid=uid,
-            platform_version=_version(event, reason=reason),
-        )
-    )
+        return False
+    conn.execute(conflicts.insert().values(fingerprint=fingerprint, **values))
+    return True
 
 
 def clear_refusals(conn: sa.Connection, binding_id: int, uids: Iterable[str]) -> None:
@@ -311,25 +314,16 @@ def record_edit_conflict(
     conn: sa.Connection, binding_id: int, uid: str, platform: Event, remote: RemoteEvent
 ) -> bool:
     """Queue a both-sides edit; False when the same pair of versions is already queued."""
-    fingerprint = hashlib.sha256(
-        f"edit_edit|{binding_id}|{uid}|{platform.content_hash()}|{remote.event.content_hash()}".encode()
-    ).hexdigest()
-    if conn.execute(
-        sa.select(conflicts.c.id).where(conflicts.c.fingerprint == fingerprint)
-    ).first():
-        return False
-    conn.execute(
-        conflicts.insert().values(
-            kind="edit_edit",
-            fingerprint=fingerprint,
-            binding_id=binding_id,
-            platform_uid=uid,
-            remote_id=remote.remote_id,
-            platform_version=_version(platform),
-            remote_version=_version(remote.event, etag=remote.etag),
-        )
+    return _queue_once(
+        conn,
+        ("edit_edit", binding_id, uid, platform.content_hash(), remote.event.content_hash()),
+        kind="edit_edit",
+        binding_id=binding_id,
+        platform_uid=uid,
+        remote_id=remote.remote_id,
+        platform_version=_version(platform),
+        remote_version=_version(remote.event, etag=remote.etag),
     )
-    return True
 
 
 def busy_intervals(
