@@ -196,3 +196,8 @@ def test_mass_delete_guard_counts_every_kind_of_deletion():
         check_mass_delete(p, known=10, binding="binding 1")
     check_mass_delete(p, known=10, binding="binding 1", allow=True)
     check_mass_delete(p, known=4, binding="binding 1")  # below the floor: small calendars
+
+
+def test_a_new_etag_on_unchanged_content_is_remembered():
+    (action,) = plan([ev()], [remote(etag='"3"')], state()).actions
+    assert isinstance(action, LinkState) and action.remote.etag == '"3"'

@@ -303,6 +303,10 @@ def plan_sync(
                 plan.actions.append(UpdatePlatform(uid, remote))
             else:
                 plan.unchanged += 1
+        elif remote is not None and remote.etag != row.remote_etag:
+            # Same content under a new etag (edited and edited back): remember the etag, or a
+            # later update or delete would be refused as stale forever.
+            plan.actions.append(LinkState(uid, remote, row.platform_hash))
         else:
             plan.unchanged += 1
 
