@@ -26,6 +26,13 @@ os.environ.update(
 )
 os.environ.pop("PONTON_PLATFORM_DB_URL", None)
 
+from hypothesis import settings  # noqa: E402
+
+# CI replays the same examples on every run (a red CI is then reproducible); local runs explore.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
+
 from ponton.platform import PlatformDB  # noqa: E402 - after the environment is set
 from ponton.platform.schema import metadata  # noqa: E402
 
