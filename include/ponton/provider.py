@@ -10,19 +10,25 @@ from typing import Any
 
 import ponton
 
-# (connection type, hook class path); each integration adds its hook here.
-CONNECTION_TYPES: tuple[tuple[str, str], ...] = (
-    ("ponton_platform", "ponton.hooks.platform.PlatformDBHook"),
-    ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook"),
-    ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook"),
-    ("ponton_gdrive", "ponton.hooks.gdrive_storage.GoogleDriveStorageHook"),
-    ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook"),
-    ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook"),
-    ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook"),
-    ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook"),
-    ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook"),
-    ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook"),
+# The one registry of connection types: (connection type, hook class path, port). The calendar,
+# storage and mail lookups derive from it (see ``hooks_for``); each integration adds its row here.
+CONNECTION_TYPES: tuple[tuple[str, str, str], ...] = (
+    ("ponton_platform", "ponton.hooks.platform.PlatformDBHook", "platform"),
+    ("ponton_local_storage", "ponton.hooks.local_storage.LocalStorageHook", "storage"),
+    ("ponton_s3", "ponton.hooks.s3_storage.S3StorageHook", "storage"),
+    ("ponton_gdrive", "ponton.hooks.gdrive_storage.GoogleDriveStorageHook", "storage"),
+    ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook", "storage"),
+    ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook", "calendar"),
+    ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook", "calendar"),
+    ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook", "mail"),
+    ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook", "mail"),
+    ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook", "mail"),
 )
+
+
+def hooks_for(port: str) -> dict[str, str]:
+    """connection type -> hook class path, for the connection types serving ``port``."""
+    return {conn_type: hook for conn_type, hook, of in CONNECTION_TYPES if of == port}
 
 
 def _text(label: str, *, secret: bool = False, description: str | None = None) -> dict[str, Any]:
@@ -232,6 +238,6 @@ def get_provider_info() -> dict[str, Any]:
         "connection-types": [
             {"connection-type": conn_type, "hook-class-name": hook}
             | CONNECTION_FORMS.get(conn_type, {})
-            for conn_type, hook in CONNECTION_TYPES
+            for conn_type, hook, _port in CONNECTION_TYPES
         ],
     }

@@ -130,7 +130,7 @@ class GoogleCalendarHook(MaskedConnectionMixin, GoogleBaseHook):
         """The RemoteCalendar for ``calendar_id`` ("primary" or an address); ``options`` are the
         binding's: ``write_attendees`` (default True), ``retry_attempts``, ``retry_max_seconds``."""
         from ponton.calendars.google_api import GoogleCalendarAdapter
-        from ponton.calendars.retry import RetryPolicy
+        from ponton.retry import RetryPolicy
 
         options = options or {}
         return GoogleCalendarAdapter(

@@ -83,7 +83,7 @@ def retry_policy(extra: dict[str, Any]):
     """Backoff for what the provider did not take (429, 503, connection refused, SMTP 4xx):
     a few quick attempts inside the hook, honouring the provider's reset time; Airflow's task
     retries take over after that. ``OutcomeUnknown`` is never retried (it may have gone out)."""
-    from ponton.calendars.retry import RetryPolicy
+    from ponton.retry import RetryPolicy
 
     return RetryPolicy(
         attempts=int(extra.get("retry_attempts", 3)),

@@ -118,7 +118,7 @@ class OutlookCalendarHook(MaskedConnectionMixin, BaseHook):
 
     def session(self, options: dict[str, Any] | None = None):
         from ponton.calendars.graph_api import GraphSession
-        from ponton.calendars.retry import RetryPolicy
+        from ponton.retry import RetryPolicy
 
         options = options or {}
         return GraphSession(

@@ -25,7 +25,6 @@ from ponton.calendars.google import (
     is_cancelled,
     to_google,
 )
-from ponton.calendars.retry import RetryPolicy, is_retryable, parse_retry_after
 from ponton.errors import (
     ConfigError,
     InvalidInputError,
@@ -35,6 +34,7 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 BATCH_LIMIT = 50

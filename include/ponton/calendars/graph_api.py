@@ -18,7 +18,6 @@ from urllib.parse import quote
 import requests
 
 from ponton.calendars.outlook import UID_PROPERTY_ID, from_graph, to_graph
-from ponton.calendars.retry import RetryPolicy, is_retryable, parse_retry_after
 from ponton.errors import (
     ConfigError,
     InvalidInputError,
@@ -28,6 +27,7 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 BATCH_LIMIT = 20

@@ -1,4 +1,4 @@
-"""The one retry policy of the calendar API adapters: exponential backoff with full jitter, but
+"""The one retry policy of every vendor backend (calendars, storage, mail): exponential backoff with full jitter, but
 never sooner than the peer's ``Retry-After``. Only transient ponton errors are retried, and a stale
 etag (``PreconditionFailed``) never is: it needs a re-read, not a retry."""
 

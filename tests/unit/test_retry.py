@@ -4,7 +4,6 @@ or permanent errors."""
 import pytest
 from tenacity import RetryCallState, Retrying
 
-from ponton.calendars.retry import RetryPolicy, is_retryable, parse_retry_after
 from ponton.errors import (
     ConfigError,
     OutcomeUnknown,
@@ -12,6 +11,7 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
 
 pytestmark = pytest.mark.unit
 
