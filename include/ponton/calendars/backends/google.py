@@ -35,7 +35,9 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.model import Event
 from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.sync.planner import series_in_window
 from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
 BATCH_LIMIT = 50
@@ -226,7 +228,7 @@ class GoogleCalendarBackend:
                 deleted.append(item["id"])
                 continue
             remote = from_google(item)
-            if _overlaps(remote, start, end):
+            if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing
                 deleted.append(item["id"])
@@ -375,8 +377,11 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _overlaps(remote: RemoteEvent, start: datetime, end: datetime) -> bool:
-    event = remote.event
+def _in_window(event: Event, start: datetime, end: datetime) -> bool:
+    """What a full listing of [start, end) would show: Google lists a recurring master when ANY
+    of its instances overlaps the window, not by its first one."""
+    if event.recurrence:
+        return series_in_window(event, start, end)
     if event.all_day:
         return event.start < end.date() and event.end > start.date()
     return event.start < end and event.end > start
