@@ -16,16 +16,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import x_wr_timezone
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
 from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Limits
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
+from ponton.zones import iana_name
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
 _MARKER = re.compile(rb"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
@@ -409,15 +409,7 @@ def _iana_name(value: datetime, tzid: Any) -> str | None:
 
 def _zone_name(name: str) -> str | None:
     """The IANA name for an IANA or Windows zone name, None when neither is known."""
-    for candidate in (name.strip("/"), WINDOWS_TO_OLSON.get(name.strip("/"))):
-        if not candidate:
-            continue
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return candidate
-    return None
+    return iana_name(name)
 
 
 def _int(value: Any) -> int:

@@ -146,6 +146,7 @@ class GoogleCalendarBackend:
         self.batch_uri = options.batch_uri
         self.write_attendees = options.write_attendees
         self.retry = options.retry
+        self._warnings: list[str] = []
 
     # -- the one way calls are made ---------------------------------------------------------------
     def _execute(self, build: Callable[[], Any], what: str) -> Any:
@@ -205,7 +206,12 @@ class GoogleCalendarBackend:
             if not page_token:
                 return items, page.get("nextSyncToken")
 
+    def rejected_components(self) -> list[str]:
+        """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
+        return list(self._warnings)
+
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
+        self._warnings = []
         if cursor:
             try:
                 items, token = self._list_all(syncToken=cursor)
@@ -217,17 +223,16 @@ class GoogleCalendarBackend:
         items, token = self._list_all(
             timeMin=_rfc3339(start), timeMax=_rfc3339(end), showDeleted=False
         )
-        events = [from_google(i) for i in items if not is_cancelled(i)]
+        events = [from_google(i, self._warnings) for i in items if not is_cancelled(i)]
         return ChangeSet(events, full=True, cursor=token)
 
-    @staticmethod
-    def _incremental(items: list[dict], token: str | None, start, end) -> ChangeSet:
+    def _incremental(self, items: list[dict], token: str | None, start, end) -> ChangeSet:
         changed, deleted = [], []
         for item in items:
             if is_cancelled(item) or "start" not in item:
                 deleted.append(item["id"])
                 continue
-            remote = from_google(item)
+            remote = from_google(item, self._warnings)
             if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing

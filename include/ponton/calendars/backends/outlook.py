@@ -95,12 +95,18 @@ class OutlookCalendarBackend:
         self.ref = GraphCalendarRef.parse(options.calendar)
         self.write_attendees = options.write_attendees
         self.page_size = options.page_size
+        self._warnings: list[str] = []
+
+    def rejected_components(self) -> list[str]:
+        """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
+        return list(self._warnings)
 
     def _call(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         return self.session.call(self.ref.mailbox, method, url, what, **kwargs)
 
     # -- reads ------------------------------------------------------------------------------
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
+        self._warnings = []
         # A cursor is a deltaLink of this Graph; anything else (garbage, another cloud) restarts.
         if cursor and cursor.startswith(self.session.base_url + "/") and "delta" in cursor:
             try:
@@ -127,7 +133,7 @@ class OutlookCalendarBackend:
                 elif item.get("type") == "seriesMaster":
                     series[item["id"]] = None
                 else:
-                    events.append(from_graph(item))
+                    events.append(from_graph(item, self._warnings))
             params = {}
             if "@odata.nextLink" in page:
                 url = page["@odata.nextLink"]
@@ -169,7 +175,7 @@ class OutlookCalendarBackend:
             elif error is not None:
                 raise error
             else:
-                masters.append(from_graph(reply["body"]))
+                masters.append(from_graph(reply["body"], self._warnings))
         return masters, gone
 
     def _event_url(self, remote_id: str) -> str:
