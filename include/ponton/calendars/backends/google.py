@@ -20,6 +20,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 from httplib2 import HttpLib2Error
 
+from ponton.calendars.backends.attendance import tentative_is_busy
 from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
@@ -118,6 +119,7 @@ class GoogleCalendarOptions:
     conn_id: str = "google_calendar_default"
     batch_uri: str = DEFAULT_BATCH_URI
     write_attendees: bool = True
+    tentative_busy: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -127,6 +129,7 @@ class GoogleCalendarOptions:
         options = options or {}
         return cls(
             write_attendees=bool(options.get("write_attendees", True)),
+            tentative_busy=tentative_is_busy(options),
             retry=RetryPolicy.from_options(options),
             **where,
         )
@@ -206,6 +209,9 @@ class GoogleCalendarBackend:
             if not page_token:
                 return items, page.get("nextSyncToken")
 
+    def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
+        return from_google(item, warnings, tentative_busy=self.options.tentative_busy)
+
     def rejected_components(self) -> list[str]:
         """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
         return list(self._warnings)
@@ -223,7 +229,7 @@ class GoogleCalendarBackend:
         items, token = self._list_all(
             timeMin=_rfc3339(start), timeMax=_rfc3339(end), showDeleted=False
         )
-        events = [from_google(i, self._warnings) for i in items if not is_cancelled(i)]
+        events = [self._read(i, self._warnings) for i in items if not is_cancelled(i)]
         return ChangeSet(events, full=True, cursor=token)
 
     def _incremental(self, items: list[dict], token: str | None, start, end) -> ChangeSet:
@@ -232,7 +238,7 @@ class GoogleCalendarBackend:
             if is_cancelled(item) or "start" not in item:
                 deleted.append(item["id"])
                 continue
-            remote = from_google(item, self._warnings)
+            remote = self._read(item, self._warnings)
             if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing
@@ -251,7 +257,7 @@ class GoogleCalendarBackend:
             if http_status(exc) == 404:
                 return None
             raise
-        return None if is_cancelled(item) else from_google(item)
+        return None if is_cancelled(item) else self._read(item)
 
     # -- writes -----------------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
@@ -320,8 +326,7 @@ class GoogleCalendarBackend:
             for key, call in restores.items():
                 calls[key].outcome, calls[key].error = call.outcome, call.error
 
-    @staticmethod
-    def _result(write: RemoteWrite, call: _Call) -> WriteResult:
+    def _result(self, write: RemoteWrite, call: _Call) -> WriteResult:
         error = call.error
         if write.op == "delete":
             if error is not None and http_status(error) in (404, 410):
@@ -331,7 +336,7 @@ class GoogleCalendarBackend:
             if write.op == "update" and http_status(error) in (404, 410):
                 error = PreconditionFailed(f"{write.remote_id} is gone from Google")
             return WriteResult(write, error=error)
-        return WriteResult(write, from_google(call.outcome))
+        return WriteResult(write, self._read(call.outcome))
 
     # -- push (PushChannels) ----------------------------------------------------------------------
     def open_channel(
