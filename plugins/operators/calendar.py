@@ -38,18 +38,23 @@ class CalendarSyncOperator(PontonOperator):
         from ponton.hooks.connections import AirflowConnectionResolver
         from ponton.hooks.platform import PlatformDBHook
         from ponton.journal import Journal
+        from ponton.retry import time_budget
         from ponton.sync.adapters import calendar_opener
-        from ponton.sync.engine import run_sync
+        from ponton.sync.engine import run_sync_or_defer
 
+        # A peer's Retry-After is waited for only while it fits the task's time; beyond that
+        # the binding is deferred to the next run (see ponton.retry).
+        timeout = self.execution_timeout.total_seconds() * 0.9 if self.execution_timeout else None
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
-        return run_sync(
-            db,
-            int(self.binding_id),
-            calendar_opener(AirflowConnectionResolver()),
-            journal=Journal(db, journal_context),
-            dry_run=_flag(self.dry_run),
-            allow_mass_delete=_flag(self.allow_mass_delete),
-        )
+        with time_budget(timeout):
+            return run_sync_or_defer(
+                db,
+                int(self.binding_id),
+                calendar_opener(AirflowConnectionResolver()),
+                journal=Journal(db, journal_context),
+                dry_run=_flag(self.dry_run),
+                allow_mass_delete=_flag(self.allow_mass_delete),
+            )
 
 
 class PublishCalendarFeedsOperator(PontonOperator):
