@@ -17,8 +17,8 @@ from pathlib import Path
 import icalendar
 
 from benchmarks import Figure, at_most
+from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.ics import parse_calendar
-from ponton.ics.feed_calendar import IcsFeedCalendar
 
 EVENTS = 20_000
 WINDOW = (datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))

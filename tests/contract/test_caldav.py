@@ -1,12 +1,13 @@
 """CalDAV against a real Radicale server passes the writable contract."""
 
 import itertools
+import json
 
 import caldav
 import icalendar
 import pytest
 
-from ponton.ics.caldav_calendar import CalDavCalendar, href_for
+from ponton.calendars.backends.caldav import CalDavCalendar, href_for
 from tests.contract.remote_calendar import WritableCalendarContract, listing, sample_event
 from tests.fakes.radicale_server import RadicaleServer
 
@@ -37,6 +38,29 @@ def calendar(principal, radicale):
     return CalDavCalendar.connect(
         radicale.url, username="ana", password="x", calendar_url=str(made.url)
     )
+
+
+@pytest.fixture
+def from_connection(calendar, radicale, monkeypatch):
+    """The binding's connection holds the login and app password; the source is the URL."""
+    from ponton.calendars.backends.connect import open_caldav
+    from ponton.secrets import EnvConnectionResolver
+    from ponton.sync.bindings import Binding
+
+    conn = {"conn_type": "ponton_caldav", "login": "ana", "password": "x"}
+    monkeypatch.setenv("AIRFLOW_CONN_CALDAV_CONTRACT", json.dumps(conn))
+    binding = Binding(
+        id=1,
+        provider="caldav",
+        source=str(calendar.calendar.url),
+        resource_id=1,
+        resource_key="ana",
+        resource_timezone="Europe/Paris",
+        direction="both",
+        conflict_policy="manual",
+        conn_id="caldav_contract",
+    )
+    return open_caldav(binding, EnvConnectionResolver())
 
 
 @pytest.fixture

@@ -1,11 +1,12 @@
 """An ICS feed served over loopback HTTP with ETags passes the read-only contract."""
 
 import itertools
+import json
 
 import pytest
 
+from ponton.calendars.backends.ics import FeedCursor, IcsFeedCalendar
 from ponton.ics import export_calendar
-from ponton.ics.feed_calendar import FeedCursor, IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from tests.contract.remote_calendar import ReadOnlyCalendarContract, listing, sample_event
 from tests.fakes.ics_server import IcsServer
@@ -29,6 +30,33 @@ def published(server):
             f"/feed-{id(events)}-{next(counter)}.ics", export_calendar(events, "Contract")
         )
         return IcsFeedCalendar(url, options=LOOPBACK)
+
+    return publish
+
+
+@pytest.fixture
+def published_via_connection(server, monkeypatch):
+    """The feed URL kept in the binding's connection (a private feed URL is a secret)."""
+    from ponton.calendars.backends.connect import open_ics_feed
+    from ponton.secrets import EnvConnectionResolver
+    from ponton.sync.bindings import Binding
+
+    def publish(events):
+        url = server.publish("/via-connection.ics", export_calendar(events, "Contract"))
+        conn = {"conn_type": "ponton_ics", "extra": {"url": url, "allow_hosts": "127.0.0.1"}}
+        monkeypatch.setenv("AIRFLOW_CONN_ICS_CONTRACT", json.dumps(conn))
+        binding = Binding(
+            id=1,
+            provider="ics",
+            source="unused",
+            resource_id=1,
+            resource_key="ana",
+            resource_timezone="Europe/Paris",
+            direction="import",
+            conflict_policy="manual",
+            conn_id="ics_contract",
+        )
+        return open_ics_feed(binding, EnvConnectionResolver())
 
     return publish
 

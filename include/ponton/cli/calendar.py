@@ -38,6 +38,16 @@ def register(groups: argparse._SubParsersAction) -> None:
     run.add_argument("--allow-mass-delete", action="store_true")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=_run)
+    channel = sync_sub.add_parser(
+        "channel", help="create, renew or stop a binding's push channel (what the channel DAG does)"
+    )
+    channel.add_argument("binding", type=int)
+    channel.add_argument(
+        "--webhook-base-url",
+        default="",
+        help="public HTTPS URL of the webhook app (the ponton_webhook_base_url variable)",
+    )
+    channel.set_defaults(func=_channel)
 
     conflicts = groups.add_parser("conflicts", help="sync and scheduling conflicts")
     c_sub = conflicts.add_subparsers(dest="command", required=True)
@@ -109,6 +119,22 @@ def _run(args: argparse.Namespace) -> int:
         print(", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int) and v))
         for line in summary.get("plan", []):
             print(f"  {line}")
+    return 0
+
+
+def _channel(args: argparse.Namespace) -> int:
+    from ponton.calendars.channels import reconcile_channel
+    from ponton.sync.adapters import calendar_opener
+
+    db = PlatformDB()
+    summary = reconcile_channel(
+        db,
+        args.binding,
+        calendar_opener(EnvConnectionResolver()),
+        webhook_base_url=args.webhook_base_url,
+        journal=Journal(db),
+    )
+    print_json(summary)
     return 0
 
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from ponton.calendars.backends.connect import ALLOW_HOSTS_ENV, allow_list
 from ponton.cli import print_json
 from ponton.errors import InvalidInputError, PontonError
 from ponton.ics import Limits, default_window, expand, feed_hash, parse_calendar
-from ponton.ics.bindings import ALLOW_HOSTS_ENV, allow_list
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 
 TIMEOUT_SECONDS = 10.0

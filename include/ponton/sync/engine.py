@@ -23,6 +23,7 @@ from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
 from ponton.sync.planner import (
+    Action,
     Conflict,
     CreateRemote,
     DeletePlatform,
@@ -35,7 +36,7 @@ from ponton.sync.planner import (
     plan_sync,
     series_in_window,
 )
-from ponton.sync.port import RemoteCalendar, RemoteWrite
+from ponton.sync.port import ItipReplies, ParseDiagnostics, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
 
 INTEGRATION = "calendar"
@@ -89,15 +90,17 @@ class SyncSummary:
         return data
 
 
-def describe(action: object) -> str:
+def describe(action: Action) -> str:
     """One line per planned action, for ``--dry-run``."""
-    name = type(action).__name__
-    uid = getattr(action, "uid", "")
-    event = getattr(action, "event", None) or getattr(
-        getattr(action, "remote", None), "event", None
-    )
-    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
-    return f"{name} {uid}{what}"
+    match action:
+        case CreateRemote(event=event) | UpdateRemote(event=event):
+            shown: Event | None = event
+        case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
+            shown = remote.event
+        case _:
+            shown = None
+    what = f" {shown.summary!r} {shown.start}" if shown else ""
+    return f"{type(action).__name__} {action.uid}{what}"
 
 
 def run_sync(
@@ -139,7 +142,7 @@ def run_sync(
     calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
     changes = calendar.list_changes(binding.cursor, start, end)
-    rejected = list(getattr(calendar, "last_errors", ()))
+    rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
     if rejected:
         journal.record(
             INTEGRATION,
@@ -195,10 +198,10 @@ def run_sync(
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
-    parsed = getattr(calendar, "last_parsed", None)
-    if getattr(parsed, "replies", None):
+    replies = calendar.itip_replies() if isinstance(calendar, ItipReplies) else []
+    if replies:
         with db.begin() as conn:
-            summary.replies = planning_rows.apply_replies(conn, binding.resource_id, parsed.replies)
+            summary.replies = planning_rows.apply_replies(conn, binding.resource_id, replies)
     # Double bookings only matter from now on: past overlaps are history, not conflicts.
     _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now, status)
     if errors:
@@ -277,7 +280,6 @@ def _apply_remote(
         return []
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
-    counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
     with db.begin() as conn:
         recorded = status(conn, binding.id)
         for result in results:
@@ -300,7 +302,9 @@ def _apply_remote(
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
             else:
-                setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
+                summary.remote_created += write.op == "create"
+                summary.remote_updated += write.op == "update"
+                summary.remote_deleted += write.op == "delete"
                 if write.op == "delete":
                     recorded.forget_pair(write.platform_uid)
                 else:

@@ -1,4 +1,5 @@
-"""Open the ICS feed or CalDAV calendar of a binding (registered in ``ponton.sync.adapters``).
+"""Open the ICS feed or CalDAV backend of a binding: what a hook does for Google and Outlook, for
+the two providers that need no Airflow (registered in ``ponton.sync.adapters``).
 
 Credentials and allow-lists come from the binding's connection, never from the binding row:
 
@@ -19,8 +20,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.errors import ConfigError
-from ponton.ics.feed_calendar import IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.limits import Limits
 from ponton.secrets import ConnectionInfo, ConnectionResolver
@@ -59,7 +60,7 @@ def allow_list(extra: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
-    """``FACTORIES["ics"]``: a read-only feed calendar for ``binding``."""
+    """``ics``: a read-only feed calendar for ``binding``."""
     conn = resolver.get(binding.conn_id) if binding.conn_id else None
     source = _feed_url(conn) or binding.source
     limits = limits_from(binding.options)
@@ -74,8 +75,8 @@ def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
 
 
 def open_caldav(binding, resolver: ConnectionResolver):
-    """``FACTORIES["caldav"]``: a two-way CalDAV calendar for ``binding``."""
-    from ponton.ics.caldav_calendar import CalDavCalendar  # caldav is heavy: only when used
+    """``caldav``: a two-way CalDAV calendar for ``binding``."""
+    from ponton.calendars.backends.caldav import CalDavCalendar  # caldav is heavy: when used
 
     if not binding.conn_id:
         raise ConfigError(

@@ -22,7 +22,7 @@ from ponton.ics.expand import events_in_window
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 from ponton.ics.fingerprint import feed_hash
 from ponton.ics.limits import Limits
-from ponton.ics.parse import ParsedCalendar, parse_calendar
+from ponton.ics.parse import ParsedCalendar, Reply, parse_calendar
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "ics1:"
@@ -53,9 +53,9 @@ class IcsFeedCalendar:
     override); ``platform_uid`` is the UID: the planner decides whether the UID is one of ours.
 
     After each listing, ``last_errors`` holds the isolated components and repairs to journal
-    (empty when the feed was unchanged), ``last_parsed`` the last parse (its ``replies`` for a
-    METHOD:REPLY feed) and ``last_cursor`` the validators (``feed_etag``, ``feed_last_modified``,
-    ``feed_hash`` columns).
+    (empty when the feed was unchanged; ``ParseDiagnostics``), ``last_parsed`` the last parse
+    (its ``replies`` for a METHOD:REPLY feed; ``ItipReplies``) and ``last_cursor`` the
+    validators (``feed_etag``, ``feed_last_modified``, ``feed_hash`` columns).
     """
 
     capabilities = frozenset({"read"})
@@ -85,6 +85,7 @@ class IcsFeedCalendar:
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         previous = FeedCursor.decode(cursor)
         self.last_errors = []
+        self.last_parsed = None
         result = fetch_feed(
             self._source,
             etag=previous.etag if previous else None,
@@ -109,12 +110,18 @@ class IcsFeedCalendar:
         events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
         if parsed.method == "REPLY":
-            # iTIP answers, not events: the engine applies ``last_parsed.replies`` to attendees.
+            # iTIP answers, not events: the engine applies ``itip_replies()`` to attendees.
             return ChangeSet([], full=False, cursor=current.encode())
         if parsed.method == "CANCEL":
             # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
             return ChangeSet(events, full=False, cursor=current.encode())
         return ChangeSet(events, full=True, cursor=current.encode())
+
+    def rejected_components(self) -> list[str]:
+        return list(self.last_errors)
+
+    def itip_replies(self) -> list[Reply]:
+        return list(self.last_parsed.replies) if self.last_parsed else []
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         if self._listed is None:

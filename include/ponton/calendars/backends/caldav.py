@@ -100,6 +100,10 @@ class CalDavCalendar:
                 calendar = calendars[0]
         return cls(calendar, **kwargs)
 
+    def rejected_components(self) -> list[str]:
+        """Isolated components and repairs of the last listing (ParseDiagnostics)."""
+        return list(self.last_errors)
+
     def __repr__(self) -> str:
         return f"CalDavCalendar({_host(str(self.calendar.url))!r})"
 
