@@ -20,7 +20,7 @@ from ponton.documents.roadmap import load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform.schema import document_versions, documents, kv_cursors, missions
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 pytestmark = pytest.mark.integration
 CODE = "M-2026-014"
@@ -29,7 +29,11 @@ CODE = "M-2026-014"
 @pytest.fixture
 def world(platform_db, tmp_path):
     seed(platform_db, date(2026, 3, 2))
-    return platform_db, LocalFolderStorage(tmp_path / "storage"), Journal(platform_db, RunContext())
+    return (
+        platform_db,
+        LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage")),
+        Journal(platform_db, RunContext()),
+    )
 
 
 def versions(db) -> list[tuple[int, str]]:
