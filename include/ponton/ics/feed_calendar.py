@@ -23,6 +23,7 @@ from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 from ponton.ics.fingerprint import feed_hash
 from ponton.ics.limits import Limits
 from ponton.ics.parse import ParsedCalendar, parse_calendar
+from ponton.platform.itip import ITIP_METHODS
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "ics1:"
@@ -108,12 +109,9 @@ class IcsFeedCalendar:
         self.last_errors = list(parsed.errors)
         events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
-        if parsed.method == "REPLY":
-            # iTIP answers, not events: the engine applies ``last_parsed.replies`` to attendees.
+        if parsed.method in ITIP_METHODS:
+            # iTIP messages, not a calendar to mirror: the engine applies ``last_parsed``.
             return ChangeSet([], full=False, cursor=current.encode())
-        if parsed.method == "CANCEL":
-            # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
-            return ChangeSet(events, full=False, cursor=current.encode())
         return ChangeSet(events, full=True, cursor=current.encode())
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
