@@ -272,6 +272,8 @@ foreign_events = sa.Table(
         "binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE"), nullable=False
     ),
     sa.Column("remote_id", sa.String(1024), nullable=False),
+    # The UID shared by a series' master and overrides: their busy blocks are expanded together.
+    sa.Column("series_uid", sa.String(255)),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
     sa.UniqueConstraint("binding_id", "remote_id"),

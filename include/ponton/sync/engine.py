@@ -390,7 +390,13 @@ def _apply_platform(
             )
         _count_foreign(plan, summary, known_foreign)
         summary.busy_blocks = busy.write_busy_blocks(
-            conn, binding, plan.foreign_upserts, plan.foreign_removals, start, end
+            conn,
+            binding,
+            plan.foreign_upserts,
+            plan.foreign_removals,
+            start,
+            end,
+            listed=plan.foreign_listed,
         )
         found = list(
             find_double_bookings(

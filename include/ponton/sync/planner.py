@@ -129,6 +129,8 @@ class Plan:
     # Foreign events: changed or new ones to (re)write as busy blocks, and remote ids now gone.
     foreign_upserts: list[RemoteEvent] = field(default_factory=list)
     foreign_removals: list[str] = field(default_factory=list)
+    # Every foreign event of the listing: a series is expanded with all its listed components.
+    foreign_listed: list[RemoteEvent] = field(default_factory=list)
     foreign_unchanged: int = 0
     unchanged: int = 0
     full: bool = True
@@ -320,6 +322,7 @@ def plan_sync(
         else:
             plan.unchanged += 1
 
+    plan.foreign_listed = list(foreign.values())
     for remote_id, remote in foreign.items():
         if known_foreign.get(remote_id) == remote.event.content_hash():
             plan.foreign_unchanged += 1
