@@ -41,6 +41,16 @@ class Reply:
     recurrence_id: datetime | date | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """What one VEVENT of a ``METHOD:CANCEL`` calendar names: a whole series or event
+    (``recurrence_id`` None) or one occurrence. RFC 5546 §3.2.5 needs no DTSTART here."""
+
+    uid: str
+    recurrence_id: datetime | date | None = None
+    sequence: int = 0
+
+
 @dataclass
 class ParsedCalendar:
     """What :func:`parse_calendar` returns.
@@ -58,6 +68,7 @@ class ParsedCalendar:
     calendar: icalendar.Calendar | None = field(default=None, repr=False)
     #: The window the recurrence guard already checked: expanding inside it needs no new check.
     guarded: tuple[date, date] | None = None
+    cancellations: list[Cancellation] = field(default_factory=list)
 
 
 def parse_calendar(
@@ -99,6 +110,7 @@ def parse_calendar(
     kept: list[icalendar.Component] = []
     events: list[Event] = []
     replies: list[Reply] = []
+    cancellations: list[Cancellation] = []
     vevents = iter(lines)
     for index, component in enumerate(cal.subcomponents):
         if component.name != "VEVENT":
@@ -106,15 +118,20 @@ def parse_calendar(
                 kept.append(component)
             continue
         where = f"VEVENT at line {next(vevents, '?')}"
+        # RFC 5546 lets a CANCEL or a REPLY omit DTSTART: what they name is read on its own.
+        message = reader.message(component) if method in ("CANCEL", "REPLY") else None
+        if message is not None and method == "CANCEL":
+            cancellations.append(message)
+        elif message is not None:
+            replies.extend(_replies(message, component))
         try:
             event, notes = reader.read(component)
         except _Skipped as skipped:
-            errors.append(f"{where}: {skipped}; the event was skipped")
+            if message is None or "DTSTART" in component:
+                errors.append(f"{where}: {skipped}; the event was skipped")
             continue
         notes = unknown.get(index, []) + notes
         errors.extend(f"{where} (UID {event.uid}): {note}" for note in notes)
-        if method == "REPLY":
-            replies.extend(_replies(event))
         events.append(event)
         kept.append(component)
     normalised = icalendar.Calendar()
@@ -127,7 +144,9 @@ def parse_calendar(
         errors.extend(rejected.values())
         events = [e for e in events if e.uid not in rejected]
         normalised.subcomponents = [c for c in kept if str(c.get("UID", "")) not in rejected]
-    return ParsedCalendar(events, errors, method, name, zone_name, replies, normalised, window)
+    return ParsedCalendar(
+        events, errors, method, name, zone_name, replies, normalised, window, cancellations
+    )
 
 
 def _guard_window(today: date | None, limits: Limits) -> tuple[date, date]:
@@ -251,8 +270,17 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _replies(event: Event) -> list[Reply]:
-    return [Reply(event.uid, a.email, a.partstat, event.recurrence_id) for a in event.attendees]
+def _replies(named: Cancellation, vevent: icalendar.Component) -> list[Reply]:
+    return [
+        Reply(
+            named.uid,
+            email,
+            str(value.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+            named.recurrence_id,
+        )
+        for value in _as_list(vevent.get("ATTENDEE"))
+        if (email := _email(value))
+    ]
 
 
 class _EventReader:
@@ -262,6 +290,19 @@ class _EventReader:
         self.zone = zone
         self.limits = limits
         self.cancelled = cancelled
+
+    def message(self, vevent: icalendar.Component) -> Cancellation | None:
+        """The series or occurrence a CANCEL or REPLY component names (None without a UID)."""
+        uid = str(vevent.get("UID", "")).strip()
+        if not uid or len(uid) > 255:
+            return None
+        recurrence_id = None
+        if "RECURRENCE-ID" in vevent:
+            try:
+                recurrence_id, _ = self._moment(vevent, "RECURRENCE-ID", [])
+            except (_Skipped, ValueError, TypeError, AttributeError):
+                return None
+        return Cancellation(uid, recurrence_id, _int(vevent.get("SEQUENCE")))
 
     def read(self, vevent: icalendar.Component) -> tuple[Event, list[str]]:
         notes: list[str] = []
@@ -284,6 +325,12 @@ class _EventReader:
         end = self._end(vevent, start, notes)
         recurrence_id = None
         if "RECURRENCE-ID" in vevent:
+            if str(vevent["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE":
+                raise _Skipped(
+                    "RECURRENCE-ID;RANGE=THISANDFUTURE (one edit for this and every later "
+                    "occurrence) is not supported; split the series into two in the calendar "
+                    "client instead"
+                )
             recurrence_id, _ = self._moment(vevent, "RECURRENCE-ID", notes)
         description = str(vevent.get("DESCRIPTION", ""))
         if len(description) > self.limits.max_text_chars:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
+from ponton.model import split_key
 from ponton.platform import PlatformDB
 from ponton.platform.planning import row_to_event
 from ponton.platform.schema import conflicts, planning_events, utcnow
@@ -78,8 +79,13 @@ def _rewrite_state(conn: sa.Connection, conflict: dict[str, Any], keep: str) -> 
             "platform_hash": None,
         }
     else:
+        series_uid, rid = split_key(uid)
         row = (
-            conn.execute(sa.select(planning_events).where(planning_events.c.uid == uid))
+            conn.execute(
+                sa.select(planning_events).where(
+                    planning_events.c.uid == series_uid, planning_events.c.recurrence_id == rid
+                )
+            )
             .mappings()
             .one()
         )

@@ -22,7 +22,8 @@ from ponton.ics.expand import events_in_window
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 from ponton.ics.fingerprint import feed_hash
 from ponton.ics.limits import Limits
-from ponton.ics.parse import ParsedCalendar, Reply, parse_calendar
+from ponton.ics.parse import ParsedCalendar, parse_calendar
+from ponton.platform.itip import ITIP_METHODS
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "ics1:"
@@ -54,7 +55,7 @@ class IcsFeedCalendar:
 
     After each listing, ``last_errors`` holds the isolated components and repairs to journal
     (empty when the feed was unchanged; ``ParseDiagnostics``), ``last_parsed`` the last parse
-    (its ``replies`` for a METHOD:REPLY feed; ``ItipReplies``) and ``last_cursor`` the
+    (an iTIP message for a REPLY/CANCEL/REQUEST feed; ``ItipMessages``) and ``last_cursor`` the
     validators (``feed_etag``, ``feed_last_modified``, ``feed_hash`` columns).
     """
 
@@ -109,19 +110,17 @@ class IcsFeedCalendar:
         self.last_errors = list(parsed.errors)
         events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
         self._listed = events
-        if parsed.method == "REPLY":
-            # iTIP answers, not events: the engine applies ``itip_replies()`` to attendees.
+        if parsed.method in ITIP_METHODS:
+            # iTIP messages, not a calendar to mirror: the engine applies ``itip_message()``.
             return ChangeSet([], full=False, cursor=current.encode())
-        if parsed.method == "CANCEL":
-            # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
-            return ChangeSet(events, full=False, cursor=current.encode())
         return ChangeSet(events, full=True, cursor=current.encode())
 
     def rejected_components(self) -> list[str]:
         return list(self.last_errors)
 
-    def itip_replies(self) -> list[Reply]:
-        return list(self.last_parsed.replies) if self.last_parsed else []
+    def itip_message(self) -> ParsedCalendar | None:
+        parsed = self.last_parsed
+        return parsed if parsed is not None and parsed.method in ITIP_METHODS else None
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         if self._listed is None:
