@@ -11,15 +11,15 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from ponton.calendars.backends.caldav import CalDavCalendar
+from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.context import RunContext
-from ponton.ics.caldav_calendar import CalDavCalendar
-from ponton.ics.feed_calendar import IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.publish import publish_feeds
 from ponton.journal import Journal
 from ponton.model import moment_key
 from ponton.platform.schema import availability, conflicts, planning_events, resources
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
 from tests.fakes.ics_server import IcsServer
@@ -297,7 +297,7 @@ def test_platform_exceptions_are_published_and_a_subscriber_sees_them(platform_d
     add_series(platform_db)
     add_override(platform_db, 1, hours=2)
     add_override(platform_db, 2, status="cancelled")
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(platform_db, [storage], Journal(platform_db, RunContext()), NOW)
     published = (tmp_path / "feeds/resources/ana.ics").read_bytes()
     with platform_db.begin() as conn:
