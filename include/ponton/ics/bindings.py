@@ -10,8 +10,9 @@ Credentials and allow-lists come from the binding's connection, never from the b
   (an app password) and may override the URL with a ``calendar_url`` extra.
 
 Binding ``options`` may tune :class:`~ponton.ics.limits.Limits` (``max_bytes``, ``max_components``,
-``max_occurrences``, ``max_rule_steps``, ``max_total_rule_steps``, ``max_text_chars``) and the
-fetch ``timeout`` in seconds.
+``max_properties``, ``max_rdates``, ``max_occurrences``, ``max_total_occurrences``,
+``max_rule_steps``, ``max_total_rule_steps``, ``max_text_chars``, ``max_seconds``) and the fetch
+``timeout`` in seconds.
 """
 
 from __future__ import annotations
@@ -29,10 +30,14 @@ ALLOW_HOSTS_ENV = "PONTON_ICS_ALLOW_HOSTS"
 _TUNABLE = (
     "max_bytes",
     "max_components",
+    "max_properties",
+    "max_rdates",
     "max_occurrences",
+    "max_total_occurrences",
     "max_rule_steps",
     "max_total_rule_steps",
     "max_text_chars",
+    "max_seconds",
 )
 
 
@@ -42,7 +47,7 @@ def limits_from(options: dict[str, Any] | None) -> Limits:
     for name in _TUNABLE:
         if options and name in options:
             try:
-                chosen[name] = int(options[name])
+                chosen[name] = (float if name == "max_seconds" else int)(options[name])
             except (TypeError, ValueError):
                 raise ConfigError(
                     f"binding option {name}={options[name]!r} is not a number"

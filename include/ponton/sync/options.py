@@ -37,6 +37,7 @@ class BindingOptions(BaseModel):
     max_bytes: Annotated[int, Field(ge=1, le=1 << 30, strict=True)] | None = None
     max_components: Count | None = None
     max_occurrences: Count | None = None
+    max_total_occurrences: Count | None = None
     max_rule_steps: Count | None = None
     max_total_rule_steps: Count | None = None
     max_text_chars: Count | None = None
