@@ -23,6 +23,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ponton.errors import ConfigError, InvalidInputError, ThrottledError, TransientError
+from ponton.files import open_regular_file, read_capped
 from ponton.ics.limits import Limits
 
 log = logging.getLogger(__name__)
@@ -106,20 +107,13 @@ def fetch_feed(
 
 def _read_file(source: str, etag: str | None, options: FeedOptions) -> FeedResult:
     path = Path(urlsplit(source).path if source.startswith("file:") else source).expanduser()
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ConfigError(
-            f"feed file {path} cannot be read ({exc.strerror}); check the binding's source path"
-        ) from None
-    if stat.st_size > options.max_bytes:
-        raise InvalidInputError(
-            f"feed file {path} is {stat.st_size} bytes, over the {options.max_bytes}-byte limit"
-        )
-    version = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-    if etag == version:
-        return FeedResult(changed=False, etag=version)
-    return FeedResult(changed=True, body=path.read_bytes(), etag=version)
+    handle, info = open_regular_file(path, what="feed file")
+    with handle:
+        version = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
+        if etag == version:
+            return FeedResult(changed=False, etag=version)
+        body = read_capped(handle, path, max_bytes=options.max_bytes, what="feed file")
+    return FeedResult(changed=True, body=body, etag=version)
 
 
 class _HttpFetch:
