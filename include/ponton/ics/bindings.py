@@ -7,7 +7,8 @@ Credentials and allow-lists come from the binding's connection, never from the b
   comma-separated string) in the connection extras, or ``PONTON_ICS_ALLOW_HOSTS`` for the whole
   installation, lets trusted loopback/private hosts through the SSRF guard.
 * ``caldav``: ``source`` is the calendar's URL; the connection holds ``login`` and ``password``
-  (an app password) and may override the URL with a ``calendar_url`` extra.
+  (an app password) and may override the URL with a ``calendar_url`` extra; ``allow_hosts`` lets
+  a trusted private server through the same guard.
 
 Binding ``options`` may tune :class:`~ponton.ics.limits.Limits` (``max_bytes``, ``max_components``,
 ``max_properties``, ``max_rdates``, ``max_occurrences``, ``max_total_occurrences``,
@@ -24,6 +25,7 @@ from ponton.errors import ConfigError
 from ponton.ics.feed_calendar import IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.limits import Limits
+from ponton.net.egress import EgressPolicy
 from ponton.secrets import ConnectionInfo, ConnectionResolver
 
 ALLOW_HOSTS_ENV = "PONTON_ICS_ALLOW_HOSTS"
@@ -96,6 +98,7 @@ def open_caldav(binding, resolver: ConnectionResolver):
         calendar_url=calendar_url,
         limits=limits_from(binding.options),
         default_timezone=binding.resource_timezone,
+        egress=EgressPolicy(allow_hosts=allow_list(conn.extra)),
     )
 
 
