@@ -63,7 +63,9 @@ CORPUS: dict[str, Callable[[], bytes]] = {
     ),
     "rdate_40x4999": rdate_flood,
     "x_lines_2_5m": x_lines,
+    "x_lines_at_the_limit": lambda: x_lines(149_000),
+    "rdates_at_the_limit": lambda: rdate_flood(events=4, per_event=4_999),
     "events_49999": lambda: many_events(49_999),
-    "events_at_the_limit": lambda: many_events(20_000),
+    "events_at_the_limit": lambda: many_events(10_000),
     "daily_series_300": lambda: daily_series(300),
 }
