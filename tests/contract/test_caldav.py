@@ -8,6 +8,7 @@ import icalendar
 import pytest
 
 from ponton.calendars.backends.caldav import CalDavCalendar, href_for
+from ponton.net.egress import EgressPolicy
 from tests.contract.remote_calendar import WritableCalendarContract, listing, sample_event
 from tests.fakes.radicale_server import RadicaleServer
 
@@ -36,7 +37,11 @@ def principal(plain_client):
 def calendar(principal, radicale):
     made = principal.make_calendar(name="Travail", cal_id=f"cal-{next(_names)}")
     return CalDavCalendar.connect(
-        radicale.url, username="ana", password="x", calendar_url=str(made.url)
+        radicale.url,
+        username="ana",
+        password="x",
+        calendar_url=str(made.url),
+        egress=EgressPolicy(allow_hosts=("127.0.0.1",)),
     )
 
 

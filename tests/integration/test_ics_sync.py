@@ -68,7 +68,10 @@ def test_caldav_binding_syncs_both_ways_with_radicale(platform_env, capsys, monk
     with RadicaleServer() as radicale:
         client = caldav.DAVClient(radicale.url, username="ana", password="x", require_tls=False)
         made = client.principal().make_calendar(name="Ana", cal_id="ana")
-        monkeypatch.setenv("AIRFLOW_CONN_ANA_DAV", json.dumps({"login": "ana", "password": "x"}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_ANA_DAV",
+            json.dumps({"login": "ana", "password": "x", "extra": {"allow_hosts": "127.0.0.1"}}),
+        )
         binding = bind(
             capsys,
             "--provider",

@@ -97,8 +97,11 @@ def test_bytes_returning_to_an_earlier_version_move_that_row_up(world):
     assert len(storage.list_versions(roadmap_key(CODE))) == 3
 
 
-def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(world, tmp_path):
+def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(
+    world, tmp_path, monkeypatch
+):
     db, storage, journal = world
+    monkeypatch.setenv("PONTON_DOCUMENT_ROOTS", str(tmp_path))
     source = tmp_path / "plan.dwg"
     source.write_bytes(b"plan v1")
     with db.begin() as conn:

@@ -13,8 +13,6 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ponton.errors import PontonError
-
 COMMAND_MODULES = (
     "db",
     "journal",
@@ -44,13 +42,9 @@ def print_json(payload: Any) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except PontonError as exc:
-        print(f"ponton: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    from ponton.cli.failures import run_command
+
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

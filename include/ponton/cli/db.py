@@ -24,8 +24,12 @@ def _upgrade(_args: argparse.Namespace) -> int:
 
 
 def _status(_args: argparse.Namespace) -> int:
+    from ponton.cli.database import missing_sqlite_file
+
     db = PlatformDB()
-    current, head = db.current_revision(), db.head_revision()
+    # A missing SQLite file is reported, not created (a mistyped path stays visible).
+    current = None if missing_sqlite_file(db) else db.current_revision()
+    head = db.head_revision()
     state = "up to date" if current == head else "needs `ponton db upgrade`"
     print(f"current {current or '(none)'}, latest {head}: {state}")
     return 0 if current == head else 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ponton.platform import PlatformDB
+from ponton.cli.database import open_db
 
 
 def register(groups: argparse._SubParsersAction) -> None:
@@ -25,7 +25,7 @@ def _render(args: argparse.Namespace) -> int:
     from ponton.documents.render import render_pdf
     from ponton.documents.roadmap import load_roadmap
 
-    roadmap = load_roadmap(PlatformDB(), args.mission)
+    roadmap = load_roadmap(open_db(), args.mission)
     data = render_pdf(
         roadmap, pdf_variant="pdf/a-3b" if args.pdfa else None, template_dir=args.templates
     )

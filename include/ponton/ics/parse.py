@@ -24,7 +24,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
 from ponton.ics.guard import guard_recurrences
-from ponton.ics.limits import Limits
+from ponton.ics.limits import Budget, Limits
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
@@ -84,6 +84,8 @@ def parse_calendar(
     the recurrence guard's window (``Limits.window_days_*``), default the current UTC date.
     """
     data, lines, errors = _prescan(data, limits)
+    budget = Budget(limits)
+    budget.spend_on_raw(data)
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
@@ -118,6 +120,7 @@ def parse_calendar(
                 kept.append(component)
             continue
         where = f"VEVENT at line {next(vevents, '?')}"
+        budget.tick(where)
         # RFC 5546 lets a CANCEL or a REPLY omit DTSTART: what they name is read on its own.
         message = reader.message(component) if method in ("CANCEL", "REPLY") else None
         if message is not None and method == "CANCEL":
@@ -139,7 +142,7 @@ def parse_calendar(
         normalised.add(key, value)
     normalised.subcomponents = kept
     window = _guard_window(today, limits)
-    rejected = guard_recurrences(normalised, *window, limits)
+    rejected = guard_recurrences(normalised, *window, limits, budget)
     if rejected:
         errors.extend(rejected.values())
         events = [e for e in events if e.uid not in rejected]

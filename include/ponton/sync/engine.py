@@ -23,6 +23,7 @@ from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
     Action,
     Conflict,
@@ -105,6 +106,15 @@ def describe(action: Action) -> str:
 
 
 def run_sync(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, **options: Any
+) -> dict[str, Any]:
+    """One sync of one binding (options as :func:`_run_sync`); a second run of the same binding
+    meanwhile gets ``BindingBusy`` and changes nothing."""
+    with binding_lock(db, binding_id):
+        return _run_sync(db, binding_id, open_calendar, **options)
+
+
+def _run_sync(
     db: PlatformDB,
     binding_id: int,
     open_calendar: CalendarOpener,

@@ -42,6 +42,7 @@ from ponton.ics.limits import Limits
 from ponton.ics.objects import with_component, without_component
 from ponton.ics.parse import parse_calendar
 from ponton.model import Event, split_key
+from ponton.net.egress import EgressPolicy
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "caldav1:"
@@ -83,9 +84,13 @@ class CalDavCalendar:
         password: str | None = None,
         calendar_url: str | None = None,
         timeout: int = 30,
+        egress: EgressPolicy = EgressPolicy(),  # noqa: B008 - immutable
         **kwargs,
     ) -> CalDavCalendar:
-        """Open the calendar at ``calendar_url`` (default: the principal's first calendar)."""
+        """Open the calendar at ``calendar_url`` (default: the principal's first calendar). Every
+        address, redirects included, goes through the egress guard (``egress`` allow-lists)."""
+        for target in {url, calendar_url or url}:
+            egress.check_url(target, what="CalDAV server")
         client = caldav.DAVClient(
             url=url,
             username=username,
@@ -93,6 +98,7 @@ class CalDavCalendar:
             timeout=timeout,
             require_tls=urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"),
         )
+        egress.guard_session(client.session, what="CalDAV server")
         with _translated(url):
             if calendar_url:
                 calendar = client.calendar(url=calendar_url)
