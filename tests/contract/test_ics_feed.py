@@ -84,5 +84,5 @@ def test_isolated_components_are_reported_for_the_journal(tmp_path):
     hostile = Path(__file__).resolve().parents[1] / "fixtures" / "ics" / "hostile.ics"
     calendar = IcsFeedCalendar(str(hostile))
     uids = {r.platform_uid for r in listing(calendar).events}
-    assert uids == {"injection@test", "unknown-tz@test", "fine@test"}
+    assert uids == {"injection@test", "backwards@test", "unknown-tz@test", "fine@test"}
     assert any("secondly@test" in error for error in calendar.last_errors)

@@ -3,7 +3,8 @@
 Real feeds are messy, so one bad VEVENT never sinks the calendar: it is left out and described in
 ``ParsedCalendar.errors`` (UID or line, cause). Only input that is not a calendar at all, or that
 breaks a :class:`~ponton.ics.limits.Limits` bound for the whole file, raises
-:class:`~ponton.errors.InvalidInputError`.
+:class:`~ponton.errors.InvalidInputError`. Defects the reference libraries read through (no UID,
+an empty RRULE, an end before the start...) are repaired by :mod:`ponton.ics.repair` and noted.
 
 Normalisation: Google's ``X-WR-TIMEZONE`` is applied with ``x-wr-timezone``; Windows zone names
 (Outlook) resolve to IANA zones through icalendar's own mapping; floating times and unknown TZIDs
@@ -25,6 +26,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from ponton.errors import InvalidInputError
 from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Limits
+from ponton.ics.repair import UidDeriver, repair_vevent, zone_candidates
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
@@ -58,6 +60,8 @@ class ParsedCalendar:
     calendar: icalendar.Calendar | None = field(default=None, repr=False)
     #: The window the recurrence guard already checked: expanding inside it needs no new check.
     guarded: tuple[date, date] | None = None
+    #: UIDs derived for events that had none (see :mod:`ponton.ics.repair`), for the journal.
+    derived_uids: list[str] = field(default_factory=list)
 
 
 def parse_calendar(
@@ -127,7 +131,17 @@ def parse_calendar(
         errors.extend(rejected.values())
         events = [e for e in events if e.uid not in rejected]
         normalised.subcomponents = [c for c in kept if str(c.get("UID", "")) not in rejected]
-    return ParsedCalendar(events, errors, method, name, zone_name, replies, normalised, window)
+    return ParsedCalendar(
+        events,
+        errors,
+        method,
+        name,
+        zone_name,
+        replies,
+        normalised,
+        window,
+        derived_uids=[uid for uid in reader.derived if uid not in rejected],
+    )
 
 
 def _guard_window(today: date | None, limits: Limits) -> tuple[date, date]:
@@ -262,12 +276,18 @@ class _EventReader:
         self.zone = zone
         self.limits = limits
         self.cancelled = cancelled
+        self.uids = UidDeriver()
+        self.derived: list[str] = []
 
     def read(self, vevent: icalendar.Component) -> tuple[Event, list[str]]:
         notes: list[str] = []
         uid = str(vevent.get("UID", "")).strip()
         if not uid:
-            raise _Skipped("it has no UID")
+            uid = self.uids.derive(vevent)
+            vevent["UID"] = uid  # expansion matches occurrences to events by UID
+            self.derived.append(uid)
+            notes.append("it has no UID; this UID was derived from DTSTART and SUMMARY")
+        notes.extend(repair_vevent(vevent))
         if len(uid) > 255:
             raise _Skipped(f"UID {uid[:40]!r}... is longer than 255 characters")
         try:
@@ -408,8 +428,8 @@ def _iana_name(value: datetime, tzid: Any) -> str | None:
 
 
 def _zone_name(name: str) -> str | None:
-    """The IANA name for an IANA or Windows zone name, None when neither is known."""
-    for candidate in (name.strip("/"), WINDOWS_TO_OLSON.get(name.strip("/"))):
+    """The IANA name for an IANA, Windows or vendor-prefixed zone name, None when none is known."""
+    for candidate in zone_candidates(name, WINDOWS_TO_OLSON):
         if not candidate:
             continue
         try:

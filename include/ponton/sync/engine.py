@@ -137,6 +137,16 @@ def run_sync(
             object_id=binding.id,
             details={"count": len(rejected), "errors": rejected[:50]},
         )
+    parsed = getattr(calendar, "last_parsed", None)
+    if parsed is not None and parsed.derived_uids:
+        journal.record(
+            INTEGRATION,
+            "derived_uids",
+            outcome="changed",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(parsed.derived_uids), "uids": parsed.derived_uids[:50]},
+        )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
             INTEGRATION,
@@ -183,7 +193,6 @@ def run_sync(
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal)
-    parsed = getattr(calendar, "last_parsed", None)
     if getattr(parsed, "replies", None):
         with db.begin() as conn:
             summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
