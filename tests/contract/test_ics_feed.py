@@ -58,13 +58,17 @@ def test_only_regenerated_dtstamp_is_recognised_by_the_feed_hash(server):
     assert calendar.last_cursor.etag != FeedCursor.decode(first.cursor).etag  # body did change
 
 
-def test_a_changed_feed_lists_in_full_and_garbage_cursor_too(server):
-    url = server.publish("/changing.ics", export_calendar([sample_event()], "C"))
+def test_a_changed_feed_lists_only_the_change_and_a_garbage_cursor_lists_in_full(server):
+    kept, gone = sample_event("kept@platform"), sample_event("gone@platform")
+    url = server.publish("/changing.ics", export_calendar([sample_event(), kept, gone], "C"))
     calendar = IcsFeedCalendar(url, options=LOOPBACK)
-    cursor = listing(calendar).cursor
-    server.publish("/changing.ics", export_calendar([sample_event(summary="moved")], "C"))
-    changed = listing(calendar, cursor)
-    assert changed.full and changed.events[0].event.summary == "moved"
+    first = listing(calendar)
+    assert first.full and len(first.events) == 3
+    server.publish("/changing.ics", export_calendar([sample_event(summary="moved"), kept], "C"))
+    changed = listing(calendar, first.cursor)
+    assert not changed.full
+    assert [(r.remote_id, r.event.summary) for r in changed.events] == [("evt-1@platform", "moved")]
+    assert list(changed.deleted) == ["gone@platform"]
     assert listing(calendar, "not-a-cursor").full
 
 

@@ -179,4 +179,4 @@ def test_uid_less_holiday_feed_imports_and_an_edit_is_seen_as_an_edit(
     assert again["foreign_created"] == 0 and again["foreign_updated"] == 1
     assert main(["journal", "tail", "--json", "--outcome", "changed"]) == 0
     rows = [r for r in json.loads(capsys.readouterr().out) if r["action"] == "derived_uids"]
-    assert [row["details"]["count"] for row in rows] == [3, 3]
+    assert [row["details"]["count"] for row in rows] == [3, 1]  # then only the edited block

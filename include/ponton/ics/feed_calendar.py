@@ -1,11 +1,13 @@
 """``IcsFeedCalendar``: a read-only :class:`~ponton.sync.port.RemoteCalendar` over an ICS feed.
 
 Cursor format (stored by the sync engine in ``calendar_bindings.sync_token``): the string
-``ics1:`` followed by compact JSON ``{"etag": ..., "last_modified": ..., "hash": ...}`` holding
-the HTTP validators and :func:`~ponton.ics.fingerprint.feed_hash` of the last body read. With a
-cursor, an unchanged feed (HTTP 304, same file mtime, or same feed hash) lists as an empty,
-non-full ChangeSet without parsing; anything else lists in full. A cursor that cannot be read is
-ignored (full listing), never an error.
+``ics1:`` followed by compact JSON ``{"etag": ..., "last_modified": ..., "hash": ...,
+"blocks": ...}`` holding the HTTP validators, :func:`~ponton.ics.fingerprint.feed_hash` of the
+last body read and the per-block index of :mod:`ponton.ics.incremental`. With a cursor, an
+unchanged feed (HTTP 304, same file mtime, or same feed hash) lists as an empty, non-full
+ChangeSet without parsing; a changed one lists only its new and changed events plus the deleted
+keys, parsing only the blocks that changed. A cursor that cannot be read is ignored (full
+listing), never an error.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ from datetime import datetime
 import requests
 
 from ponton.errors import PermanentError
-from ponton.ics.expand import events_in_window
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 from ponton.ics.fingerprint import feed_hash
+from ponton.ics.incremental import BlockIndex, import_feed
 from ponton.ics.limits import Limits
 from ponton.ics.parse import ParsedCalendar, parse_calendar
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
@@ -33,6 +35,7 @@ class FeedCursor:
     etag: str | None = None
     last_modified: str | None = None
     hash: str | None = None
+    blocks: str | None = None
 
     def encode(self) -> str:
         return _PREFIX + json.dumps(asdict(self), separators=(",", ":"))
@@ -43,7 +46,7 @@ class FeedCursor:
             return None
         try:
             fields = json.loads(cursor[len(_PREFIX) :])
-            return cls(**{k: fields.get(k) for k in ("etag", "last_modified", "hash")})
+            return cls(**{k: fields.get(k) for k in ("etag", "last_modified", "hash", "blocks")})
         except (ValueError, TypeError, AttributeError):
             return None
 
@@ -97,24 +100,33 @@ class IcsFeedCalendar:
             return ChangeSet([], full=False, cursor=previous.encode())
         body = result.body if result.body is not None else b""
         digest = feed_hash(body)
-        current = FeedCursor(result.etag, result.last_modified, digest)
-        self.last_cursor = current
         if previous and previous.hash == digest:
-            return ChangeSet([], full=False, cursor=current.encode())
-        parsed = parse_calendar(body, self.limits, default_timezone=self.default_timezone)
+            unchanged = FeedCursor(result.etag, result.last_modified, digest, previous.blocks)
+            self.last_cursor = unchanged
+            return ChangeSet([], full=False, cursor=unchanged.encode())
+        read = import_feed(
+            body,
+            BlockIndex.decode(previous.blocks) if previous else None,
+            start,
+            end,
+            limits=self.limits,
+            default_timezone=self.default_timezone,
+        )
+        index = read.index.encode() if read.index else None
+        current = FeedCursor(result.etag, result.last_modified, digest, index)
+        self.last_cursor = current
+        parsed = read.parsed
         self.last_parsed = parsed
-        in_window, errors = events_in_window(parsed, start, end, self.limits)
-        parsed.errors.extend(errors)
         self.last_errors = list(parsed.errors)
-        events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
-        self._listed = events
+        events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in read.events]
+        self._listed = events if read.full else None  # ``find`` needs the whole calendar
         if parsed.method == "REPLY":
             # iTIP answers, not events: the engine applies ``last_parsed.replies`` to attendees.
             return ChangeSet([], full=False, cursor=current.encode())
         if parsed.method == "CANCEL":
             # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
             return ChangeSet(events, full=False, cursor=current.encode())
-        return ChangeSet(events, full=True, cursor=current.encode())
+        return ChangeSet(events, full=read.full, cursor=current.encode(), deleted=read.deleted)
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         if self._listed is None:

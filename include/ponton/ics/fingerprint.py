@@ -15,6 +15,17 @@ _NOISE = re.compile(rb"^(DTSTAMP|PRODID|X-WR-CALDESC|X-PUBLISHED-TTL|REFRESH-INT
 _FOLD = re.compile(rb"\r?\n[ \t]")
 
 
+_NOISE_LINES = re.compile(
+    rb"^(?:DTSTAMP|PRODID|X-WR-CALDESC|X-PUBLISHED-TTL|REFRESH-INTERVAL)[;:][^\n]*\n?", re.M | re.I
+)
+
+
+def block_digest(chunk: bytes) -> str:
+    """Digest of one component block, ignoring the same noise as :func:`feed_hash`."""
+    text = _FOLD.sub(b"", chunk).replace(b"\r\n", b"\n")
+    return hashlib.blake2b(_NOISE_LINES.sub(b"", text), digest_size=16).hexdigest()
+
+
 def feed_hash(data: bytes) -> str:
     """SHA-256 of ``data`` with folding undone, line endings unified and noise lines dropped."""
     digest = hashlib.sha256()

@@ -14,6 +14,7 @@ are read in the calendar's zone (``X-WR-TIMEZONE``, else ``default_timezone``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,9 +25,10 @@ import x_wr_timezone
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
+from ponton.ics.blocks import with_derived_uids
 from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Limits
-from ponton.ics.repair import UidDeriver, repair_vevent, zone_candidates
+from ponton.ics.repair import DERIVED_PARAM, repair_vevent, zone_candidates
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
@@ -70,13 +72,18 @@ def parse_calendar(
     *,
     default_timezone: str = "UTC",
     today: date | None = None,
+    feed_lines: Sequence[int] | None = None,
 ) -> ParsedCalendar:
     """Parse ``data`` (one VCALENDAR) within ``limits``.
 
     ``default_timezone`` reads floating times when the calendar names no zone; ``today`` anchors
     the recurrence guard's window (``Limits.window_days_*``), default the current UTC date.
+    ``feed_lines``: the line of each VEVENT in the published feed, when ``data`` was assembled
+    from some of its blocks (:mod:`ponton.ics.blocks`).
     """
     data, lines, errors = _prescan(data, limits)
+    data = with_derived_uids(data, limits)
+    lines = list(feed_lines) if feed_lines is not None else lines
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
@@ -276,15 +283,14 @@ class _EventReader:
         self.zone = zone
         self.limits = limits
         self.cancelled = cancelled
-        self.uids = UidDeriver()
         self.derived: list[str] = []
 
     def read(self, vevent: icalendar.Component) -> tuple[Event, list[str]]:
         notes: list[str] = []
         uid = str(vevent.get("UID", "")).strip()
         if not uid:
-            uid = self.uids.derive(vevent)
-            vevent["UID"] = uid  # expansion matches occurrences to events by UID
+            raise _Skipped("it has no UID")
+        if vevent["UID"].params.pop(DERIVED_PARAM, None):
             self.derived.append(uid)
             notes.append("it has no UID; this UID was derived from DTSTART and SUMMARY")
         notes.extend(repair_vevent(vevent))

@@ -5,9 +5,10 @@ a defect that still leaves a meaningful event is repaired the way they read it a
 a note, never a reason to skip the event.
 
 * No UID (RFC 5545 requires one; many holiday and school generators omit it): a UID derived from
-  the fields that identify the event (DTSTART with its TZID, SUMMARY, RECURRENCE-ID), never from
+  the lines that identify the event (DTSTART with its TZID, SUMMARY, RECURRENCE-ID), never from
   DTSTAMP or anything else regenerated per download, so a re-import matches and an edit of any
   other field is an edit. Identical UID-less events in one calendar get ``-2``, ``-3``... in order.
+  :mod:`ponton.ics.blocks` inserts it on the raw lines, marked with :data:`DERIVED_PARAM`.
 * An empty or unreadable RRULE (``RRULE:``, ``FREQ=SOMETIMES``), RDATE or EXDATE value: dropped,
   the event reads as its remaining recurrence (often none). recurring-ical-events reads an empty
   RRULE the same way and skips a series with an unreadable one; ponton keeps the event.
@@ -17,37 +18,14 @@ a note, never a reason to skip the event.
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter
 from datetime import date, datetime
 
 import icalendar
 
 #: The domain of every derived UID, so one is recognisable in the platform and in the journal.
 DERIVED_UID_DOMAIN = "derived.ponton"
-
-
-class UidDeriver:
-    """Derives stable UIDs for one calendar; counts identical events to keep their UIDs apart."""
-
-    def __init__(self) -> None:
-        self._seen: Counter[str] = Counter()
-
-    def derive(self, vevent: icalendar.Component) -> str:
-        digest = hashlib.sha256()
-        for name in ("DTSTART", "SUMMARY", "RECURRENCE-ID"):
-            prop = vevent.get(name)
-            if prop is None:
-                digest.update(b"\x00")
-                continue
-            tzid = getattr(prop, "params", {}).get("TZID", "")
-            digest.update(f"{name};{tzid}:".encode())
-            digest.update(prop.to_ical() if hasattr(prop, "to_ical") else str(prop).encode())
-            digest.update(b"\x00")
-        base = digest.hexdigest()[:32]
-        self._seen[base] += 1
-        count = self._seen[base]
-        return f"{base}{'' if count == 1 else f'-{count}'}@{DERIVED_UID_DOMAIN}"
+#: The parameter marking a UID line that :mod:`ponton.ics.blocks` inserted (never exported).
+DERIVED_PARAM = "X-PONTON-DERIVED"
 
 
 def repair_vevent(vevent: icalendar.Component) -> list[str]:
