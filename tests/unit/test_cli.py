@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -50,3 +52,26 @@ def test_since_accepts_durations_and_iso_dates(text):
 def test_since_rejects_garbage():
     with pytest.raises(InvalidInputError):
         parse_since("soon")
+
+
+def test_help_imports_no_command_module_nor_their_libraries():
+    code = (
+        "import sys\n"
+        "from ponton.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = {'sqlalchemy', 'alembic', 'requests', 'urllib3', 'icalendar', 'ponton.cli.ics'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_command_loads_only_its_own_module():
+    code = (
+        "import sys\n"
+        "from ponton.cli import main\n"
+        "try:\n    main(['docs', '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in sys.modules if m.startswith('ponton.cli.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "['ponton.cli.docs']"
