@@ -1,9 +1,10 @@
 """Split a feed into raw component blocks before parsing, so only what changed is parsed again.
 
-One pass of a regular expression over the bytes finds each top-level component (``BEGIN:VEVENT``
-to its ``END``) without building any iCalendar object. Each block gets a digest of its content
-normalised for the noise :func:`~ponton.ics.fingerprint.feed_hash` ignores (DTSTAMP regenerated
-per download, folding, line endings), its UID read from the raw lines, and the TZIDs it uses.
+One regular expression finds each top-level component (``BEGIN:VEVENT`` to its ``END``) without
+building any iCalendar object. Each block gets a digest of its content normalised for the noise
+:func:`~ponton.ics.fingerprint.feed_hash` ignores (DTSTAMP regenerated per download, folding,
+line endings), its UID read from the raw lines, and the TZIDs it uses. Blocks hold offsets into
+the feed, not copies, so a 50k-event feed costs little more memory than its bytes.
 
 Blocks are grouped by UID (a series' master and its overrides must be parsed together); a group's
 digest also covers the VTIMEZONEs it uses, so a changed zone definition re-parses its events.
@@ -20,41 +21,51 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from ponton.errors import InvalidInputError
-from ponton.ics.fingerprint import block_digest
+from ponton.ics.fingerprint import block_digest, normalise
 from ponton.ics.limits import Limits
 from ponton.ics.repair import DERIVED_PARAM, DERIVED_UID_DOMAIN
 
-_MARKER = re.compile(rb"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
-_UID = re.compile(rb"^UID(?:;[^:\r\n]*)?:([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.M | re.I)
-_TZID_PARAM = re.compile(rb';TZID=("[^"]*"|[^:;\r\n]*)', re.IGNORECASE)
-_TZID_PROP = re.compile(rb"^TZID(?:;[^:\r\n]*)?:([^\r\n]*)", re.MULTILINE | re.IGNORECASE)
-_FOLD = re.compile(rb"\r?\n[ \t]")
-_IDENTITY = re.compile(
-    rb"^(DTSTART|SUMMARY|RECURRENCE-ID)([;:][^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.M | re.I
+# A top-level component: from its BEGIN line to the first END line of the same name.
+_BLOCK = re.compile(
+    rb"^BEGIN:(?!VCALENDAR\b)([A-Z][A-Z0-9-]*)[ \t]*\r?\n.*?^END:\1[ \t]*(?:\r?\n|\r?\Z)",
+    re.MULTILINE | re.DOTALL | re.IGNORECASE,
 )
+_OPEN = re.compile(rb"^BEGIN:(?!VCALENDAR\b)[A-Z]", re.MULTILINE | re.IGNORECASE)
+_CALENDAR_END = re.compile(rb"^END:VCALENDAR", re.MULTILINE | re.IGNORECASE)
+_CALENDAR_LINE = re.compile(rb"^(?:BEGIN|END):VCALENDAR[ \t]*\r?\n?", re.M | re.I)
+_MARKER = re.compile(rb"^(BEGIN|END):[A-Za-z0-9-]+[ \t]*$", re.MULTILINE | re.IGNORECASE)
+# On normalised text (unfolded, LF line endings).
+_UID = re.compile(rb"^UID(?:;[^:\n]*)?:([^\n]*)", re.MULTILINE | re.IGNORECASE)
+_TZID_PARAM = re.compile(rb';TZID=("[^"]*"|[^:;\n]*)', re.IGNORECASE)
+_TZID_PROP = re.compile(rb"^TZID(?:;[^:\n]*)?:([^\n]*)", re.MULTILINE | re.IGNORECASE)
+_IDENTITY = re.compile(rb"^(?:DTSTART|SUMMARY|RECURRENCE-ID)[;:][^\n]*", re.M | re.I)
 _EVENTS = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
 _UIDS = re.compile(rb"^UID[;:]", re.MULTILINE | re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """One top-level component as raw bytes (``BEGIN`` to ``END`` line, derived UID inserted)."""
+    """One top-level component: where it is in the feed, and what identifies it."""
 
     name: str
-    raw: bytes = field(repr=False)
-    line: int
+    start: int
+    end: int
     uid: str | None
     digest: str
-    tzids: frozenset[str]
+    tzids: tuple[str, ...] = ()
+    #: The UID line to insert after the BEGIN line (a derived UID), else empty.
+    uid_line: bytes = field(default=b"", repr=False)
 
 
 @dataclass
 class SplitFeed:
     """A feed as blocks: the calendar's own property lines, its components and its zones."""
 
+    data: bytes = field(repr=False)
     header: bytes
     components: list[Block]
     timezones: dict[str, Block]
+    _line_at: tuple[int, int] = (0, 1)  # (offset, line) last counted, for ascending look-ups
 
     @property
     def header_digest(self) -> str:
@@ -68,23 +79,39 @@ class SplitFeed:
         return grouped
 
     def group_digest(self, blocks: Sequence[Block]) -> str:
+        if len(blocks) == 1 and not blocks[0].tzids:
+            return blocks[0].digest
         digest = hashlib.blake2b(digest_size=16)
         for block in blocks:
             digest.update(block.digest.encode())
-            for tzid in sorted(block.tzids):
+            for tzid in block.tzids:
                 zone = self.timezones.get(tzid)
                 digest.update(zone.digest.encode() if zone else tzid.encode())
         return digest.hexdigest()
 
+    def raw(self, block: Block) -> bytes:
+        text = self.data[block.start : block.end]
+        if not block.uid_line:
+            return text
+        newline = text.index(b"\n") + 1
+        return text[:newline] + block.uid_line + text[newline:]
+
     def assemble(self, blocks: Sequence[Block]) -> tuple[bytes, list[int]]:
         """A VCALENDAR holding ``blocks`` and the VTIMEZONEs they use, and the feed line of each
         VEVENT in it (so parse notes point at the line in the published feed)."""
-        zones = {tzid for block in blocks for tzid in block.tzids}
+        zones = sorted({tzid for block in blocks for tzid in block.tzids})
         pieces = [b"BEGIN:VCALENDAR\r\n", self.header]
-        pieces.extend(self.timezones[tzid].raw for tzid in sorted(zones) if tzid in self.timezones)
-        pieces.extend(block.raw for block in blocks)
+        pieces.extend(self.raw(self.timezones[tzid]) for tzid in zones if tzid in self.timezones)
+        pieces.extend(self.raw(block) for block in blocks)
         pieces.append(b"END:VCALENDAR\r\n")
-        return b"".join(pieces), [b.line for b in blocks if b.name == "VEVENT"]
+        return b"".join(pieces), [self.line(b.start) for b in blocks if b.name == "VEVENT"]
+
+    def line(self, offset: int) -> int:
+        """The 1-based line of ``offset``; cheap for ascending offsets."""
+        at, line = self._line_at if offset >= self._line_at[0] else (0, 1)
+        line += self.data.count(b"\n", at, offset)
+        self._line_at = (offset, line)
+        return line
 
 
 def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B008 - immutable
@@ -104,16 +131,18 @@ def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B0
     components: list[Block] = []
     timezones: dict[str, Block] = {}
     derived: Counter[str] = Counter()
-    events = 0
-    for name, start, end, line, kind in _spans(data):
-        if kind == "header":
-            header.append(data[start:end])
-            continue
-        raw = data[start:end]
+    last = events = 0
+    for start, end in _block_spans(data):
+        if start > last:
+            header.append(data[last:start])
+        last = end
+        text = normalise(data[start:end])
+        name = text[6 : text.index(b"\n")].strip().upper().decode(errors="replace")
+        digest = hashlib.blake2b(text, digest_size=16).hexdigest()
         if name == "VTIMEZONE":
-            found = _TZID_PROP.search(raw)
-            tzid = _unfold(found[1]).decode(errors="replace").strip() if found else ""
-            timezones.setdefault(tzid, Block(name, raw, line, None, block_digest(raw), frozenset()))
+            found = _TZID_PROP.search(text)
+            tzid = found[1].decode(errors="replace").strip() if found else ""
+            timezones.setdefault(tzid, Block(name, start, end, None, digest))
             continue
         events += name == "VEVENT"
         if events > limits.max_components:
@@ -121,55 +150,38 @@ def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B0
                 f"the calendar holds more than {limits.max_components} events, over the "
                 "limit; split the feed or raise the binding's max_components option"
             )
-        own = _own_lines(raw)
-        uid = _uid(own)
-        if uid is None and name == "VEVENT":
+        own = _own_lines(text)
+        found = _UID.search(own)
+        uid = found[1].decode(errors="replace").strip() if found else ""
+        uid_line = b""
+        if not uid and name == "VEVENT":
             base = derived_uid(own)
             derived[base] += 1
             uid = base if derived[base] == 1 else base.replace("@", f"-{derived[base]}@", 1)
-            newline = raw.index(b"\n") + 1
-            raw = raw[:newline] + f"UID;{DERIVED_PARAM}=TRUE:{uid}\r\n".encode() + raw[newline:]
-        tzids = frozenset(t.strip(b'"').decode(errors="replace") for t in _TZID_PARAM.findall(raw))
-        components.append(Block(name, raw, line, uid, block_digest(raw), tzids))
-    return SplitFeed(b"".join(header), components, timezones)
+            uid_line = f"UID;{DERIVED_PARAM}=TRUE:{uid}\r\n".encode()
+        tzids = _TZID_PARAM.findall(text)
+        zones = tuple(sorted({t.strip(b'"').decode(errors="replace") for t in tzids}))
+        components.append(Block(name, start, end, uid or None, digest, zones, uid_line))
+    header.append(data[last:])
+    return SplitFeed(data, _CALENDAR_LINE.sub(b"", b"".join(header)), components, timezones)
 
 
-def _spans(data: bytes) -> Iterator[tuple[str, int, int, int, str]]:
-    """(name, start, end, line, "header"|"component") for calendar lines and top-level blocks."""
-    depth, line, last = 0, 1, 0
-    top_start = top_line = 0
-    top_name = ""
-    gap = 0
-    for match in _MARKER.finditer(data):
-        line += data.count(b"\n", last, match.start())
-        last = match.start()
-        name = match[2].upper().decode()
-        if match[1].upper() == b"BEGIN":
-            depth += 1
-            if depth == 1:
-                gap = _line_end(data, match.end())
-            elif depth == 2:
-                yield "", gap, match.start(), 0, "header"
-                top_start, top_line, top_name = match.start(), line, name
-        else:
-            if depth == 2:
-                end = _line_end(data, match.end())
-                yield top_name, top_start, end, top_line, "component"
-                gap = end
-            elif depth == 1:
-                yield "", gap, match.start(), 0, "header"
-            depth = max(depth - 1, 0)
-    if depth >= 2:  # cut short inside a component: the parser reports what it can
-        yield top_name, top_start, len(data), top_line, "component"
+def _block_spans(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) of each top-level component; a component cut short (no END line) runs to
+    the next component or the end of the feed, and the parser reports what it can of it."""
+    last = 0
+    for match in _BLOCK.finditer(data):
+        yield from _unclosed(data, last, match.start())
+        yield match.start(), match.end()
+        last = match.end()
+    yield from _unclosed(data, last, len(data))
 
 
-def _line_end(data: bytes, position: int) -> int:
-    newline = data.find(b"\n", position)
-    return len(data) if newline < 0 else newline + 1
-
-
-def _unfold(value: bytes) -> bytes:
-    return _FOLD.sub(b"", value)
+def _unclosed(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
+    found = _OPEN.search(data, start, end)
+    if found:
+        closing = _CALENDAR_END.search(data, found.start(), end)
+        yield found.start(), closing.start() if closing else end
 
 
 def with_derived_uids(data: bytes, limits: Limits = Limits()) -> bytes:  # noqa: B008
@@ -184,33 +196,25 @@ def with_derived_uids(data: bytes, limits: Limits = Limits()) -> bytes:  # noqa:
 
 def derived_uid(own_lines: bytes) -> str:
     """A UID from the event's DTSTART (with its parameters), SUMMARY and RECURRENCE-ID lines as
-    published, in any order; DTSTAMP and everything regenerated per download stay out."""
-    lines = sorted(m[1].upper() + _unfold(m[2]).rstrip() for m in _IDENTITY.finditer(own_lines))
+    published (normalised), in any order; DTSTAMP and all else regenerated per download stay out."""
+    lines = sorted(line.rstrip() for line in _IDENTITY.findall(own_lines))
     digest = hashlib.sha256(b"\n".join(lines)).hexdigest()[:32]
     return f"{digest}@{DERIVED_UID_DOMAIN}"
 
 
-def _own_lines(raw: bytes) -> bytes:
+def _own_lines(text: bytes) -> bytes:
     """The component's lines without those of nested components (a VALARM's SUMMARY or UID)."""
-    if raw.count(b"BEGIN:") < 2:
-        return raw
+    if text.count(b"BEGIN:") < 2:
+        return text
     kept, depth, last = [], 0, 0
-    for match in _MARKER.finditer(raw):
+    for match in _MARKER.finditer(text):
         if match[1].upper() == b"BEGIN":
             depth += 1
             if depth == 2:
-                kept.append(raw[last : match.start()])
+                kept.append(text[last : match.start()])
         else:
             if depth == 2:
-                last = _line_end(raw, match.end())
+                last = match.end()
             depth -= 1
-    kept.append(raw[last:])
+    kept.append(text[last:])
     return b"".join(kept)
-
-
-def _uid(own_lines: bytes) -> str | None:
-    found = _UID.search(own_lines)
-    if not found:
-        return None
-    uid = _unfold(found[1]).decode(errors="replace").strip()
-    return uid or None

@@ -58,7 +58,11 @@ class BlockIndex:
     groups: dict[str, GroupState] = field(default_factory=dict)
 
     def encode(self) -> str:
-        rows = {k: [g.digest, list(g.keys), g.span] for k, g in self.groups.items()}
+        """Compressed JSON; a group that listed just its own key is stored as its digest alone."""
+        rows = {
+            key: g.digest if g.keys == (key,) else [g.digest, list(g.keys), g.span]
+            for key, g in self.groups.items()
+        }
         text = json.dumps({"c": self.context, "g": rows}, separators=(",", ":"))
         return base64.b64encode(zlib.compress(text.encode(), 6)).decode()
 
@@ -69,13 +73,17 @@ class BlockIndex:
             return None
         try:
             payload = json.loads(zlib.decompress(base64.b64decode(text)))
-            groups = {
-                key: GroupState(digest, tuple(keys), tuple(span) if span else None)
-                for key, (digest, keys, span) in payload["g"].items()
-            }
+            groups = {key: _group(key, row) for key, row in payload["g"].items()}
             return cls(str(payload["c"]), groups)
         except (ValueError, TypeError, KeyError, zlib.error):
             return None
+
+
+def _group(key: str, row: str | list) -> GroupState:
+    if isinstance(row, str):
+        return GroupState(row, (key,))
+    digest, keys, span = row
+    return GroupState(str(digest), tuple(keys), tuple(span) if span else None)
 
 
 @dataclass
