@@ -90,3 +90,25 @@ def test_isolated_components_are_reported_for_the_journal(tmp_path):
     uids = {r.platform_uid for r in listing(calendar).events}
     assert uids == {"injection@test", "backwards@test", "unknown-tz@test", "fine@test"}
     assert any("secondly@test" in error for error in calendar.last_errors)
+
+
+def test_a_feed_is_not_fetched_before_its_refresh_hint_has_passed(server):
+    from dataclasses import replace
+    from datetime import timedelta
+
+    hinted = export_calendar([sample_event()], "C", refresh=timedelta(hours=1))
+    url = server.publish("/hinted.ics", hinted)
+    calendar = IcsFeedCalendar(url, options=LOOPBACK)
+    first = listing(calendar)
+    fetches = len(server.requests)
+    again = listing(calendar, first.cursor)
+    assert not again.full and list(again.events) == []
+    assert len(server.requests) == fetches  # no request at all, not even a conditional GET
+    earlier = FeedCursor.decode(first.cursor)
+    stale = replace(earlier, fetched_at="2000-01-01T00:00:00+00:00").encode()
+    listing(calendar, stale)
+    assert len(server.requests) == fetches + 1
+    assert "If-None-Match" in server.requests[-1][1]  # conditional GET stays
+    eager = IcsFeedCalendar(url, options=replace(LOOPBACK, refresh_interval=0))
+    listing(eager, first.cursor)
+    assert len(server.requests) == fetches + 2

@@ -19,20 +19,18 @@ import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ponton.errors import InvalidInputError
 from ponton.ics.fingerprint import block_digest, normalise
 from ponton.ics.limits import Limits
 from ponton.ics.repair import DERIVED_PARAM, DERIVED_UID_DOMAIN
 
-# A top-level component: from its BEGIN line to the first END line of the same name.
-_BLOCK = re.compile(
-    rb"^BEGIN:(?!VCALENDAR\b)([A-Z][A-Z0-9-]*)[ \t]*\r?\n.*?^END:\1[ \t]*(?:\r?\n|\r?\Z)",
-    re.MULTILINE | re.DOTALL | re.IGNORECASE,
-)
-_OPEN = re.compile(rb"^BEGIN:(?!VCALENDAR\b)[A-Z]", re.MULTILINE | re.IGNORECASE)
-_CALENDAR_END = re.compile(rb"^END:VCALENDAR", re.MULTILINE | re.IGNORECASE)
-_CALENDAR_LINE = re.compile(rb"^(?:BEGIN|END):VCALENDAR[ \t]*\r?\n?", re.M | re.I)
+_OPEN = re.compile(rb"^BEGIN:(?!VCALENDAR\b)([A-Za-z][A-Za-z0-9-]*)[ \t]*\r?$", re.M | re.I)
+_STOP = re.compile(rb"^(?:BEGIN:(?!VCALENDAR\b)[A-Za-z]|END:VCALENDAR\b)", re.M | re.I)
+# BEGIN/END lines left between components (the VCALENDAR's own, or debris of a broken nesting)
+# never belong to the calendar's property lines.
+_COMPONENT_LINE = re.compile(rb"^(?:BEGIN|END):[^\n]*\n?", re.MULTILINE | re.IGNORECASE)
 _MARKER = re.compile(rb"^(BEGIN|END):[A-Za-z0-9-]+[ \t]*$", re.MULTILINE | re.IGNORECASE)
 # On normalised text (unfolded, LF line endings).
 _UID = re.compile(rb"^UID(?:;[^:\n]*)?:([^\n]*)", re.MULTILINE | re.IGNORECASE)
@@ -43,9 +41,9 @@ _EVENTS = re.compile(rb"^BEGIN:VEVENT\r?$", re.MULTILINE | re.IGNORECASE)
 _UIDS = re.compile(rb"^UID[;:]", re.MULTILINE | re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
-    """One top-level component: where it is in the feed, and what identifies it."""
+class Block(NamedTuple):
+    """One top-level component: where it is in the feed, and what identifies it (a tuple: tens
+    of thousands are made per import)."""
 
     name: str
     start: int
@@ -54,7 +52,7 @@ class Block:
     digest: str
     tzids: tuple[str, ...] = ()
     #: The UID line to insert after the BEGIN line (a derived UID), else empty.
-    uid_line: bytes = field(default=b"", repr=False)
+    uid_line: bytes = b""
 
 
 @dataclass
@@ -114,8 +112,14 @@ class SplitFeed:
         return line
 
 
-def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B008 - immutable
-    """Split ``data`` (one or more VCALENDARs) into blocks, within ``limits``' size bounds."""
+def split_feed(
+    data: bytes,
+    limits: Limits = Limits(),  # noqa: B008 - immutable
+    *,
+    normalised: bytes | None = None,
+) -> SplitFeed:
+    """Split ``data`` (one or more VCALENDARs) into blocks, within ``limits``' size bounds;
+    ``normalised`` is :func:`~ponton.ics.fingerprint.normalise` of ``data`` when already known."""
     if len(data) > limits.max_bytes:
         raise InvalidInputError(
             f"the calendar is {len(data)} bytes, over the {limits.max_bytes}-byte limit; "
@@ -131,16 +135,18 @@ def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B0
     components: list[Block] = []
     timezones: dict[str, Block] = {}
     derived: Counter[str] = Counter()
+    names: dict[bytes, str] = {}
+    zone_sets: dict[tuple[bytes, ...], tuple[str, ...]] = {}
     last = events = 0
-    for start, end in _block_spans(data):
+    for start, end, text, at, until in _normalised_blocks(data, normalised):
         if start > last:
             header.append(data[last:start])
         last = end
-        text = normalise(data[start:end])
-        name = text[6 : text.index(b"\n")].strip().upper().decode(errors="replace")
-        digest = hashlib.blake2b(text, digest_size=16).hexdigest()
+        word = text[at + 6 : text.index(b"\n", at)]
+        name = names.get(word) or names.setdefault(word, _name(word))
+        digest = hashlib.blake2b(memoryview(text)[at:until], digest_size=16).hexdigest()
         if name == "VTIMEZONE":
-            found = _TZID_PROP.search(text)
+            found = _TZID_PROP.search(text, at, until)
             tzid = found[1].decode(errors="replace").strip() if found else ""
             timezones.setdefault(tzid, Block(name, start, end, None, digest))
             continue
@@ -150,38 +156,77 @@ def split_feed(data: bytes, limits: Limits = Limits()) -> SplitFeed:  # noqa: B0
                 f"the calendar holds more than {limits.max_components} events, over the "
                 "limit; split the feed or raise the binding's max_components option"
             )
-        own = _own_lines(text)
-        found = _UID.search(own)
+        own = _own_lines(text[at:until]) if text.count(b"BEGIN:", at, until) > 1 else None
+        found = _UID.search(own) if own is not None else _UID.search(text, at, until)
         uid = found[1].decode(errors="replace").strip() if found else ""
         uid_line = b""
         if not uid and name == "VEVENT":
-            base = derived_uid(own)
+            base = derived_uid(own if own is not None else text[at:until])
             derived[base] += 1
             uid = base if derived[base] == 1 else base.replace("@", f"-{derived[base]}@", 1)
             uid_line = f"UID;{DERIVED_PARAM}=TRUE:{uid}\r\n".encode()
-        tzids = _TZID_PARAM.findall(text)
-        zones = tuple(sorted({t.strip(b'"').decode(errors="replace") for t in tzids}))
+        tzids = tuple(_TZID_PARAM.findall(text, at, until))
+        zones = zone_sets.get(tzids) or zone_sets.setdefault(tzids, _zones(tzids))
         components.append(Block(name, start, end, uid or None, digest, zones, uid_line))
     header.append(data[last:])
-    return SplitFeed(data, _CALENDAR_LINE.sub(b"", b"".join(header)), components, timezones)
+    return SplitFeed(data, _COMPONENT_LINE.sub(b"", b"".join(header)), components, timezones)
+
+
+def _name(word: bytes) -> str:
+    return word.strip().upper().decode(errors="replace")
+
+
+def _zones(tzids: tuple[bytes, ...]) -> tuple[str, ...]:
+    return tuple(sorted({t.strip(b'"').decode(errors="replace") for t in tzids}))
+
+
+def _normalised_blocks(
+    data: bytes, text: bytes | None
+) -> Iterator[tuple[int, int, bytes, int, int]]:
+    """(start, end) of each block in ``data`` with its normalised text as (text, at, until).
+
+    The whole feed is normalised at once (a few passes in C) and split again; should the two
+    splits disagree (a boundary moved by normalising), each block is normalised on its own."""
+    spans = list(_block_spans(data))
+    text = normalise(data) if text is None else text
+    normalised = list(_block_spans(text))
+    if len(normalised) == len(spans):
+        for (start, end), (at, until) in zip(spans, normalised, strict=True):
+            yield start, end, text, at, until
+        return
+    for start, end in spans:
+        alone = normalise(data[start:end])
+        yield start, end, alone, 0, len(alone)
 
 
 def _block_spans(data: bytes) -> Iterator[tuple[int, int]]:
-    """(start, end) of each top-level component; a component cut short (no END line) runs to
-    the next component or the end of the feed, and the parser reports what it can of it."""
-    last = 0
-    for match in _BLOCK.finditer(data):
-        yield from _unclosed(data, last, match.start())
-        yield match.start(), match.end()
-        last = match.end()
-    yield from _unclosed(data, last, len(data))
+    """(start, end) of each top-level component, found with ``bytes.find`` for its END line."""
+    position = 0
+    while (opening := _OPEN.search(data, position)) is not None:
+        position = _closing(data, opening)
+        yield opening.start(), position
 
 
-def _unclosed(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:
-    found = _OPEN.search(data, start, end)
+def _closing(data: bytes, opening: re.Match[bytes]) -> int:
+    """The offset just past the END line that closes ``opening``. A component cut short (no END
+    line) runs to the next component or END:VCALENDAR; the parser reports what it can of it."""
+    marker = b"\nEND:" + opening[1]
+    at = opening.end()
+    while (found := data.find(marker, at)) >= 0:
+        at = found + len(marker)
+        if data[at : at + 1] in (b"\r", b"\n", b" ", b"\t", b""):
+            return _line_end(data, at)
+    closing = re.compile(rb"^END:" + re.escape(opening[1]) + rb"[ \t]*\r?$", re.M | re.I)
+    found = closing.search(data, opening.end())  # an END line in another letter case
     if found:
-        closing = _CALENDAR_END.search(data, found.start(), end)
-        yield found.start(), closing.start() if closing else end
+        return _line_end(data, found.end())
+    stop = _STOP.search(data, opening.end())
+    return stop.start() if stop else len(data)
+
+
+def _line_end(data: bytes, position: int) -> int:
+    newline = data.find(b"\n", position)
+    return len(data) if newline < 0 else newline + 1
 
 
 def with_derived_uids(data: bytes, limits: Limits = Limits()) -> bytes:  # noqa: B008
@@ -204,8 +249,6 @@ def derived_uid(own_lines: bytes) -> str:
 
 def _own_lines(text: bytes) -> bytes:
     """The component's lines without those of nested components (a VALARM's SUMMARY or UID)."""
-    if text.count(b"BEGIN:") < 2:
-        return text
     kept, depth, last = [], 0, 0
     for match in _MARKER.finditer(text):
         if match[1].upper() == b"BEGIN":

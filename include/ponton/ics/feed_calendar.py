@@ -2,32 +2,36 @@
 
 Cursor format (stored by the sync engine in ``calendar_bindings.sync_token``): the string
 ``ics1:`` followed by compact JSON ``{"etag": ..., "last_modified": ..., "hash": ...,
-"blocks": ...}`` holding the HTTP validators, :func:`~ponton.ics.fingerprint.feed_hash` of the
-last body read and the per-block index of :mod:`ponton.ics.incremental`. With a cursor, an
-unchanged feed (HTTP 304, same file mtime, or same feed hash) lists as an empty, non-full
-ChangeSet without parsing; a changed one lists only its new and changed events plus the deleted
-keys, parsing only the blocks that changed. A cursor that cannot be read is ignored (full
-listing), never an error.
+"blocks": ..., "fetched_at": ..., "refresh": ...}`` holding the HTTP validators,
+:func:`~ponton.ics.fingerprint.feed_hash` of the last body read, the per-block index of
+:mod:`ponton.ics.incremental`, when the feed was last fetched and its refresh hint in seconds
+(:mod:`ponton.ics.refresh`). Before the hint (or the binding's ``refresh_interval``) has passed,
+the feed is not fetched and lists as unchanged. An unchanged feed (HTTP 304, same file mtime, or
+same feed hash) lists as an empty, non-full ChangeSet without parsing; a changed one lists only
+its new and changed events plus the deleted keys, parsing only the blocks that changed. A cursor
+that cannot be read is ignored (full listing), never an error.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import requests
 
 from ponton.errors import PermanentError
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
-from ponton.ics.fingerprint import feed_hash
+from ponton.ics.fingerprint import feed_hash, normalise
 from ponton.ics.incremental import BlockIndex, import_feed
 from ponton.ics.limits import Limits
 from ponton.ics.parse import ParsedCalendar, parse_calendar
+from ponton.ics.refresh import refresh_due, refresh_hint
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "ics1:"
+_FIELDS = ("etag", "last_modified", "hash", "blocks", "fetched_at", "refresh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,8 @@ class FeedCursor:
     last_modified: str | None = None
     hash: str | None = None
     blocks: str | None = None
+    fetched_at: str | None = None
+    refresh: float | None = None
 
     def encode(self) -> str:
         return _PREFIX + json.dumps(asdict(self), separators=(",", ":"))
@@ -46,7 +52,7 @@ class FeedCursor:
             return None
         try:
             fields = json.loads(cursor[len(_PREFIX) :])
-            return cls(**{k: fields.get(k) for k in ("etag", "last_modified", "hash", "blocks")})
+            return cls(**{k: fields.get(k) for k in _FIELDS})
         except (ValueError, TypeError, AttributeError):
             return None
 
@@ -88,6 +94,10 @@ class IcsFeedCalendar:
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         previous = FeedCursor.decode(cursor)
         self.last_errors = []
+        now = datetime.now(UTC)
+        if previous and not self._refresh_due(previous, now):
+            self.last_cursor = previous
+            return ChangeSet([], full=False, cursor=previous.encode())
         result = fetch_feed(
             self._source,
             etag=previous.etag if previous else None,
@@ -95,15 +105,24 @@ class IcsFeedCalendar:
             options=self.options,
             session=self._session,
         )
+        fetched_at = now.isoformat()
         if previous and not result.changed:
-            self.last_cursor = previous
-            return ChangeSet([], full=False, cursor=previous.encode())
+            self.last_cursor = replace(previous, fetched_at=fetched_at)
+            return ChangeSet([], full=False, cursor=self.last_cursor.encode())
         body = result.body if result.body is not None else b""
-        digest = feed_hash(body)
+        text = normalise(body.removeprefix(b"\xef\xbb\xbf"))
+        digest = feed_hash(body, normalised=text)
+        hint = refresh_hint(body)
+        seen = FeedCursor(
+            etag=result.etag,
+            last_modified=result.last_modified,
+            hash=digest,
+            fetched_at=fetched_at,
+            refresh=hint.total_seconds() if hint else None,
+        )
         if previous and previous.hash == digest:
-            unchanged = FeedCursor(result.etag, result.last_modified, digest, previous.blocks)
-            self.last_cursor = unchanged
-            return ChangeSet([], full=False, cursor=unchanged.encode())
+            self.last_cursor = replace(seen, blocks=previous.blocks)
+            return ChangeSet([], full=False, cursor=self.last_cursor.encode())
         read = import_feed(
             body,
             BlockIndex.decode(previous.blocks) if previous else None,
@@ -111,9 +130,9 @@ class IcsFeedCalendar:
             end,
             limits=self.limits,
             default_timezone=self.default_timezone,
+            normalised=text,
         )
-        index = read.index.encode() if read.index else None
-        current = FeedCursor(result.etag, result.last_modified, digest, index)
+        current = replace(seen, blocks=read.index.encode() if read.index else None)
         self.last_cursor = current
         parsed = read.parsed
         self.last_parsed = parsed
@@ -127,6 +146,19 @@ class IcsFeedCalendar:
             # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
             return ChangeSet(events, full=False, cursor=current.encode())
         return ChangeSet(events, full=read.full, cursor=current.encode(), deleted=read.deleted)
+
+    def _refresh_due(self, previous: FeedCursor, now: datetime) -> bool:
+        try:
+            fetched_at = datetime.fromisoformat(previous.fetched_at or "")
+        except ValueError:
+            return True
+        override = self.options.refresh_interval
+        return refresh_due(
+            fetched_at,
+            timedelta(seconds=previous.refresh) if previous.refresh else None,
+            timedelta(seconds=override) if override is not None else None,
+            now,
+        )
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         if self._listed is None:

@@ -47,6 +47,9 @@ class FeedOptions:
     timeout: float = 20.0
     max_bytes: int = Limits().max_bytes
     max_redirects: int = 5
+    #: Seconds between two fetches, replacing the feed's own hint (REFRESH-INTERVAL /
+    #: X-PUBLISHED-TTL); None honours the hint, 0 fetches on every run.
+    refresh_interval: float | None = None
 
     def allows(self, host: str, address: str) -> bool:
         if host.lower() in {h.lower() for h in self.allow_hosts}:

@@ -64,7 +64,7 @@ class BlockIndex:
             for key, g in self.groups.items()
         }
         text = json.dumps({"c": self.context, "g": rows}, separators=(",", ":"))
-        return base64.b64encode(zlib.compress(text.encode(), 6)).decode()
+        return base64.b64encode(zlib.compress(text.encode(), 1)).decode()
 
     @classmethod
     def decode(cls, text: str | None) -> BlockIndex | None:
@@ -106,11 +106,13 @@ def import_feed(
     *,
     limits: Limits = Limits(),  # noqa: B008 - immutable
     default_timezone: str = "UTC",
+    normalised: bytes | None = None,
 ) -> FeedImport:
     """Read the events of ``data`` inside [start, end), parsing only what ``previous`` lacks.
 
+    ``normalised``: :func:`~ponton.ics.fingerprint.normalise` of ``data`` when already known.
     iTIP messages (``METHOD:REPLY`` / ``CANCEL``) are small and read whole, without an index."""
-    feed = split_feed(data, limits)
+    feed = split_feed(data, limits, normalised=normalised)
     method = _header(_METHOD, feed.header).upper() or None
     if method in ("REPLY", "CANCEL"):
         parsed = parse_calendar(data, limits, default_timezone=default_timezone)
