@@ -227,7 +227,7 @@ class CalDavCalendar:
         url = self._url(href_for(write.platform_uid))
         body = _body(write)
         response = self.client.put(url, body, {**_ICS, "If-None-Match": "*"})
-        if response.status == 412:  # already written (a replay after a crash): keep it
+        if response.status == 412 or _uid_conflict(response):  # already there: keep it
             existing = self.find(write.platform_uid)
             if existing is None:
                 raise PreconditionFailed(f"CalDAV object for {write.platform_uid!r} is in flux")
@@ -270,6 +270,12 @@ def _text(response) -> str:
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}"
+
+
+def _uid_conflict(response) -> bool:
+    """RFC 4791 CALDAV:no-uid-conflict: the UID is already stored under another name (Radicale
+    answers 409; Xandikos 412, which the caller reads the same way)."""
+    return response.status == 409 and "no-uid-conflict" in str(response.raw)
 
 
 def _raise_for_status(status: int, url: str) -> None:
