@@ -180,3 +180,29 @@ def test_uid_less_holiday_feed_imports_and_an_edit_is_seen_as_an_edit(
     assert main(["journal", "tail", "--json", "--outcome", "changed"]) == 0
     rows = [r for r in json.loads(capsys.readouterr().out) if r["action"] == "derived_uids"]
     assert [row["details"]["count"] for row in rows] == [3, 1]  # then only the edited block
+
+
+def test_an_event_removed_from_a_large_feed_is_deleted_without_a_full_listing(
+    platform_env, capsys, tmp_path
+):
+    today = datetime.now(UTC).date()
+    seed(platform_env, today)
+
+    def feed(days: list[int]) -> str:
+        events = "".join(
+            f"BEGIN:VEVENT\nUID:match-{n}@club\nDTSTAMP:20260101T000000Z\n"
+            f"DTSTART;VALUE=DATE:{today + timedelta(days=n):%Y%m%d}\nSUMMARY:Match {n}\n"
+            "END:VEVENT\n"
+            for n in days
+        )
+        return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//club//EN\n{events}END:VCALENDAR\n"
+
+    path = tmp_path / "club.ics"
+    path.write_text(feed(list(range(1, 41))))
+    binding = bind(capsys, "--provider", "ics", "--source", str(path), "--resource", "ana.martin")
+    first = run_json(capsys, "sync", "run", binding, "--json")
+    path.write_text(feed([n for n in range(1, 41) if n != 7]))
+    again = run_json(capsys, "sync", "run", binding, "--json")
+    assert first["foreign_created"] == 40
+    assert again["full_listing"] is False
+    assert again["foreign_deleted"] == 1 and again["foreign_created"] == 0
