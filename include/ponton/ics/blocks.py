@@ -120,17 +120,7 @@ def split_feed(
 ) -> SplitFeed:
     """Split ``data`` (one or more VCALENDARs) into blocks, within ``limits``' size bounds;
     ``normalised`` is :func:`~ponton.ics.fingerprint.normalise` of ``data`` when already known."""
-    if len(data) > limits.max_bytes:
-        raise InvalidInputError(
-            f"the calendar is {len(data)} bytes, over the {limits.max_bytes}-byte limit; "
-            "raise the binding's max_bytes option if the feed is genuine"
-        )
-    data = bytes(data).removeprefix(b"\xef\xbb\xbf")
-    if not data.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
-        raise InvalidInputError(
-            "the input is not an iCalendar file (it does not start with BEGIN:VCALENDAR); "
-            "check that the file or URL serves a .ics calendar"
-        )
+    data = calendar_bytes(data, limits)
     header: list[bytes] = []
     components: list[Block] = []
     timezones: dict[str, Block] = {}
@@ -178,6 +168,24 @@ def _name(word: bytes) -> str:
 
 def _zones(tzids: tuple[bytes, ...]) -> tuple[str, ...]:
     return tuple(sorted({t.strip(b'"').decode(errors="replace") for t in tzids}))
+
+
+def calendar_bytes(data: bytes, limits: Limits) -> bytes:
+    """``data`` without a BOM, once it is known to be bytes of a calendar within ``max_bytes``."""
+    if not isinstance(data, bytes | bytearray):
+        raise InvalidInputError("calendar data must be bytes read from a file or a feed")
+    if len(data) > limits.max_bytes:
+        raise InvalidInputError(
+            f"the calendar is {len(data)} bytes, over the {limits.max_bytes}-byte limit; "
+            "raise the binding's max_bytes option if the feed is genuine"
+        )
+    data = bytes(data).removeprefix(b"\xef\xbb\xbf")
+    if not data.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
+        raise InvalidInputError(
+            "the input is not an iCalendar file (it does not start with BEGIN:VCALENDAR); "
+            "check that the file or URL serves a .ics calendar"
+        )
+    return data
 
 
 def _normalised_blocks(

@@ -25,7 +25,7 @@ import x_wr_timezone
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
-from ponton.ics.blocks import with_derived_uids
+from ponton.ics.blocks import calendar_bytes, with_derived_uids
 from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Limits
 from ponton.ics.repair import DERIVED_PARAM, repair_vevent, zone_candidates
@@ -165,19 +165,7 @@ def _prescan(data: bytes, limits: Limits) -> tuple[bytes, list[int], list[str]]:
     Returns the bytes to parse, the line number of each kept top-level VEVENT in order (so errors
     can point at a line) and a note per dropped component. Cheap: one regex pass, no parsing.
     """
-    if not isinstance(data, bytes | bytearray):
-        raise InvalidInputError("calendar data must be bytes read from a file or a feed")
-    if len(data) > limits.max_bytes:
-        raise InvalidInputError(
-            f"the calendar is {len(data)} bytes, over the {limits.max_bytes}-byte limit; "
-            "raise the binding's max_bytes option if the feed is genuine"
-        )
-    data = bytes(data).removeprefix(b"\xef\xbb\xbf")
-    if not data.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
-        raise InvalidInputError(
-            "the input is not an iCalendar file (it does not start with BEGIN:VCALENDAR); "
-            "check that the file or URL serves a .ics calendar"
-        )
+    data = calendar_bytes(data, limits)
     depth, line, last = 0, 1, 0
     top_start = top_line = 0
     too_deep = False
