@@ -14,8 +14,8 @@ from ponton.sync.bindings import PROVIDERS, add_binding, list_bindings
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    bindings = groups.add_parser("bindings", help="calendars bound to platform resources")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    bindings = groups.add_parser("bindings", help=helps["bindings"])
     sub = bindings.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="bind a resource to a calendar; prints the binding id")
     add.add_argument("--provider", required=True, choices=PROVIDERS)
@@ -35,7 +35,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
 
-    sync = groups.add_parser("sync", help="run calendar syncs outside Airflow")
+    sync = groups.add_parser("sync", help=helps["sync"])
     sync_sub = sync.add_subparsers(dest="command", required=True)
     run = sync_sub.add_parser("run", help="one sync of one binding (what the DAG task does)")
     run.add_argument("binding", type=row_id)
@@ -54,7 +54,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     )
     channel.set_defaults(func=_channel)
 
-    conflicts = groups.add_parser("conflicts", help="sync and scheduling conflicts")
+    conflicts = groups.add_parser("conflicts", help=helps["conflicts"])
     c_sub = conflicts.add_subparsers(dest="command", required=True)
     c_list = c_sub.add_parser("list", help="open conflicts")
     c_list.add_argument("--all", action="store_true", help="resolved and cleared ones too")

@@ -8,8 +8,8 @@ from pathlib import Path
 from ponton.cli.database import open_db
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    roadmap = groups.add_parser("roadmap", help="mission roadmaps (feuilles de route)")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    roadmap = groups.add_parser("roadmap", help=helps["roadmap"])
     sub = roadmap.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render MISSION's roadmap to a PDF file")
     render.add_argument("mission", metavar="MISSION", help="mission code, e.g. M-2026-014")

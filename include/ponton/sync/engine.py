@@ -163,6 +163,16 @@ def _run_sync(
             object_id=binding.id,
             details={"count": len(rejected), "errors": rejected[:50]},
         )
+    derived = calendar.derived_uids() if isinstance(calendar, ParseDiagnostics) else []
+    if derived:
+        journal.record(
+            INTEGRATION,
+            "derived_uids",
+            outcome="changed",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(derived), "uids": derived[:50]},
+        )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
             INTEGRATION,

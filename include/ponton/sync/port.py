@@ -103,6 +103,10 @@ class ParseDiagnostics(Protocol):
         """One message per isolated component or repair of the last listing, naming it."""
         ...
 
+    def derived_uids(self) -> list[str]:
+        """UIDs the last listing derived for events published without one."""
+        ...
+
 
 @runtime_checkable
 class ItipMessages(Protocol):

@@ -113,6 +113,10 @@ class CalDavCalendar:
         """Isolated components and repairs of the last listing (ParseDiagnostics)."""
         return list(self.last_errors)
 
+    def derived_uids(self) -> list[str]:
+        """None: a CalDAV object resource always carries its UID (RFC 4791 §4.1)."""
+        return []
+
     def __repr__(self) -> str:
         return f"CalDavCalendar({_host(str(self.calendar.url))!r})"
 
@@ -282,7 +286,7 @@ class CalDavCalendar:
         url = self._url(href_for(write.platform_uid))
         body = _body(write)
         response = self.client.put(url, body, {**_ICS, "If-None-Match": "*"})
-        if response.status == 412:  # already written (a replay after a crash): keep it
+        if response.status == 412 or _uid_conflict(response):  # already there: keep it
             existing = self.find(write.platform_uid)
             if existing is None:
                 raise PreconditionFailed(f"CalDAV object for {write.platform_uid!r} is in flux")
@@ -325,6 +329,12 @@ def _text(response) -> str:
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}"
+
+
+def _uid_conflict(response) -> bool:
+    """RFC 4791 CALDAV:no-uid-conflict: the UID is already stored under another name (Radicale
+    answers 409; Xandikos 412, which the caller reads the same way)."""
+    return response.status == 409 and "no-uid-conflict" in str(response.raw)
 
 
 def _raise_for_status(status: int, url: str) -> None:

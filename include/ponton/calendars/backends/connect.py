@@ -75,6 +75,7 @@ def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
         allow_hosts=allow_list(conn.extra if conn else None),
         timeout=float((binding.options or {}).get("timeout", FeedOptions().timeout)),
         max_bytes=limits.max_bytes,
+        refresh_interval=_refresh_interval(binding.options),
     )
     return IcsFeedCalendar(
         source, options=options, limits=limits, default_timezone=binding.resource_timezone
@@ -101,6 +102,23 @@ def open_caldav(binding, resolver: ConnectionResolver):
         default_timezone=binding.resource_timezone,
         egress=EgressPolicy(allow_hosts=allow_list(conn.extra)),
     )
+
+
+def _refresh_interval(options: dict[str, Any] | None) -> float | None:
+    """The binding's ``refresh_interval`` (seconds, replacing the feed's hint), None if unset."""
+    value = (options or {}).get("refresh_interval")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds < 0:
+        raise ConfigError(
+            f"binding option refresh_interval={value!r} is not a number of seconds >= 0; "
+            "use 0 to fetch the feed on every run"
+        )
+    return seconds
 
 
 def _feed_url(conn: ConnectionInfo | None) -> str | None:
