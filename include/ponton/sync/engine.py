@@ -124,9 +124,21 @@ def run_sync(
             for uid, refused_hash in store.refused_hashes(conn, binding.id).items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
-    calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
-    changes = calendar.list_changes(binding.cursor, start, end)
+    try:
+        calendar = open_calendar(binding)
+        changes = calendar.list_changes(binding.cursor, start, end)
+    except PontonError as exc:
+        # A calendar that cannot be read is an action too: the journal says when and why.
+        journal.record(
+            INTEGRATION,
+            "list",
+            outcome="error",
+            object_type="binding",
+            object_id=binding.id,
+            details={"error": type(exc).__name__, "message": str(exc)},
+        )
+        raise
     rejected = list(getattr(calendar, "last_errors", ()))
     if rejected:
         journal.record(
