@@ -11,6 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from ponton.context import RunContext
 from ponton.errors import PermanentError
+from ponton.operators.links import JournalLink
 
 
 def run_context(context: Context) -> RunContext:
@@ -34,6 +35,7 @@ class PontonOperator(BaseOperator, abc.ABC):
     """
 
     ui_color = "#d7ecff"
+    operator_extra_links = (JournalLink(),)
     subject: str | None = None
 
     def execute(self, context: Context) -> Any:

@@ -47,7 +47,12 @@ def register(groups: argparse._SubParsersAction) -> None:
     c_list.set_defaults(func=_conflicts)
     resolve = c_sub.add_parser("resolve", help="settle a conflict keeping one side")
     resolve.add_argument("conflict", type=int)
-    resolve.add_argument("--keep", required=True, choices=("platform", "remote"))
+    resolve.add_argument(
+        "--keep",
+        required=True,
+        choices=("platform", "remote", "dismiss"),
+        help="dismiss: acknowledge a double booking or a refusal (not an edit conflict)",
+    )
     resolve.set_defaults(func=_resolve)
 
 
@@ -139,5 +144,7 @@ def _resolve(args: argparse.Namespace) -> int:
     from ponton.sync.resolution import resolve_conflict
 
     db = PlatformDB()
-    print(resolve_conflict(db, args.conflict, args.keep, Journal(db)))
+    import getpass
+
+    print(resolve_conflict(db, args.conflict, args.keep, Journal(db), by=getpass.getuser()))
     return 0
