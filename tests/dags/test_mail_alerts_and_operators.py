@@ -121,7 +121,7 @@ def test_the_mail_operators_return_small_summaries(home, platform_env):
     pulled = PullMailStatusesOperator(task_id="pull").execute(context)
     assert (pulled["provider"], pulled["events"]) == ("local", 4)
     folded = FoldMailWebhooksOperator(task_id="fold").execute(context)
-    assert folded["events"] == 0
+    assert "events" not in folded  # nothing to fold: no zero counters in the summary
     assert len(json.dumps([sent, pulled, folded])) < 1000, "summaries, never payloads"
 
 

@@ -62,7 +62,12 @@ def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> No
     c_list.set_defaults(func=_conflicts)
     resolve = c_sub.add_parser("resolve", help="settle a conflict keeping one side")
     resolve.add_argument("conflict", type=row_id)
-    resolve.add_argument("--keep", required=True, choices=("platform", "remote"))
+    resolve.add_argument(
+        "--keep",
+        required=True,
+        choices=("platform", "remote", "dismiss"),
+        help="dismiss: acknowledge a double booking or a refusal (not an edit conflict)",
+    )
     resolve.set_defaults(func=_resolve)
 
 
@@ -167,8 +172,10 @@ def _conflicts(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
+    import getpass
+
     from ponton.sync.resolution import resolve_conflict
 
     db = open_db()
-    print(resolve_conflict(db, args.conflict, args.keep, Journal(db)))
+    print(resolve_conflict(db, args.conflict, args.keep, Journal(db), by=getpass.getuser()))
     return 0

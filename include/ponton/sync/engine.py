@@ -150,9 +150,21 @@ def _run_sync(
             for uid, refused_hash in recorded.refused_hashes().items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
-    calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
-    changes = calendar.list_changes(binding.cursor, start, end)
+    try:
+        calendar = open_calendar(binding)
+        changes = calendar.list_changes(binding.cursor, start, end)
+    except PontonError as exc:
+        # A calendar that cannot be read is an action too: the journal says when and why.
+        journal.record(
+            INTEGRATION,
+            "list",
+            outcome="error",
+            object_type="binding",
+            object_id=binding.id,
+            details={"error": type(exc).__name__, "message": str(exc)},
+        )
+        raise
     rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
     if rejected:
         journal.record(
