@@ -42,6 +42,7 @@ def events(draw):
         timezone=zone,
         status=draw(st.sampled_from(["CONFIRMED", "TENTATIVE"])),
         transparency=draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])),
+        privacy=draw(st.sampled_from(["PUBLIC", "PRIVATE", "CONFIDENTIAL"])),
     )
 
 

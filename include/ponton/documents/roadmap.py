@@ -22,6 +22,7 @@ from ponton.platform.schema import (
     planning_events,
     resources,
 )
+from ponton.privacy import shown_text
 
 MILESTONE_KINDS = ("milestone", "site_visit", "review", "deadline", "delivery")
 
@@ -96,7 +97,9 @@ def _item(row, tz: ZoneInfo) -> Item:
         local_start, local_end = row.start_at.astimezone(tz), row.end_at.astimezone(tz)
         start, end = local_start.date(), local_end.date()
         when = f"{local_start:%H:%M}-{local_end:%H:%M}"
-    return Item(start, end, row.summary, row.kind, row.who, row.location or "", when)
+    # A private event shows in a roadmap as unavailability, never with its text.
+    label = shown_text(row.privacy, row.summary, label="Indisponible")
+    return Item(start, end, label, row.kind, row.who, shown_text(row.privacy, row.location), when)
 
 
 def load_roadmap(db: PlatformDB, code: str, *, timezone: str = "Europe/Paris") -> Roadmap:

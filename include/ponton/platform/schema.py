@@ -118,6 +118,7 @@ planning_events = sa.Table(
     _created(),
     _updated(),
     sa.Column("deleted_at", UTCDateTime),
+    sa.Column("privacy", sa.String(20), nullable=False, server_default="public"),
     sa.Index(None, "resource_id", "start_at"),
     sa.Index(None, "updated_at"),
 )

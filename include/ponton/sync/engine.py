@@ -17,6 +17,7 @@ from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
 from ponton.model import Event
 from ponton.platform import PlatformDB
+from ponton.privacy import journal_content, shown
 from ponton.sync import store
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
@@ -94,7 +95,7 @@ def describe(action: object) -> str:
     event = getattr(action, "event", None) or getattr(
         getattr(action, "remote", None), "event", None
     )
-    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
+    what = f" {shown(event).summary!r} {event.start}" if isinstance(event, Event) else ""
     return f"{name} {uid}{what}"
 
 
@@ -336,7 +337,10 @@ def _apply_platform(
                     object_type="event",
                     object_id=action.uid,
                     conn=conn,
-                    details={"from": binding.label, "content": action.remote.event.content()},
+                    details={
+                        "from": binding.label,
+                        "content": journal_content(action.remote.event),
+                    },
                 )
             elif isinstance(action, DeletePlatform):
                 store.soft_delete_planning(conn, action.uid)
@@ -370,8 +374,8 @@ def _apply_platform(
                 details={
                     "policy": decision.policy,
                     "winner": decision.winner,
-                    "platform": decision.platform.content(),
-                    "remote": decision.remote.event.content(),
+                    "platform": journal_content(decision.platform),
+                    "remote": journal_content(decision.remote.event),
                 },
             )
         _count_foreign(plan, summary, known_foreign)

@@ -25,6 +25,7 @@ from ponton.platform.schema import (
 )
 from ponton.sync.bindings import Binding
 from ponton.sync.conflicts import DoubleBooking, Interval
+from ponton.sync.filters import busy_sources
 from ponton.sync.occurrences import occurrences
 from ponton.sync.planner import SyncStateRow
 from ponton.sync.port import RemoteEvent
@@ -276,8 +277,7 @@ def write_busy_blocks(
             "origin": f"binding:{binding.id}",
             "note": remote.event.summary[:500] or None,
         }
-        for remote in upserts
-        if remote.event.busy
+        for remote in busy_sources(upserts, binding)
         for s, e in occurrences(remote.event, start, end, zone=zone)
     ]
     if blocks:
