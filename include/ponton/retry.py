@@ -1,6 +1,6 @@
 """The one retry policy of every vendor backend (calendars, storage, mail): exponential backoff
-with full jitter, but never sooner than the peer's ``Retry-After``. Only transient ponton errors are retried, and a stale
-etag (``PreconditionFailed``) never is: it needs a re-read, not a retry."""
+with full jitter, but never sooner than the peer's ``Retry-After``. Only transient ponton errors
+are retried, and a stale etag (``PreconditionFailed``) never is: it needs a re-read, not a retry."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from ponton.platform import PlatformDB
-from ponton.platform.schema import calendar_bindings, utcnow
+from ponton.platform.schema import calendar_bindings
+from ponton.sync.status import SyncStatus
 
 PUSH_PROVIDERS = ("google", "outlook")
 # Longest lifetime each provider grants; a binding may ask for less with option "channel_hours".
@@ -125,31 +126,19 @@ def save_channel(
     token_digest: str | None = None,
     expires_at: datetime | None = None,
 ) -> None:
-    conn.execute(
-        calendar_bindings.update()
-        .where(calendar_bindings.c.id == binding_id)
-        .values(
-            channel_id=channel_id,
-            channel_resource_id=resource_id,
-            channel_token_hash=token_digest,
-            channel_expires_at=expires_at,
-        )
+    SyncStatus(conn, binding_id).save_channel(
+        channel_id=channel_id,
+        resource_id=resource_id,
+        token_digest=token_digest,
+        expires_at=expires_at,
     )
 
 
 def mark_for_renewal(conn: sa.Connection, binding_id: int) -> None:
     """The channel DAG renews a channel whose expiry has passed, on its next run."""
-    conn.execute(
-        calendar_bindings.update()
-        .where(calendar_bindings.c.id == binding_id)
-        .values(channel_expires_at=utcnow())
-    )
+    SyncStatus(conn, binding_id).mark_channel_for_renewal()
 
 
 def mark_for_full_resync(conn: sa.Connection, binding_id: int) -> None:
     """Without a sync token the next import lists the whole window."""
-    conn.execute(
-        calendar_bindings.update()
-        .where(calendar_bindings.c.id == binding_id)
-        .values(sync_token=None)
-    )
+    SyncStatus(conn, binding_id).reset_cursor()

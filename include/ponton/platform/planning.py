@@ -1,8 +1,9 @@
-"""Planning rows as the sync engine sees them: rows ↔ :class:`ponton.model.Event`."""
+"""Planning rows as the sync engine sees them (rows ↔ :class:`ponton.model.Event`), and the
+planning writes a sync run makes: remote edits, deletions and iTIP replies."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ponton.model import Attendee, Event
-from ponton.platform.schema import planning_events
+from ponton.platform.schema import planning_events, utcnow
 
 STATUS_TO_ICAL = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
 
@@ -99,3 +100,93 @@ def scope_query(resource_id: int, mission_id: int | None, start: datetime, end: 
     if mission_id is not None:
         query = query.where(planning_events.c.mission_id == mission_id)
     return query
+
+
+def load_scope(
+    conn: sa.Connection,
+    *,
+    resource_id: int,
+    mission_id: int | None,
+    start: datetime,
+    end: datetime,
+) -> tuple[dict[str, Event], set[str]]:
+    """Live planning events of a binding's scope by uid, and the uids soft-deleted there."""
+    live: dict[str, Event] = {}
+    deleted: set[str] = set()
+    for row in conn.execute(scope_query(resource_id, mission_id, start, end)).mappings():
+        if row["deleted_at"] is not None:
+            deleted.add(row["uid"])
+        else:
+            live[row["uid"]] = row_to_event(row)
+    return live, deleted
+
+
+def live_elsewhere(conn: sa.Connection, uids: Iterable[str]) -> set[str]:
+    """Which of ``uids`` still exist, undeleted, in planning (outside the listed window or scope):
+    their absence from the window is not a deletion."""
+    uids = list(uids)
+    if not uids:
+        return set()
+    rows = conn.execute(
+        sa.select(planning_events.c.uid).where(
+            planning_events.c.uid.in_(uids), planning_events.c.deleted_at.is_(None)
+        )
+    )
+    return set(rows.scalars())
+
+
+def update_planning(conn: sa.Connection, uid: str, event: Event) -> str:
+    """Write a remote version into planning (undeleting it); return the new platform hash."""
+    values = event_to_values(event) | {
+        "deleted_at": None,
+        "sequence": planning_events.c.sequence + 1,
+        "updated_at": utcnow(),
+    }
+    conn.execute(planning_events.update().where(planning_events.c.uid == uid).values(**values))
+    row = (
+        conn.execute(sa.select(planning_events).where(planning_events.c.uid == uid))
+        .mappings()
+        .one()
+    )
+    return row_to_event(row).content_hash()
+
+
+def apply_replies(conn: sa.Connection, resource_id: int, replies: Iterable[Any]) -> int:
+    """METHOD:REPLY answers: set each attendee's participation status on the planning event.
+
+    Only events of the binding's resource are touched; unknown events and attendees are ignored.
+    Returns how many events changed."""
+    changed = 0
+    for reply in replies:
+        row = conn.execute(
+            sa.select(planning_events.c.id, planning_events.c.attendees).where(
+                planning_events.c.uid == reply.uid,
+                planning_events.c.resource_id == resource_id,
+            )
+        ).first()
+        if row is None or not row.attendees:
+            continue
+        attendees = [dict(a) for a in row.attendees]
+        hit = False
+        for attendee in attendees:
+            if attendee["email"].lower() == reply.attendee.lower() and (
+                attendee.get("partstat") != reply.partstat
+            ):
+                attendee["partstat"], hit = reply.partstat, True
+        if hit:
+            conn.execute(
+                planning_events.update()
+                .where(planning_events.c.id == row.id)
+                .values(attendees=attendees, updated_at=utcnow())
+            )
+            changed += 1
+    return changed
+
+
+def soft_delete_planning(conn: sa.Connection, uid: str) -> None:
+    now = utcnow()
+    conn.execute(
+        planning_events.update()
+        .where(planning_events.c.uid == uid, planning_events.c.deleted_at.is_(None))
+        .values(deleted_at=now, updated_at=now, sequence=planning_events.c.sequence + 1)
+    )

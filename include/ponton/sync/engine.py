@@ -17,8 +17,9 @@ from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
 from ponton.model import Event
 from ponton.platform import PlatformDB
+from ponton.platform import planning as planning_rows
 from ponton.privacy import journal_content, shown
-from ponton.sync import store
+from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
@@ -36,6 +37,7 @@ from ponton.sync.planner import (
     series_in_window,
 )
 from ponton.sync.port import RemoteCalendar, RemoteWrite
+from ponton.sync.status import SyncStatus
 
 INTEGRATION = "calendar"
 CalendarOpener = Callable[[Binding], RemoteCalendar]
@@ -108,21 +110,31 @@ def run_sync(
     dry_run: bool = False,
     allow_mass_delete: bool = False,
     now: datetime | None = None,
+    status: type[SyncStatus] = SyncStatus,
 ) -> dict[str, Any]:
+    """Sync one binding. ``status`` is the class that records the binding's sync state (a test
+    passes a subclass to inject a failure at a precise step)."""
     now = now or datetime.now(UTC)
     with db.engine.connect() as conn:
         binding = load_binding(conn, binding_id)
         start, end = binding.window(now)
-        platform, deleted = store.load_platform(conn, binding, start, end)
-        state = store.load_state(conn, binding.id)
-        known_foreign = store.load_known_foreign(conn, binding.id)
-        open_conflicts = store.open_conflict_uids(conn, binding.id)
+        platform, deleted = planning_rows.load_scope(
+            conn,
+            resource_id=binding.resource_id,
+            mission_id=binding.mission_id,
+            start=start,
+            end=end,
+        )
+        recorded = status(conn, binding.id)
+        state = recorded.pairs()
+        known_foreign = busy.known_foreign(conn, binding.id)
+        open_conflicts = recorded.open_conflict_keys()
         # Synced events that aged out of the window (or scope) are left alone, not deleted.
-        aged_out = store.live_elsewhere(conn, set(state) - set(platform) - deleted)
+        aged_out = planning_rows.live_elsewhere(conn, set(state) - set(platform) - deleted)
         # A version the remote refused is not offered again until its content changes.
         refused = {
             uid
-            for uid, refused_hash in store.refused_hashes(conn, binding.id).items()
+            for uid, refused_hash in recorded.refused_hashes().items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
     calendar = open_calendar(binding)
@@ -183,13 +195,13 @@ def run_sync(
         summary.plan = [describe(a) for a in plan.actions]
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
-    errors = _apply_remote(db, binding, calendar, plan, summary, journal)
+    errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
     parsed = getattr(calendar, "last_parsed", None)
     if getattr(parsed, "replies", None):
         with db.begin() as conn:
-            summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
+            summary.replies = planning_rows.apply_replies(conn, binding.resource_id, parsed.replies)
     # Double bookings only matter from now on: past overlaps are history, not conflicts.
-    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now)
+    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now, status)
     if errors:
         journal.record(
             INTEGRATION,
@@ -201,8 +213,9 @@ def run_sync(
         )
         raise errors[0]
     with db.begin() as conn:
-        store.save_cursor(conn, binding.id, plan.cursor)
-        summary.notifications = store.mark_notifications_processed(conn, binding.id, listed_at)
+        recorded = status(conn, binding.id)
+        recorded.save_cursor(plan.cursor)
+        summary.notifications = recorded.mark_notifications_processed(listed_at)
     result = summary.finish(binding.direction)
     journal.record(
         INTEGRATION,
@@ -242,6 +255,7 @@ def _apply_remote(
     plan: Plan,
     summary: SyncSummary,
     journal: Journal,
+    status: type[SyncStatus],
 ) -> list[Exception]:
     writes: list[RemoteWrite] = []
     written: dict[str, Event] = {}
@@ -266,6 +280,7 @@ def _apply_remote(
     errors: list[Exception] = []
     counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
     with db.begin() as conn:
+        recorded = status(conn, binding.id)
         for result in results:
             write = result.write
             if isinstance(result.error, PreconditionFailed):
@@ -277,9 +292,7 @@ def _apply_remote(
                 summary.refused += 1
                 outcome, details = "refused", {"reason": str(result.error)}
                 if write.platform_uid in written:
-                    store.record_refusal(
-                        conn,
-                        binding.id,
+                    recorded.record_refusal(
                         write.platform_uid,
                         written[write.platform_uid],
                         str(result.error),
@@ -290,16 +303,14 @@ def _apply_remote(
             else:
                 setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
                 if write.op == "delete":
-                    store.forget_state(conn, binding.id, write.platform_uid)
+                    recorded.forget_pair(write.platform_uid)
                 else:
-                    store.save_state(
-                        conn,
-                        binding.id,
+                    recorded.save_pair(
                         write.platform_uid,
                         result.remote,
                         written[write.platform_uid].content_hash(),
                     )
-                    store.clear_refusals(conn, binding.id, [write.platform_uid])
+                    recorded.clear_refusals([write.platform_uid])
                 outcome, details = "changed", None
             journal.record(
                 INTEGRATION,
@@ -323,12 +334,14 @@ def _apply_platform(
     start: datetime,
     end: datetime,
     now: datetime,
+    status: type[SyncStatus],
 ) -> None:
     with db.begin() as conn:
+        recorded = status(conn, binding.id)
         for action in plan.actions:
             if isinstance(action, UpdatePlatform):
-                platform_hash = store.update_planning(conn, action.uid, action.remote.event)
-                store.save_state(conn, binding.id, action.uid, action.remote, platform_hash)
+                platform_hash = planning_rows.update_planning(conn, action.uid, action.remote.event)
+                recorded.save_pair(action.uid, action.remote, platform_hash)
                 summary.platform_updated += 1
                 journal.record(
                     INTEGRATION,
@@ -343,8 +356,8 @@ def _apply_platform(
                     },
                 )
             elif isinstance(action, DeletePlatform):
-                store.soft_delete_planning(conn, action.uid)
-                store.forget_state(conn, binding.id, action.uid)
+                planning_rows.soft_delete_planning(conn, action.uid)
+                recorded.forget_pair(action.uid)
                 summary.platform_deleted += 1
                 journal.record(
                     INTEGRATION,
@@ -356,11 +369,11 @@ def _apply_platform(
                     details={"from": binding.label},
                 )
             elif isinstance(action, LinkState):
-                store.save_state(conn, binding.id, action.uid, action.remote, action.platform_hash)
+                recorded.save_pair(action.uid, action.remote, action.platform_hash)
             elif isinstance(action, ForgetState):
-                store.forget_state(conn, binding.id, action.uid)
-            elif isinstance(action, Conflict) and store.record_edit_conflict(
-                conn, binding.id, action.uid, action.platform, action.remote
+                recorded.forget_pair(action.uid)
+            elif isinstance(action, Conflict) and recorded.record_edit_conflict(
+                action.uid, action.platform, action.remote
             ):
                 summary.conflicts += 1
         for decision in plan.decisions:
@@ -379,15 +392,15 @@ def _apply_platform(
                 },
             )
         _count_foreign(plan, summary, known_foreign)
-        summary.busy_blocks = store.write_busy_blocks(
+        summary.busy_blocks = busy.write_busy_blocks(
             conn, binding, plan.foreign_upserts, plan.foreign_removals, start, end
         )
         found = list(
             find_double_bookings(
-                binding.resource_key, store.busy_intervals(conn, binding, max(start, now), end)
+                binding.resource_key, busy.busy_intervals(conn, binding, max(start, now), end)
             )
         )
-        new = store.record_double_bookings(conn, binding, found)
+        new = busy.record_double_bookings(conn, binding, found)
         summary.double_bookings = len(new)
         summary.conflicts += len(new)
         for booking in new:
