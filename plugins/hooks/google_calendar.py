@@ -128,9 +128,11 @@ class GoogleCalendarHook(MaskedConnectionMixin, GoogleBaseHook):
 
     def calendar(self, calendar_id: str, options: dict[str, Any] | None = None):
         """The RemoteCalendar for ``calendar_id`` ("primary" or an address); ``options`` are the
-        binding's: ``write_attendees`` (default True), ``retry_attempts``, ``retry_max_seconds``."""
+        binding's: ``write_attendees`` (default True), ``send_updates`` (default "none": guests are
+        never mailed), ``retry_attempts``, ``retry_max_seconds``."""
         from ponton.calendars.google_api import GoogleCalendarAdapter
         from ponton.retry import RetryPolicy
+        from ponton.sync.filters import send_updates_from
 
         options = options or {}
         return GoogleCalendarAdapter(
@@ -139,6 +141,7 @@ class GoogleCalendarHook(MaskedConnectionMixin, GoogleBaseHook):
             conn_id=self.google_calendar_conn_id,
             batch_uri=self.batch_uri,
             write_attendees=bool(options.get("write_attendees", True)),
+            send_updates=send_updates_from(options),
             retry=RetryPolicy(
                 attempts=int(options.get("retry_attempts", 6)),
                 max_seconds=float(options.get("retry_max_seconds", 60)),

@@ -116,6 +116,7 @@ class GoogleCalendarAdapter:
         conn_id: str,
         batch_uri: str,
         write_attendees: bool = True,
+        send_updates: str = "none",
         retry: RetryPolicy | None = None,
     ) -> None:
         self.service = service
@@ -123,6 +124,8 @@ class GoogleCalendarAdapter:
         self.conn_id = conn_id
         self.batch_uri = batch_uri
         self.write_attendees = write_attendees
+        # Google may mail every guest of a write unless told not to: no invitation storms.
+        self.send_updates = send_updates
         self.retry = retry or RetryPolicy()
 
     # -- the one way calls are made ---------------------------------------------------------------
@@ -251,15 +254,27 @@ class GoogleCalendarAdapter:
     def _request_for(self, events: Any, write: RemoteWrite) -> Callable[[], Any]:
         if write.op == "create":
             body = self._body(write)
-            return lambda: events.insert(calendarId=self.calendar_id, body=body)
+            return lambda: events.insert(
+                calendarId=self.calendar_id, body=body, sendUpdates=self.send_updates
+            )
         if write.op == "update":
             body = self._body(write) | {"id": write.remote_id}
             return lambda: _if_match(
-                events.update(calendarId=self.calendar_id, eventId=write.remote_id, body=body),
+                events.update(
+                    calendarId=self.calendar_id,
+                    eventId=write.remote_id,
+                    body=body,
+                    sendUpdates=self.send_updates,
+                ),
                 write.etag,
             )
         return lambda: _if_match(
-            events.delete(calendarId=self.calendar_id, eventId=write.remote_id), write.etag
+            events.delete(
+                calendarId=self.calendar_id,
+                eventId=write.remote_id,
+                sendUpdates=self.send_updates,
+            ),
+            write.etag,
         )
 
     def _body(self, write: RemoteWrite) -> dict[str, Any]:
@@ -285,7 +300,10 @@ class GoogleCalendarAdapter:
                 body = self._body(duplicates[key])
                 restores[key] = _Call(
                     lambda b=body: events.update(
-                        calendarId=self.calendar_id, eventId=b["id"], body=b
+                        calendarId=self.calendar_id,
+                        eventId=b["id"],
+                        body=b,
+                        sendUpdates=self.send_updates,
                     )
                 )
         if restores:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ponton.errors import ConfigError, InvalidInputError
 from ponton.platform import PlatformDB
 from ponton.platform.schema import calendar_bindings, missions, resources
-from ponton.sync.filters import filters_from
+from ponton.sync.filters import validate_options
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 PROVIDERS = ("ics", "caldav", "google", "outlook")
@@ -76,7 +76,7 @@ def add_binding(
 ) -> int:
     """Create a binding (and the resource, named by its key, if it does not exist yet)."""
     _validate(provider, direction, policy)
-    filters_from(options)
+    validate_options(options)
     with db.begin() as conn:
         resource_id = conn.execute(
             sa.select(resources.c.id).where(resources.c.key == resource)

@@ -128,6 +128,27 @@ def filters_from(options: Mapping[str, Any] | None) -> EventFilters:
     return EventFilters(**values)
 
 
+#: Google's ``sendUpdates`` values; ponton's default is "none" (no guest is ever mailed).
+SEND_UPDATES = ("none", "all", "externalOnly")
+
+
+def send_updates_from(options: Mapping[str, Any] | None) -> str:
+    """The binding's ``send_updates`` option: who Google may mail about ponton's writes."""
+    value = (options or {}).get("send_updates", "none")
+    if value not in SEND_UPDATES:
+        raise InvalidInputError(
+            f"option 'send_updates' is {value!r}: use one of {', '.join(SEND_UPDATES)} "
+            "(none, the default, mails no guest)"
+        )
+    return value
+
+
+def validate_options(options: Mapping[str, Any] | None) -> None:
+    """Refuse, before a binding is stored, the options this module owns that are wrong."""
+    filters_from(options)
+    send_updates_from(options)
+
+
 def busy_sources(upserts: Iterable[RemoteEvent], binding: Binding) -> list[RemoteEvent]:
     """The foreign events that block the binding's resource, anonymised where they must be.
 
