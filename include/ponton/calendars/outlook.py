@@ -208,6 +208,7 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
             for a in item.get("attendees") or ()
             if (a.get("emailAddress") or {}).get("address")
         ),
+        categories=tuple(item.get("categories") or ()),
         url=item.get("webLink"),
         privacy=_SENSITIVITY_TO_PRIVACY.get(item.get("sensitivity") or "normal", "PRIVATE"),
         response=_own_response(item),
