@@ -16,9 +16,13 @@ import pytest
 import sqlalchemy as sa
 
 from ponton.context import RunContext
+from ponton.ics.publish import publish_feeds
 from ponton.journal import Journal
+from ponton.mail.compose import compose
+from ponton.mail.message import Address
 from ponton.platform.schema import availability, conflicts, integration_journal, planning_events
 from ponton.secrets import EnvConnectionResolver
+from ponton.storage.local import LocalFolderStorage
 from ponton.sync.adapters import calendar_opener
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
@@ -229,7 +233,31 @@ def _bind(db, provider, source, conn_id, direction):
     return binding
 
 
-def test_only_the_private_appointment_blocks_and_it_carries_no_text(platform_db, ana_calendar):
+def _leaks_out(db, folder) -> list[str]:
+    """What of the secrets reaches the published feeds or Ana's weekly mail."""
+    publish_feeds(db, [LocalFolderStorage(folder / "storage")], Journal(db), NOW)
+    texts = [p.read_text() for p in (folder / "storage").rglob("*") if p.is_file()]
+    row = {
+        "id": 1,
+        "recipient": ANA,
+        "recipient_name": "Ana",
+        "subject": "Votre planning",
+        "template": "weekly_planning",
+        "context": {"week": "2026-03-16", "person": "ana"},
+        "body_text": None,
+        "body_html": None,
+        "attachments": None,
+        "created_at": None,
+    }
+    with db.engine.connect() as conn:
+        mail = compose(row, Address("planning@ponton.example"), conn)
+    texts += [mail.text, mail.html or ""]
+    return [s for s in SECRETS for text in texts if s in text]
+
+
+def test_only_the_private_appointment_blocks_and_it_carries_no_text(
+    platform_db, ana_calendar, tmp_path
+):
     provider, source, conn_id, direction, remote = ana_calendar
     binding = _bind(platform_db, provider, source, conn_id, direction)
     journal = Journal(platform_db, RunContext("test", "r", "t"))
@@ -251,6 +279,7 @@ def test_only_the_private_appointment_blocks_and_it_carries_no_text(platform_db,
     assert summary["double_bookings"] == 0 and again["busy_blocks"] == 0
     written = json.dumps(journal_rows, ensure_ascii=False)
     assert not [s for s in SECRETS if s in written]
+    assert not _leaks_out(platform_db, tmp_path)
     if remote is not None:  # a private platform event goes out private, with its text
         (bilan,) = [e for e in map(str, remote()) if "Bilan oncologue" in e]
         assert PRIVATE_MARK[provider] in bilan
