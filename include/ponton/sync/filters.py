@@ -95,8 +95,9 @@ class EventFilters:
         return "; ".join(parts)
 
 
-#: The option keys the filters own, and the type each takes (for ``--options`` validation).
-FILTER_OPTIONS: dict[str, str] = {f.name: str(f.type) for f in fields(EventFilters)}
+_OPTION_TYPES: dict[str, Any] = {"bool": bool, "str | None": str, "tuple[str, ...]": list[str]}
+#: The option keys the filters own and the JSON type each takes, for any ``--options`` schema.
+FILTER_OPTIONS: dict[str, Any] = {f.name: _OPTION_TYPES[f.type] for f in fields(EventFilters)}
 
 
 def filters_from(options: Mapping[str, Any] | None) -> EventFilters:
@@ -111,10 +112,10 @@ def filters_from(options: Mapping[str, Any] | None) -> EventFilters:
             continue
         value = options[name]
         kind = FILTER_OPTIONS[name]
-        if kind == "bool":
+        if kind is bool:
             if not isinstance(value, bool):
                 raise InvalidInputError(f"option {name!r} is {value!r}: use true or false")
-        elif kind == "str | None":
+        elif kind is str:
             if value is not None and not isinstance(value, str):
                 raise InvalidInputError(f"option {name!r} is {value!r}: use a regular expression")
             _compile(name, value)
