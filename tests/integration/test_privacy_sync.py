@@ -283,3 +283,43 @@ def test_only_the_private_appointment_blocks_and_it_carries_no_text(
     if remote is not None:  # a private platform event goes out private, with its text
         (bilan,) = [e for e in map(str, remote()) if "Bilan oncologue" in e]
         assert PRIVATE_MARK[provider] in bilan
+
+
+def test_a_title_stored_before_privacy_was_read_is_wiped_at_the_next_sync(platform_db, tmp_path):
+    """Busy blocks written by an older ponton kept a private event's title; its content hash then
+    lacked the privacy, so the next sync sees the event as changed and rewrites its block."""
+    from dataclasses import replace
+
+    from ponton.ics import parse_calendar
+    from ponton.platform.schema import foreign_events
+
+    feed = tmp_path / "ana.ics"
+    feed.write_text(ICS, newline="")
+    binding = _bind(platform_db, "ics", str(feed), None, "import")
+    (private,) = [e for e in parse_calendar(ICS.encode()).events if e.uid == "rdv@ana"]
+    with platform_db.begin() as conn:
+        rid = conn.execute(sa.text("select id from resources where key = 'ana'")).scalar_one()
+        conn.execute(
+            foreign_events.insert().values(
+                binding_id=binding,
+                remote_id="rdv@ana",
+                content_hash=replace(private, privacy="PUBLIC").content_hash(),
+                seen_at=NOW,
+            )
+        )
+        conn.execute(
+            availability.insert().values(
+                resource_id=rid,
+                binding_id=binding,
+                source_uid="rdv@ana",
+                start_at=private.start,
+                end_at=private.end,
+                origin=f"binding:{binding}",
+                note=private.summary,
+            )
+        )
+    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    run_sync(platform_db, binding, calendar_opener(None), journal=journal, now=NOW)
+    with platform_db.engine.connect() as conn:
+        notes = conn.execute(sa.select(availability.c.note)).scalars().all()
+    assert notes == [None]
