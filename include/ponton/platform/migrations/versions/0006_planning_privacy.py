@@ -1,6 +1,6 @@
 """planning events carry their privacy (public, private, confidential)
 
-Revision ID: 0016
+Revision ID: 0006
 Revises: 0001
 Create Date: 2026-11-30 08:00:00
 """
