@@ -94,8 +94,9 @@ def _field(label: str, description: str = "", *, secret: bool = False) -> dict[s
     )
 
 
-# Read by the domain's adapters (ponton.ics.bindings) through a ConnectionResolver, with no hook:
-# Airflow's provider info cannot list them (it requires a hook class), the catalogue does.
+# Read by the domain's backends (ponton.calendars.backends.connect) through a ConnectionResolver,
+# with no hook: Airflow's provider info cannot list them (it requires a hook class), the catalogue
+# does.
 HOOKLESS_CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
     {
         "connection-type": "ponton_ics",

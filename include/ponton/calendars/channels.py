@@ -224,6 +224,17 @@ def binding_for_channel(db: PlatformDB, provider: str, channel_id: str) -> dict[
     return dict(found) if found else None
 
 
+def bindings_for_channels(
+    db: PlatformDB, provider: str, channel_ids: list[str]
+) -> dict[str, dict[str, Any]]:
+    """The bindings holding any of ``channel_ids``, by channel id, in one query."""
+    query = sa.select(calendar_bindings).where(
+        calendar_bindings.c.provider == provider, calendar_bindings.c.channel_id.in_(channel_ids)
+    )
+    with db.engine.connect() as conn:
+        return {row["channel_id"]: dict(row) for row in conn.execute(query).mappings()}
+
+
 def channel_candidates(db: PlatformDB) -> list[int]:
     """Bindings the channel DAG must look at: push providers wanting push or holding a channel."""
     query = (

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 from ponton.model import Event
 
 if TYPE_CHECKING:
-    from ponton.ics.parse import Reply
+    from ponton.ics.parse import ParsedCalendar
 
 Capability = Literal["read", "write", "incremental"]
 
@@ -103,13 +103,17 @@ class ParseDiagnostics(Protocol):
         """One message per isolated component or repair of the last listing, naming it."""
         ...
 
+    def derived_uids(self) -> list[str]:
+        """UIDs the last listing derived for events published without one."""
+        ...
+
 
 @runtime_checkable
-class ItipReplies(Protocol):
-    """A backend reading iTIP METHOD:REPLY calendars hands the answers to the engine."""
+class ItipMessages(Protocol):
+    """A backend reading iTIP calendars (METHOD:REPLY, CANCEL, REQUEST) hands them to the engine."""
 
-    def itip_replies(self) -> list[Reply]:
-        """The attendee answers of the last listing (empty unless it was a METHOD:REPLY)."""
+    def itip_message(self) -> ParsedCalendar | None:
+        """The last listing when it was an iTIP message (method, events, replies, cancellations)."""
         ...
 
 

@@ -8,11 +8,13 @@ Credentials and allow-lists come from the binding's connection, never from the b
   comma-separated string) in the connection extras, or ``PONTON_ICS_ALLOW_HOSTS`` for the whole
   installation, lets trusted loopback/private hosts through the SSRF guard.
 * ``caldav``: ``source`` is the calendar's URL; the connection holds ``login`` and ``password``
-  (an app password) and may override the URL with a ``calendar_url`` extra.
+  (an app password) and may override the URL with a ``calendar_url`` extra; ``allow_hosts`` lets
+  a trusted private server through the same guard.
 
 Binding ``options`` may tune :class:`~ponton.ics.limits.Limits` (``max_bytes``, ``max_components``,
-``max_occurrences``, ``max_rule_steps``, ``max_total_rule_steps``, ``max_text_chars``) and the
-fetch ``timeout`` in seconds.
+``max_properties``, ``max_rdates``, ``max_occurrences``, ``max_total_occurrences``,
+``max_rule_steps``, ``max_total_rule_steps``, ``max_text_chars``, ``max_seconds``) and the fetch
+``timeout`` in seconds.
 """
 
 from __future__ import annotations
@@ -24,16 +26,21 @@ from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.errors import ConfigError
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.limits import Limits
+from ponton.net.egress import EgressPolicy
 from ponton.secrets import ConnectionInfo, ConnectionResolver
 
 ALLOW_HOSTS_ENV = "PONTON_ICS_ALLOW_HOSTS"
 _TUNABLE = (
     "max_bytes",
     "max_components",
+    "max_properties",
+    "max_rdates",
     "max_occurrences",
+    "max_total_occurrences",
     "max_rule_steps",
     "max_total_rule_steps",
     "max_text_chars",
+    "max_seconds",
 )
 
 
@@ -43,7 +50,7 @@ def limits_from(options: dict[str, Any] | None) -> Limits:
     for name in _TUNABLE:
         if options and name in options:
             try:
-                chosen[name] = int(options[name])
+                chosen[name] = (float if name == "max_seconds" else int)(options[name])
             except (TypeError, ValueError):
                 raise ConfigError(
                     f"binding option {name}={options[name]!r} is not a number"
@@ -68,6 +75,7 @@ def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
         allow_hosts=allow_list(conn.extra if conn else None),
         timeout=float((binding.options or {}).get("timeout", FeedOptions().timeout)),
         max_bytes=limits.max_bytes,
+        refresh_interval=_refresh_interval(binding.options),
     )
     return IcsFeedCalendar(
         source, options=options, limits=limits, default_timezone=binding.resource_timezone
@@ -92,7 +100,25 @@ def open_caldav(binding, resolver: ConnectionResolver):
         calendar_url=calendar_url,
         limits=limits_from(binding.options),
         default_timezone=binding.resource_timezone,
+        egress=EgressPolicy(allow_hosts=allow_list(conn.extra)),
     )
+
+
+def _refresh_interval(options: dict[str, Any] | None) -> float | None:
+    """The binding's ``refresh_interval`` (seconds, replacing the feed's hint), None if unset."""
+    value = (options or {}).get("refresh_interval")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds < 0:
+        raise ConfigError(
+            f"binding option refresh_interval={value!r} is not a number of seconds >= 0; "
+            "use 0 to fetch the feed on every run"
+        )
+    return seconds
 
 
 def _feed_url(conn: ConnectionInfo | None) -> str | None:

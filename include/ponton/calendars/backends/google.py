@@ -8,19 +8,14 @@ errors into ponton errors all happen here, each in one place.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from google.auth.exceptions import RefreshError
-from googleapiclient.errors import Error as GoogleApiClientError
-from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
-from httplib2 import HttpLib2Error
 
-from ponton.calendars.backends.attendance import tentative_is_busy
+from ponton.calendars.backends.google_errors import http_status, translate
 from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
@@ -32,71 +27,17 @@ from ponton.errors import (
     InvalidInputError,
     PontonError,
     PreconditionFailed,
-    ReauthorizationRequired,
     ThrottledError,
-    TransientError,
 )
 from ponton.model import Event
-from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.retry import RetryPolicy, is_retryable
+from ponton.sync.filters import send_updates_from
 from ponton.sync.planner import series_in_window
 from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
 BATCH_LIMIT = 50
 DEFAULT_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 PAGE_SIZE = 2500
-RUNBOOK = "docs/runbooks/google-oauth.md"
-_THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-
-
-def _reason(exc: HttpError) -> str:
-    try:
-        error = json.loads(exc.content or b"{}").get("error", {})
-    except ValueError:
-        return ""
-    if isinstance(error, str):
-        return error
-    errors = error.get("errors") or [{}]
-    return errors[0].get("reason", "") or error.get("status", "")
-
-
-def translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
-    """Every Google failure becomes a ponton error here, and nowhere else; ``http_status`` keeps
-    the status for the few callers that treat one as success (404/410 on delete)."""
-    error = _translate(exc, conn_id=conn_id, what=what)
-    if isinstance(exc, HttpError):
-        error.http_status = exc.resp.status
-    return error
-
-
-def http_status(error: BaseException | None) -> int | None:
-    return error.http_status if isinstance(error, PontonError) else None
-
-
-def _translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
-    if isinstance(exc, PontonError):
-        return exc
-    if isinstance(exc, RefreshError):
-        return ReauthorizationRequired(conn_id, f"Google refused the credentials: {exc}", RUNBOOK)
-    if not isinstance(exc, HttpError):
-        if isinstance(exc, (OSError, HttpLib2Error, GoogleApiClientError)):
-            return TransientError(f"{what}: {type(exc).__name__}: {exc}")
-        raise exc  # a bug, not the network: surface it unchanged, never retry it
-    status, reason = exc.resp.status, _reason(exc)
-    retry_after = parse_retry_after(exc.resp.get("retry-after"))
-    if status == 429 or (status == 403 and reason in _THROTTLE_REASONS):
-        return ThrottledError(f"{what}: Google throttled ponton ({reason or status})", retry_after)
-    if status >= 500:
-        return TransientError(f"{what}: Google answered {status} ({reason}); retrying later")
-    if status == 401:
-        return ReauthorizationRequired(conn_id, f"Google answered 401 {reason}", RUNBOOK)
-    if status == 412:
-        return PreconditionFailed(f"{what}: changed in Google since ponton read it")
-    if status in (403, 404):
-        return ConfigError(
-            f"{what}: Google answered {status} {reason}; check that the calendar id is right and "
-            f"shared with the identity of connection {conn_id!r} (delegation subject or OAuth user)"
-        )
-    return InvalidInputError(f"{what}: Google refused the request ({status} {reason})")
 
 
 @dataclass
@@ -119,17 +60,19 @@ class GoogleCalendarOptions:
     conn_id: str = "google_calendar_default"
     batch_uri: str = DEFAULT_BATCH_URI
     write_attendees: bool = True
-    tentative_busy: bool = True
+    # Google may mail every guest of a write unless told not to: no invitation storms.
+    send_updates: str = "none"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
     def from_binding(cls, options: Mapping[str, Any] | None, **where: Any) -> GoogleCalendarOptions:
-        """From a binding's options: ``write_attendees`` (default True), ``retry_attempts``,
+        """From a binding's options: ``write_attendees`` (default True), ``send_updates`` (default
+        "none": guests are never mailed), ``retry_attempts``,
         ``retry_max_seconds``; ``where`` names the calendar, connection and batch URI."""
         options = options or {}
         return cls(
             write_attendees=bool(options.get("write_attendees", True)),
-            tentative_busy=tentative_is_busy(options),
+            send_updates=send_updates_from(options),
             retry=RetryPolicy.from_options(options),
             **where,
         )
@@ -148,6 +91,7 @@ class GoogleCalendarBackend:
         self.conn_id = options.conn_id
         self.batch_uri = options.batch_uri
         self.write_attendees = options.write_attendees
+        self.send_updates = options.send_updates
         self.retry = options.retry
         self._warnings: list[str] = []
 
@@ -210,11 +154,15 @@ class GoogleCalendarBackend:
                 return items, page.get("nextSyncToken")
 
     def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
-        return from_google(item, warnings, tentative_busy=self.options.tentative_busy)
+        return from_google(item, warnings)
 
     def rejected_components(self) -> list[str]:
         """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
         return list(self._warnings)
+
+    def derived_uids(self) -> list[str]:
+        """None: every event here has the service's own id (ParseDiagnostics)."""
+        return []
 
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         self._warnings = []
@@ -284,15 +232,27 @@ class GoogleCalendarBackend:
     def _request_for(self, events: Any, write: RemoteWrite) -> Callable[[], Any]:
         if write.op == "create":
             body = self._body(write)
-            return lambda: events.insert(calendarId=self.calendar_id, body=body)
+            return lambda: events.insert(
+                calendarId=self.calendar_id, body=body, sendUpdates=self.send_updates
+            )
         if write.op == "update":
             body = self._body(write) | {"id": write.remote_id}
             return lambda: _if_match(
-                events.update(calendarId=self.calendar_id, eventId=write.remote_id, body=body),
+                events.update(
+                    calendarId=self.calendar_id,
+                    eventId=write.remote_id,
+                    body=body,
+                    sendUpdates=self.send_updates,
+                ),
                 write.etag,
             )
         return lambda: _if_match(
-            events.delete(calendarId=self.calendar_id, eventId=write.remote_id), write.etag
+            events.delete(
+                calendarId=self.calendar_id,
+                eventId=write.remote_id,
+                sendUpdates=self.send_updates,
+            ),
+            write.etag,
         )
 
     def _body(self, write: RemoteWrite) -> dict[str, Any]:
@@ -318,7 +278,10 @@ class GoogleCalendarBackend:
                 body = self._body(duplicates[key])
                 restores[key] = _Call(
                     lambda b=body: events.update(
-                        calendarId=self.calendar_id, eventId=b["id"], body=b
+                        calendarId=self.calendar_id,
+                        eventId=b["id"],
+                        body=b,
+                        sendUpdates=self.send_updates,
                     )
                 )
         if restores:

@@ -1,31 +1,38 @@
 """``IcsFeedCalendar``: a read-only :class:`~ponton.sync.port.RemoteCalendar` over an ICS feed.
 
 Cursor format (stored by the sync engine in ``calendar_bindings.sync_token``): the string
-``ics1:`` followed by compact JSON ``{"etag": ..., "last_modified": ..., "hash": ...}`` holding
-the HTTP validators and :func:`~ponton.ics.fingerprint.feed_hash` of the last body read. With a
-cursor, an unchanged feed (HTTP 304, same file mtime, or same feed hash) lists as an empty,
-non-full ChangeSet without parsing; anything else lists in full. A cursor that cannot be read is
-ignored (full listing), never an error.
+``ics1:`` followed by compact JSON ``{"etag": ..., "last_modified": ..., "hash": ...,
+"blocks": ..., "fetched_at": ..., "refresh": ...}`` holding the HTTP validators,
+:func:`~ponton.ics.fingerprint.feed_hash` of the last body read, the per-block index of
+:mod:`ponton.ics.incremental`, when the feed was last fetched and its refresh hint in seconds
+(:mod:`ponton.ics.refresh`). Before the hint (or the binding's ``refresh_interval``) has passed,
+the feed is not fetched and lists as unchanged. An unchanged feed (HTTP 304, same file mtime, or
+same feed hash) lists as an empty, non-full ChangeSet without parsing; a changed one lists only
+its new and changed events plus the deleted keys, parsing only the blocks that changed. A cursor
+that cannot be read is ignored (full listing), never an error.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import requests
 
 from ponton.errors import PermanentError
-from ponton.ics.expand import events_in_window
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
-from ponton.ics.fingerprint import feed_hash
+from ponton.ics.fingerprint import feed_hash, normalise
+from ponton.ics.incremental import BlockIndex, import_feed
 from ponton.ics.limits import Limits
-from ponton.ics.parse import ParsedCalendar, Reply, parse_calendar
+from ponton.ics.parse import ParsedCalendar, parse_calendar
+from ponton.ics.refresh import refresh_due, refresh_hint
+from ponton.platform.itip import ITIP_METHODS
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
 _PREFIX = "ics1:"
+_FIELDS = ("etag", "last_modified", "hash", "blocks", "fetched_at", "refresh")
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +40,9 @@ class FeedCursor:
     etag: str | None = None
     last_modified: str | None = None
     hash: str | None = None
+    blocks: str | None = None
+    fetched_at: str | None = None
+    refresh: float | None = None
 
     def encode(self) -> str:
         return _PREFIX + json.dumps(asdict(self), separators=(",", ":"))
@@ -43,7 +53,7 @@ class FeedCursor:
             return None
         try:
             fields = json.loads(cursor[len(_PREFIX) :])
-            return cls(**{k: fields.get(k) for k in ("etag", "last_modified", "hash")})
+            return cls(**{k: fields.get(k) for k in _FIELDS})
         except (ValueError, TypeError, AttributeError):
             return None
 
@@ -54,7 +64,7 @@ class IcsFeedCalendar:
 
     After each listing, ``last_errors`` holds the isolated components and repairs to journal
     (empty when the feed was unchanged; ``ParseDiagnostics``), ``last_parsed`` the last parse
-    (its ``replies`` for a METHOD:REPLY feed; ``ItipReplies``) and ``last_cursor`` the
+    (an iTIP message for a REPLY/CANCEL/REQUEST feed; ``ItipMessages``) and ``last_cursor`` the
     validators (``feed_etag``, ``feed_last_modified``, ``feed_hash`` columns).
     """
 
@@ -86,6 +96,10 @@ class IcsFeedCalendar:
         previous = FeedCursor.decode(cursor)
         self.last_errors = []
         self.last_parsed = None
+        now = datetime.now(UTC)
+        if previous and not self._refresh_due(previous, now):
+            self.last_cursor = previous
+            return ChangeSet([], full=False, cursor=previous.encode())
         result = fetch_feed(
             self._source,
             etag=previous.etag if previous else None,
@@ -93,35 +107,67 @@ class IcsFeedCalendar:
             options=self.options,
             session=self._session,
         )
+        fetched_at = now.isoformat()
         if previous and not result.changed:
-            self.last_cursor = previous
-            return ChangeSet([], full=False, cursor=previous.encode())
+            self.last_cursor = replace(previous, fetched_at=fetched_at)
+            return ChangeSet([], full=False, cursor=self.last_cursor.encode())
         body = result.body if result.body is not None else b""
-        digest = feed_hash(body)
-        current = FeedCursor(result.etag, result.last_modified, digest)
-        self.last_cursor = current
+        text = normalise(body.removeprefix(b"\xef\xbb\xbf"))
+        digest = feed_hash(body, normalised=text)
+        hint = refresh_hint(body)
+        seen = FeedCursor(
+            etag=result.etag,
+            last_modified=result.last_modified,
+            hash=digest,
+            fetched_at=fetched_at,
+            refresh=hint.total_seconds() if hint else None,
+        )
         if previous and previous.hash == digest:
-            return ChangeSet([], full=False, cursor=current.encode())
-        parsed = parse_calendar(body, self.limits, default_timezone=self.default_timezone)
+            self.last_cursor = replace(seen, blocks=previous.blocks)
+            return ChangeSet([], full=False, cursor=self.last_cursor.encode())
+        read = import_feed(
+            body,
+            BlockIndex.decode(previous.blocks) if previous else None,
+            start,
+            end,
+            limits=self.limits,
+            default_timezone=self.default_timezone,
+            normalised=text,
+        )
+        current = replace(seen, blocks=read.index.encode() if read.index else None)
+        self.last_cursor = current
+        parsed = read.parsed
         self.last_parsed = parsed
-        in_window, errors = events_in_window(parsed, start, end, self.limits)
-        parsed.errors.extend(errors)
         self.last_errors = list(parsed.errors)
-        events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in in_window]
-        self._listed = events
-        if parsed.method == "REPLY":
-            # iTIP answers, not events: the engine applies ``itip_replies()`` to attendees.
+        events = [RemoteEvent(event.key, event, platform_uid=event.uid) for event in read.events]
+        self._listed = events if read.full else None  # ``find`` needs the whole calendar
+        if parsed.method in ITIP_METHODS:
+            # iTIP messages, not a calendar to mirror: the engine applies ``itip_message()``.
             return ChangeSet([], full=False, cursor=current.encode())
-        if parsed.method == "CANCEL":
-            # iTIP cancellations name only the cancelled events: changes, not the whole calendar.
-            return ChangeSet(events, full=False, cursor=current.encode())
-        return ChangeSet(events, full=True, cursor=current.encode())
+        return ChangeSet(events, full=read.full, cursor=current.encode(), deleted=read.deleted)
+
+    def _refresh_due(self, previous: FeedCursor, now: datetime) -> bool:
+        try:
+            fetched_at = datetime.fromisoformat(previous.fetched_at or "")
+        except ValueError:
+            return True
+        override = self.options.refresh_interval
+        return refresh_due(
+            fetched_at,
+            timedelta(seconds=previous.refresh) if previous.refresh else None,
+            timedelta(seconds=override) if override is not None else None,
+            now,
+        )
 
     def rejected_components(self) -> list[str]:
         return list(self.last_errors)
 
-    def itip_replies(self) -> list[Reply]:
-        return list(self.last_parsed.replies) if self.last_parsed else []
+    def derived_uids(self) -> list[str]:
+        return list(self.last_parsed.derived_uids) if self.last_parsed else []
+
+    def itip_message(self) -> ParsedCalendar | None:
+        parsed = self.last_parsed
+        return parsed if parsed is not None and parsed.method in ITIP_METHODS else None
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
         if self._listed is None:

@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ponton.calendars.backends.attendance import transparency_for
 from ponton.calendars.backends.outlook_recurrence import to_patterned, to_rrule
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
@@ -33,6 +32,11 @@ _RESPONSE_TO_PARTSTAT = {
     "none": "NEEDS-ACTION",
     "notResponded": "NEEDS-ACTION",
     "organizer": "ACCEPTED",
+}
+_PRIVACY_TO_SENSITIVITY = {"PUBLIC": "normal", "PRIVATE": "private", "CONFIDENTIAL": "confidential"}
+# "personal" hides nothing in Outlook itself, but it is the owner's own business: read as private.
+_SENSITIVITY_TO_PRIVACY = {"normal": "PUBLIC", "personal": "PRIVATE"} | {
+    v: k for k, v in _PRIVACY_TO_SENSITIVITY.items() if k != "PUBLIC"
 }
 _GRAPH_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000"
 
@@ -82,6 +86,7 @@ def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) 
         "end": _moment(event.end, event.timezone),
         "isAllDay": event.all_day,
         "showAs": "tentative" if event.status == "TENTATIVE" else _SHOW_AS[event.transparency],
+        "sensitivity": _PRIVACY_TO_SENSITIVITY[event.privacy],
         "transactionId": transaction_id_for(platform_uid),
         "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": platform_uid}],
     }
@@ -168,9 +173,7 @@ class _TextOfHtml(HTMLParser):
         return "".join(self._parts).strip()
 
 
-def from_graph(
-    item: dict[str, Any], warnings: list[str] | None = None, *, tentative_busy: bool = True
-) -> RemoteEvent:
+def from_graph(item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
     """A listed or fetched event; an unknown zone appends one line to ``warnings``."""
     event_id = item["id"]
     all_day = bool(item.get("isAllDay"))
@@ -209,11 +212,7 @@ def from_graph(
         timezone=None if all_day else (own or "UTC"),
         recurrence=rules,
         status=status,
-        transparency=transparency_for(
-            "TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
-            _RESPONSE_TO_PARTSTAT.get((item.get("responseStatus") or {}).get("response", "")),
-            tentative_busy=tentative_busy,
-        ),
+        transparency="TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
         organizer=((item.get("organizer") or {}).get("emailAddress") or {}).get("address"),
         attendees=tuple(
             Attendee(
@@ -226,7 +225,10 @@ def from_graph(
             for a in item.get("attendees") or ()
             if (a.get("emailAddress") or {}).get("address")
         ),
+        categories=tuple(item.get("categories") or ()),
         url=item.get("webLink"),
+        privacy=_SENSITIVITY_TO_PRIVACY.get(item.get("sensitivity") or "normal", "PRIVATE"),
+        response=_own_response(item),
         last_modified=(
             datetime.fromisoformat(modified.replace("Z", "+00:00")).astimezone(UTC)
             if modified
@@ -234,3 +236,11 @@ def from_graph(
         ),
     )
     return RemoteEvent(event_id, event, etag=item.get("@odata.etag"), platform_uid=platform_uid)
+
+
+def _own_response(item: dict[str, Any]) -> str | None:
+    """The mailbox owner's answer to an invitation; None for the owner's own events."""
+    response = (item.get("responseStatus") or {}).get("response")
+    if response in (None, "organizer"):
+        return None
+    return _RESPONSE_TO_PARTSTAT.get(response, "NEEDS-ACTION")
