@@ -79,7 +79,8 @@ def write_busy_blocks(
     )
     zone = ZoneInfo(binding.resource_timezone or "UTC")
     _drop_replaced_blocks(conn, binding, upserts, zone)
-    source = {id(r.event): r.remote_id for r in upserts}
+    kept = busy_sources(upserts, binding)  # filtered and anonymised: what a block may show
+    source = {id(r.event): r.remote_id for r in kept}
     blocks = [
         {
             "resource_id": binding.resource_id,
@@ -91,9 +92,7 @@ def write_busy_blocks(
             "origin": f"binding:{binding.id}",
             "note": event.summary[:500] or None,
         }
-        for event, s, e in series_occurrences(
-            [r.event for r in busy_sources(upserts, binding)], start, end, zone=zone
-        )
+        for event, s, e in series_occurrences([r.event for r in kept], start, end, zone=zone)
         if event.busy
     ]
     if blocks:
