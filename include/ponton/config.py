@@ -65,6 +65,13 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         ("ponton_calendar_import",),
     ),
     VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by `:`) mission documents may be read from; any other source path is "
+        "refused.",
+        ("ponton_documents_publish", "ponton CLI"),
+    ),
+    VariableSpec(
         "PONTON_MAIL_CONN_ID",
         "ponton_mail",
         "Connection id of the shared mail provider.",

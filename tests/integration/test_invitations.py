@@ -33,15 +33,19 @@ def _write_twice(calendar):
 def _google(google_conn, options):
     from ponton.hooks.google_calendar import GoogleCalendarHook
 
-    hook = GoogleCalendarHook(google_calendar_conn_id=google_conn)
-    return hook.calendar(CALENDAR, {"retry_max_seconds": 0.2, **options})
+    options = {"retry_max_seconds": 0.2, **options}
+    hook = GoogleCalendarHook(
+        google_calendar_conn_id=google_conn, calendar_id=CALENDAR, options=options
+    )
+    return hook.get_conn()
 
 
 def _outlook(outlook_conn, options):
     from ponton.hooks.outlook_calendar import OutlookCalendarHook
 
-    hook = OutlookCalendarHook(outlook_conn_id=outlook_conn)
-    return hook.calendar(MAILBOX, {"retry_max_seconds": 0.2, **options})
+    options = {"retry_max_seconds": 0.2, **options}
+    hook = OutlookCalendarHook(outlook_conn_id=outlook_conn, calendar_id=MAILBOX, options=options)
+    return hook.get_conn()
 
 
 def test_google_writes_attendees_but_mails_no_guest_by_default(google_fake, google_conn):

@@ -9,6 +9,7 @@ calendars write them.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import caldav
@@ -153,7 +154,7 @@ def ana_calendar(request, tmp_path, monkeypatch):
     if name == "caldav":
         server = request.getfixturevalue("radicale")
         client = caldav.DAVClient(server.url, username="ana", password="x", require_tls=False)
-        made = client.principal().make_calendar(name="Ana", cal_id=f"ana-{id(tmp_path)}")
+        made = client.principal().make_calendar(name="Ana", cal_id=f"ana-{uuid.uuid4().hex[:12]}")
         for block in ICS.split("BEGIN:VEVENT")[1:]:
             head = ICS.split("BEGIN:VEVENT")[0]
             made.save_event(

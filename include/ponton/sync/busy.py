@@ -79,8 +79,10 @@ def write_busy_blocks(
     )
     zone = ZoneInfo(binding.resource_timezone or "UTC")
     _drop_replaced_blocks(conn, binding, upserts, zone)
-    kept = busy_sources(upserts, binding)  # filtered and anonymised: what a block may show
-    source = {id(r.event): r.remote_id for r in kept}
+    source = {id(r.event): r.remote_id for r in upserts}
+    # Filtered and anonymised, per component: what a block may show. The series are expanded from
+    # every component, so a cancelled or moved override still replaces its master's occurrence.
+    shown = {kept.remote_id: kept.event for kept in busy_sources(upserts, binding)}
     blocks = [
         {
             "resource_id": binding.resource_id,
@@ -90,10 +92,10 @@ def write_busy_blocks(
             "end_at": e,
             "kind": "busy",
             "origin": f"binding:{binding.id}",
-            "note": event.summary[:500] or None,
+            "note": shown[source[id(event)]].summary[:500] or None,
         }
-        for event, s, e in series_occurrences([r.event for r in kept], start, end, zone=zone)
-        if event.busy
+        for event, s, e in series_occurrences([r.event for r in upserts], start, end, zone=zone)
+        if event.busy and source[id(event)] in shown
     ]
     if blocks:
         conn.execute(availability.insert(), blocks)

@@ -8,17 +8,18 @@ refused too: a typo (``past_day``) would otherwise be silently ignored.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ponton.errors import InvalidInputError
+from ponton.sync.filters import FILTER_OPTIONS, SEND_UPDATES
 
 Days = Annotated[int, Field(ge=0, le=3_660, strict=True)]
 Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
 
 
-class BindingOptions(BaseModel):
+class _CoreOptions(BaseModel):
     """Every option a binding may carry, with its bounds (docs/sync.md and the integration pages
     describe each one)."""
 
@@ -44,6 +45,16 @@ class BindingOptions(BaseModel):
     max_rdates: Count | None = None
     max_properties: Count | None = None
     max_seconds: Annotated[float, Field(gt=0, le=3_600)] | None = None
+    refresh_interval: Annotated[float, Field(ge=0, le=31 * 86_400)] | None = None
+    send_updates: Literal[SEND_UPDATES] | None = None  # type: ignore[valid-type]
+
+
+# The filters (ponton.sync.filters) own their keys and their finer checks (regular expressions).
+BindingOptions = create_model(
+    "BindingOptions",
+    __base__=_CoreOptions,
+    **{name: (kind | None, None) for name, kind in FILTER_OPTIONS.items()},
+)
 
 
 def parse_binding_options(text: str) -> dict[str, Any]:
