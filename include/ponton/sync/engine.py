@@ -9,7 +9,7 @@ after a crash re-lists the same changes and finds them already applied.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -284,6 +284,11 @@ def _apply_remote(
             written[action.uid] = action.event
     if not writes:
         return []
+    with db.begin() as conn:
+        for index, (key, write) in enumerate(zip(keys, writes, strict=True)):
+            if write.event is not None:
+                written[key] = planning_rows.stamp_published(conn, key, write.event)
+                writes[index] = replace(write, event=written[key])
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
     counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
