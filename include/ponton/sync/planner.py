@@ -239,6 +239,9 @@ def plan_sync(
             foreign[remote.remote_id] = remote
     gone_ids = set(changes.deleted)
     gone_uids = {by_remote_id[r] for r in gone_ids if r in by_remote_id}
+    # A series deleted there takes its overrides with it, whether or not they are named.
+    gone_series = {uid for uid in gone_uids if not split_key(uid)[1]}
+    gone_uids |= {k for k in state if split_key(k)[1] and split_key(k)[0] in gone_series}
     unlistable = set(unlisted)
 
     def remote_for(uid: str) -> tuple[bool, RemoteEvent | None]:
