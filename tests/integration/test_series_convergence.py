@@ -6,6 +6,7 @@ keep them) and CalDAV on a real Radicale (exceptions as components of the series
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ from ponton.platform import PlatformDB
 from ponton.platform.schema import planning_events, resources
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
+from ponton.sync.status import SyncStatus
 from tests.conftest import empty_tables
 from tests.fakes.memory_calendar import MemoryCalendar
 from tests.fakes.radicale_server import RadicaleServer
@@ -302,6 +304,26 @@ class SeriesMachine(RuleBasedStateMachine):
             }
 
     @rule()
+    def sync_interrupted_after_the_remote_writes(self):
+        """The platform DB goes away right after the remote writes (a worker killed): nothing is
+        recorded, and the next sync must still converge without duplicates or losses."""
+
+        class LosesTheDatabase(SyncStatus):
+            def save_pair(self, key, remote, platform_hash):
+                raise ConnectionError("platform DB lost after the remote write")
+
+        with contextlib.suppress(ConnectionError):
+            run_sync(
+                self.db,
+                self.binding,
+                lambda b: self.remote.calendar,
+                journal=self.journal,
+                now=NOW,
+                allow_mass_delete=True,
+                status=LosesTheDatabase,
+            )
+
+    @rule()
     def sync(self):
         keys = set(self.synced) | set(self.pending["platform"]) | set(self.pending["remote"])
         keys.add(UID)
@@ -386,3 +408,29 @@ def test_series_deleted_on_caldav_takes_its_overrides_in_one_run(machine_db):
         state.delete_the_series(side="remote")
         state.sync()
         state.teardown()
+
+
+def test_series_deleted_after_an_interrupted_sync_stays_deleted(machine_db):
+    """Found by the machine: ponton's own write, left unrecorded by a crash, was taken for a
+    remote edit on the next run and restored the series the platform had just deleted."""
+    RemoteWinsSeriesMachine.db = machine_db
+    state = RemoteWinsSeriesMachine()
+    state.start()
+    state.edit_the_series(side="platform", summary="b")
+    state.sync_interrupted_after_the_remote_writes()
+    state.delete_the_series(side="platform")
+    state.sync()
+    state.teardown()
+
+
+def test_override_written_before_an_interrupted_sync_goes_with_its_deleted_series(machine_db):
+    """Found by the machine: an override ponton created remotely, left unrecorded by a crash,
+    stayed behind when the platform then deleted the series."""
+    RemoteWinsSeriesMachine.db = machine_db
+    state = RemoteWinsSeriesMachine()
+    state.start()
+    state.move_or_edit_one_occurrence(n=0, shift=0, side="platform", summary="a")
+    state.sync_interrupted_after_the_remote_writes()
+    state.delete_the_series(side="platform")
+    state.sync()
+    state.teardown()

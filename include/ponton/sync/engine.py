@@ -9,7 +9,7 @@ after a crash re-lists the same changes and finds them already applied.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,67 +38,10 @@ from ponton.sync.planner import (
 )
 from ponton.sync.port import RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
+from ponton.sync.summary import SyncSummary, changed, count_foreign, count_planned, describe
 
 INTEGRATION = "calendar"
 CalendarOpener = Callable[[Binding], RemoteCalendar]
-
-
-@dataclass
-class SyncSummary:
-    """Counts of one run. ``created``/``updated``/``deleted`` count the receiving side: the
-    platform for an import, the remote calendar for an export, both for a two-way binding."""
-
-    binding: int
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    conflicts: int = 0
-    remote_created: int = 0
-    remote_updated: int = 0
-    remote_deleted: int = 0
-    platform_updated: int = 0
-    platform_deleted: int = 0
-    foreign_created: int = 0
-    foreign_updated: int = 0
-    foreign_deleted: int = 0
-    busy_blocks: int = 0
-    double_bookings: int = 0
-    stale: int = 0
-    rejected: int = 0  # components the adapter could not read (isolated, journaled)
-    refused: int = 0  # events the remote calendar cannot hold (journaled, the rest syncs on)
-    replies: int = 0  # METHOD:REPLY answers applied to planning attendees
-    notifications: int = 0  # webhook notifications this run has handled
-    full_listing: bool = True
-    dry_run: bool = False
-    plan: list[str] = field(default_factory=list)
-
-    def finish(self, direction: str) -> dict[str, Any]:
-        platform = (
-            self.foreign_created,
-            self.platform_updated + self.foreign_updated,
-            self.platform_deleted + self.foreign_deleted,
-        )
-        remote = (self.remote_created, self.remote_updated, self.remote_deleted)
-        sides = {"import": [platform], "export": [remote], "both": [platform, remote]}[direction]
-        self.created, self.updated, self.deleted = (
-            sum(side[i] for side in sides) for i in range(3)
-        )
-        data = dict(self.__dict__)
-        if not self.dry_run:
-            data.pop("plan")
-        return data
-
-
-def describe(action: object) -> str:
-    """One line per planned action, for ``--dry-run``."""
-    name = type(action).__name__
-    uid = getattr(action, "uid", "")
-    event = getattr(action, "event", None) or getattr(
-        getattr(action, "remote", None), "event", None
-    )
-    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
-    return f"{name} {uid}{what}"
 
 
 def run_sync(
@@ -193,7 +136,7 @@ def run_sync(
     summary.unchanged = plan.unchanged + plan.foreign_unchanged + len(plan.of(LinkState))
     if dry_run:
         summary.plan = [describe(a) for a in plan.actions]
-        _count_planned(plan, summary, known_foreign)
+        count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
     parsed = getattr(calendar, "last_parsed", None)
@@ -229,32 +172,12 @@ def run_sync(
     journal.record(
         INTEGRATION,
         "sync",
-        outcome="changed" if _changed(result) else "ok",
+        outcome="changed" if changed(result) else "ok",
         object_type="binding",
         object_id=binding.id,
         details=result,
     )
     return result
-
-
-def _changed(result: dict[str, Any]) -> bool:
-    return any(result[k] for k in ("created", "updated", "deleted", "conflicts"))
-
-
-def _count_planned(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
-    summary.remote_created = len(plan.of(CreateRemote))
-    summary.remote_updated = len(plan.of(UpdateRemote))
-    summary.remote_deleted = len(plan.of(DeleteRemote))
-    summary.platform_updated = len(plan.of(UpdatePlatform))
-    summary.platform_deleted = len(plan.of(DeletePlatform))
-    summary.conflicts = len(plan.of(Conflict))
-    _count_foreign(plan, summary, known_foreign)
-
-
-def _count_foreign(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
-    summary.foreign_updated = sum(1 for r in plan.foreign_upserts if r.remote_id in known_foreign)
-    summary.foreign_created = len(plan.foreign_upserts) - summary.foreign_updated
-    summary.foreign_deleted = len(plan.foreign_removals)
 
 
 def _apply_remote(
@@ -285,10 +208,12 @@ def _apply_remote(
     if not writes:
         return []
     with db.begin() as conn:
+        recorded = status(conn, binding.id)
         for index, (key, write) in enumerate(zip(keys, writes, strict=True)):
             if write.event is not None:
                 written[key] = planning_rows.stamp_published(conn, key, write.event)
                 writes[index] = replace(write, event=written[key])
+                recorded.note_write(key, written[key])
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
     counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
@@ -393,7 +318,7 @@ def _apply_platform(
                     "remote": decision.remote.event.content(),
                 },
             )
-        _count_foreign(plan, summary, known_foreign)
+        count_foreign(plan, summary, known_foreign)
         summary.busy_blocks = busy.write_busy_blocks(
             conn,
             binding,
