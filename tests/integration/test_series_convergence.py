@@ -394,6 +394,15 @@ def test_occurrence_edits_on_both_sides_converge_on_radicale(machine_db):
         case().runTest()
 
 
+def replay(machine, *steps) -> None:
+    """Run a sequence the machine once found failing, as a plain test."""
+    state = machine()
+    state.start()
+    for step, kwargs in steps:
+        getattr(state, step)(**kwargs)
+    state.teardown()
+
+
 def test_series_deleted_on_caldav_takes_its_overrides_in_one_run(machine_db):
     """Found by the machine: an incremental CalDAV listing names only the deleted object, and its
     override was deleted remotely again on the next run."""
@@ -401,36 +410,39 @@ def test_series_deleted_on_caldav_takes_its_overrides_in_one_run(machine_db):
         client = caldav.DAVClient(server.url, username="u", password="x", require_tls=False)
         CalDavSeriesMachine.principal = client.principal()
         CalDavSeriesMachine.db = machine_db
-        state = CalDavSeriesMachine()
-        state.start()
-        state.move_or_edit_one_occurrence(n=0, shift=0, side="platform", summary="a")
-        state.sync()
-        state.delete_the_series(side="remote")
-        state.sync()
-        state.teardown()
+        replay(
+            CalDavSeriesMachine,
+            (
+                "move_or_edit_one_occurrence",
+                {"n": 0, "shift": 0, "side": "platform", "summary": "a"},
+            ),
+            ("sync", {}),
+            ("delete_the_series", {"side": "remote"}),
+            ("sync", {}),
+        )
 
 
 def test_series_deleted_after_an_interrupted_sync_stays_deleted(machine_db):
     """Found by the machine: ponton's own write, left unrecorded by a crash, was taken for a
     remote edit on the next run and restored the series the platform had just deleted."""
     RemoteWinsSeriesMachine.db = machine_db
-    state = RemoteWinsSeriesMachine()
-    state.start()
-    state.edit_the_series(side="platform", summary="b")
-    state.sync_interrupted_after_the_remote_writes()
-    state.delete_the_series(side="platform")
-    state.sync()
-    state.teardown()
+    replay(
+        RemoteWinsSeriesMachine,
+        ("edit_the_series", {"side": "platform", "summary": "b"}),
+        ("sync_interrupted_after_the_remote_writes", {}),
+        ("delete_the_series", {"side": "platform"}),
+        ("sync", {}),
+    )
 
 
 def test_override_written_before_an_interrupted_sync_goes_with_its_deleted_series(machine_db):
     """Found by the machine: an override ponton created remotely, left unrecorded by a crash,
     stayed behind when the platform then deleted the series."""
     RemoteWinsSeriesMachine.db = machine_db
-    state = RemoteWinsSeriesMachine()
-    state.start()
-    state.move_or_edit_one_occurrence(n=0, shift=0, side="platform", summary="a")
-    state.sync_interrupted_after_the_remote_writes()
-    state.delete_the_series(side="platform")
-    state.sync()
-    state.teardown()
+    replay(
+        RemoteWinsSeriesMachine,
+        ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "platform", "summary": "a"}),
+        ("sync_interrupted_after_the_remote_writes", {}),
+        ("delete_the_series", {"side": "platform"}),
+        ("sync", {}),
+    )
