@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 
+from ponton.calendars.backends.caldav import CalDavCalendar
 from ponton.context import RunContext
-from ponton.ics.caldav_calendar import CalDavCalendar
 from ponton.journal import Journal
 from ponton.model import Event, event_key, moment_key
 from ponton.platform import PlatformDB

@@ -11,15 +11,15 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from ponton.calendars.backends.caldav import CalDavCalendar
+from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.context import RunContext
-from ponton.ics.caldav_calendar import CalDavCalendar
-from ponton.ics.feed_calendar import IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.publish import publish_feeds
 from ponton.journal import Journal
 from ponton.model import moment_key
 from ponton.platform.schema import availability, conflicts, planning_events, resources
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
 from tests.fakes.ics_server import IcsServer
@@ -299,7 +299,7 @@ def test_platform_exceptions_are_published_and_a_subscriber_sees_them(platform_d
     add_series(platform_db)
     add_override(platform_db, 1, hours=2)
     add_override(platform_db, 2, status="cancelled")
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(platform_db, [storage], Journal(platform_db, RunContext()), NOW)
     published = (tmp_path / "feeds/resources/ana.ics").read_bytes()
     with platform_db.begin() as conn:
@@ -320,7 +320,7 @@ def test_platform_exceptions_are_published_and_a_subscriber_sees_them(platform_d
 
 def test_publish_bumps_sequence_only_for_a_changed_version(platform_db, tmp_path):
     add_series(platform_db)
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     journal = Journal(platform_db, RunContext())
     path = tmp_path / "feeds/resources/ana.ics"
 
@@ -335,3 +335,18 @@ def test_publish_bumps_sequence_only_for_a_changed_version(platform_db, tmp_path
         conn.execute(planning_events.update().values(location="Room 4"))
     assert published_sequence() == first + 1
     assert published_sequence() == first + 1
+
+
+def test_private_foreign_series_blocks_anonymously_with_its_exceptions_applied(platform_db):
+    add_series(platform_db)
+    binding = add_binding(platform_db, provider="ics", source="feed", resource="ana")
+    body = GOOGLE_STYLE.format(uid="stranger@google.com").replace(
+        "SUMMARY:Weekly review\n", "SUMMARY:Weekly review\nCLASS:PRIVATE\n"
+    )
+    with IcsServer() as server:
+        result = Sync(platform_db, binding, feed(server, "/ana.ics", body))()
+    assert result["busy_blocks"] == 9
+    with platform_db.engine.connect() as conn:
+        blocks = conn.execute(sa.select(availability.c.start_at, availability.c.note)).all()
+    assert {note for _, note in blocks} == {None}
+    assert week(1, 2) in {start for start, _ in blocks} and week(2) not in {s for s, _ in blocks}

@@ -18,11 +18,13 @@ from ponton.journal import Journal
 from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
 from ponton.platform import planning as planning_rows
-from ponton.platform.itip import ITIP_METHODS, apply_itip
+from ponton.platform.itip import apply_itip
+from ponton.privacy import journal_content
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
     Conflict,
     CreateRemote,
@@ -36,7 +38,7 @@ from ponton.sync.planner import (
     plan_sync,
     series_in_window,
 )
-from ponton.sync.port import RemoteCalendar, RemoteWrite
+from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
 from ponton.sync.summary import SyncSummary, changed, count_foreign, count_planned, describe
 
@@ -45,6 +47,15 @@ CalendarOpener = Callable[[Binding], RemoteCalendar]
 
 
 def run_sync(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, **options: Any
+) -> dict[str, Any]:
+    """One sync of one binding (options as :func:`_run_sync`); a second run of the same binding
+    meanwhile gets ``BindingBusy`` and changes nothing."""
+    with binding_lock(db, binding_id):
+        return _run_sync(db, binding_id, open_calendar, **options)
+
+
+def _run_sync(
     db: PlatformDB,
     binding_id: int,
     open_calendar: CalendarOpener,
@@ -80,10 +91,22 @@ def run_sync(
             for uid, refused_hash in recorded.refused_hashes().items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
-    calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
-    changes = calendar.list_changes(binding.cursor, start, end)
-    rejected = list(getattr(calendar, "last_errors", ()))
+    try:
+        calendar = open_calendar(binding)
+        changes = calendar.list_changes(binding.cursor, start, end)
+    except PontonError as exc:
+        # A calendar that cannot be read is an action too: the journal says when and why.
+        journal.record(
+            INTEGRATION,
+            "list",
+            outcome="error",
+            object_type="binding",
+            object_id=binding.id,
+            details={"error": type(exc).__name__, "message": str(exc)},
+        )
+        raise
+    rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
     if rejected:
         journal.record(
             INTEGRATION,
@@ -92,6 +115,16 @@ def run_sync(
             object_type="binding",
             object_id=binding.id,
             details={"count": len(rejected), "errors": rejected[:50]},
+        )
+    derived = calendar.derived_uids() if isinstance(calendar, ParseDiagnostics) else []
+    if derived:
+        journal.record(
+            INTEGRATION,
+            "derived_uids",
+            outcome="changed",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(derived), "uids": derived[:50]},
         )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
@@ -139,16 +172,16 @@ def run_sync(
         count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
-    parsed = getattr(calendar, "last_parsed", None)
-    if parsed is not None and parsed.method in ITIP_METHODS:
+    message = calendar.itip_message() if isinstance(calendar, ItipMessages) else None
+    if message is not None:
         with db.begin() as conn:
             counts = apply_itip(
                 conn,
                 binding.resource_id,
-                method=parsed.method,
-                events=parsed.events,
-                replies=parsed.replies,
-                cancellations=parsed.cancellations,
+                method=message.method,
+                events=message.events,
+                replies=message.replies,
+                cancellations=message.cancellations,
             )
         summary.replies = counts.replies
         summary.platform_updated += counts.cancelled + counts.requests
@@ -216,7 +249,6 @@ def _apply_remote(
                 recorded.note_write(key, written[key])
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
-    counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
     with db.begin() as conn:
         recorded = status(conn, binding.id)
         for key, result in zip(keys, results, strict=True):
@@ -235,7 +267,9 @@ def _apply_remote(
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
             else:
-                setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
+                summary.remote_created += write.op == "create"
+                summary.remote_updated += write.op == "update"
+                summary.remote_deleted += write.op == "delete"
                 if write.op == "delete":
                     recorded.forget_pair(key)
                 else:
@@ -280,7 +314,10 @@ def _apply_platform(
                     object_type="event",
                     object_id=action.uid,
                     conn=conn,
-                    details={"from": binding.label, "content": action.remote.event.content()},
+                    details={
+                        "from": binding.label,
+                        "content": journal_content(action.remote.event),
+                    },
                 )
             elif isinstance(action, DeletePlatform):
                 planning_rows.soft_delete_planning(conn, action.uid)
@@ -314,8 +351,8 @@ def _apply_platform(
                 details={
                     "policy": decision.policy,
                     "winner": decision.winner,
-                    "platform": decision.platform.content(),
-                    "remote": decision.remote.event.content(),
+                    "platform": journal_content(decision.platform),
+                    "remote": journal_content(decision.remote.event),
                 },
             )
         count_foreign(plan, summary, known_foreign)

@@ -144,10 +144,6 @@ class Plan:
     def of(self, kind: type) -> list:
         return [a for a in self.actions if isinstance(a, kind)]
 
-    @property
-    def writes_remote(self) -> bool:
-        return any(isinstance(a, CreateRemote | UpdateRemote | DeleteRemote) for a in self.actions)
-
 
 def comparable(event: Event) -> dict:
     """Content compared across sides: what both sides can hold (no uid, no attendees)."""
@@ -360,15 +356,6 @@ def plan_sync(
         # An incremental listing names only what changed: the rest is unchanged.
         plan.foreign_unchanged += len(set(known_foreign) - set(foreign) - gone_ids)
     return plan
-
-
-def window_overlaps(event: Event, start: datetime, end: datetime) -> bool:
-    """Whether a (non-recurring) event overlaps [start, end); recurring masters always do."""
-    if event.recurrence:
-        return True
-    if event.all_day:
-        return event.start < end.date() and event.end > start.date()
-    return event.start < end and event.end > start
 
 
 def series_in_window(event: Event, start: datetime, end: datetime) -> bool:

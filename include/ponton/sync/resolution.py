@@ -20,6 +20,7 @@ from ponton.platform.schema import conflicts, planning_events, utcnow
 from ponton.sync.status import SyncStatus
 
 KEEP = ("platform", "remote")
+ACTIONS = (*KEEP, "dismiss")
 
 
 def list_conflicts(db: PlatformDB, *, status: str | None = "open") -> list[dict[str, Any]]:
@@ -30,10 +31,14 @@ def list_conflicts(db: PlatformDB, *, status: str | None = "open") -> list[dict[
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journal) -> str:
-    """Mark a conflict resolved keeping one side; return what happens next, for the operator."""
-    if keep not in KEEP:
-        raise InvalidInputError(f"--keep {keep!r} must be platform or remote")
+def resolve_conflict(
+    db: PlatformDB, conflict_id: int, keep: str, journal: Journal, *, by: str | None = None
+) -> str:
+    """Mark a conflict resolved keeping one side (or dismissed, for a double booking or a
+    refusal); return what happens next, for the operator. ``by`` names who decided, for the
+    journal (the CLI's user, the Airflow user of the review page)."""
+    if keep not in ACTIONS:
+        raise InvalidInputError(f"--keep {keep!r} must be platform, remote or dismiss")
     with db.begin() as conn:
         row = (
             conn.execute(sa.select(conflicts).where(conflicts.c.id == conflict_id))
@@ -46,6 +51,11 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
             )
         if row["status"] != "open":
             raise InvalidInputError(f"conflict {conflict_id} is already {row['status']}")
+        if row["kind"] == "edit_edit" and keep == "dismiss":
+            raise InvalidInputError(
+                f"conflict {conflict_id} is an edit conflict: keep platform or keep remote, "
+                "dismissing would leave the two versions apart"
+            )
         if row["kind"] == "edit_edit":
             _rewrite_state(conn, row, keep)
             outcome = f"the {keep} version will be copied to the other side on the next sync run"
@@ -54,7 +64,11 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
         conn.execute(
             conflicts.update()
             .where(conflicts.c.id == conflict_id)
-            .values(status="resolved", resolution=f"keep {keep}", resolved_at=utcnow())
+            .values(
+                status="resolved",
+                resolution="dismissed" if keep == "dismiss" else f"keep {keep}",
+                resolved_at=utcnow(),
+            )
         )
         journal.record(
             "calendar",
@@ -62,7 +76,7 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
             outcome="changed",
             object_type="conflict",
             object_id=conflict_id,
-            details={"kind": row["kind"], "keep": keep},
+            details={"kind": row["kind"], "keep": keep} | ({"by": by} if by else {}),
             conn=conn,
         )
     return outcome

@@ -6,11 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ponton.model import Event
+from ponton.privacy import shown
 from ponton.sync.planner import (
+    Action,
     Conflict,
     CreateRemote,
     DeletePlatform,
     DeleteRemote,
+    LinkState,
     Plan,
     UpdatePlatform,
     UpdateRemote,
@@ -64,15 +67,17 @@ class SyncSummary:
         return data
 
 
-def describe(action: object) -> str:
+def describe(action: Action) -> str:
     """One line per planned action, for ``--dry-run``."""
-    name = type(action).__name__
-    uid = getattr(action, "uid", "")
-    event = getattr(action, "event", None) or getattr(
-        getattr(action, "remote", None), "event", None
-    )
-    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
-    return f"{name} {uid}{what}"
+    match action:
+        case CreateRemote(event=event) | UpdateRemote(event=event):
+            subject: Event | None = event
+        case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
+            subject = remote.event
+        case _:
+            subject = None
+    what = f" {shown(subject).summary!r} {subject.start}" if subject else ""
+    return f"{type(action).__name__} {action.uid}{what}"
 
 
 def changed(result: dict[str, Any]) -> bool:
