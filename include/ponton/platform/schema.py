@@ -260,6 +260,8 @@ sync_state = sa.Table(
     sa.Column("remote_etag", sa.String(300)),
     sa.Column("platform_hash", sa.String(64)),
     sa.Column("remote_hash", sa.String(64)),
+    # A write in flight: recognised as ponton's own on the next run if this one stops short.
+    sa.Column("written_hash", sa.String(64)),
     sa.Column("synced_at", UTCDateTime, nullable=False, default=utcnow),
     sa.UniqueConstraint("binding_id", "platform_uid"),
     sa.UniqueConstraint("binding_id", "remote_id"),

@@ -79,23 +79,23 @@ def write_busy_blocks(
     )
     zone = ZoneInfo(binding.resource_timezone or "UTC")
     _drop_replaced_blocks(conn, binding, upserts, zone)
+    # Expand every component, so a cancelled or filtered-out override still takes its
+    # occurrence away from the master; then keep what the binding's filters let block.
     source = {id(r.event): r.remote_id for r in upserts}
-    # Filtered and anonymised, per component: what a block may show. The series are expanded from
-    # every component, so a cancelled or moved override still replaces its master's occurrence.
-    shown = {kept.remote_id: kept.event for kept in busy_sources(upserts, binding)}
+    shown = {r.remote_id: r.event for r in busy_sources(upserts, binding)}
     blocks = [
         {
             "resource_id": binding.resource_id,
             "binding_id": binding.id,
-            "source_uid": source[id(event)],
+            "source_uid": remote_id,
             "start_at": s,
             "end_at": e,
             "kind": "busy",
             "origin": f"binding:{binding.id}",
-            "note": shown[source[id(event)]].summary[:500] or None,
+            "note": shown[remote_id].summary[:500] or None,
         }
         for event, s, e in series_occurrences([r.event for r in upserts], start, end, zone=zone)
-        if event.busy and source[id(event)] in shown
+        if event.busy and (remote_id := source[id(event)]) in shown
     ]
     if blocks:
         conn.execute(availability.insert(), blocks)
