@@ -15,7 +15,7 @@ from ponton.platform.schema import availability, conflicts, foreign_events, plan
 from ponton.sync.bindings import Binding
 from ponton.sync.conflicts import DoubleBooking, Interval
 from ponton.sync.filters import busy_sources
-from ponton.sync.occurrences import occurrences
+from ponton.sync.occurrences import as_instant, series_occurrences
 from ponton.sync.port import RemoteEvent
 
 
@@ -26,10 +26,31 @@ def write_busy_blocks(
     removals: Iterable[str],
     start: datetime,
     end: datetime,
+    *,
+    listed: Iterable[RemoteEvent] = (),
 ) -> int:
-    """Replace the busy blocks of changed foreign events; return how many blocks were written."""
+    """Replace the busy blocks of changed foreign events; return how many blocks were written.
+
+    Blocks come from each series as a whole (``series_occurrences``): when one component of a
+    series changes or goes, every component of it in ``listed`` (the foreign events of this
+    listing) is expanded again, so a moved occurrence is busy at its new time only and a
+    cancelled one is not busy. An override listed without its master (an incremental listing)
+    removes the master's block at the occurrence it replaces."""
     upserts = list(upserts)
-    stale = set(removals) | {r.remote_id for r in upserts}
+    removals = set(removals)
+    gone_series = set(
+        conn.execute(
+            sa.select(foreign_events.c.series_uid).where(
+                foreign_events.c.binding_id == binding.id,
+                foreign_events.c.remote_id.in_(removals),
+            )
+        ).scalars()
+    )
+    touched = gone_series | {r.event.uid for r in upserts}
+    chosen = {r.remote_id: r for r in upserts}
+    chosen |= {r.remote_id: r for r in listed if r.event.uid in touched}
+    upserts = list(chosen.values())
+    stale = removals | set(chosen)
     if stale:
         conn.execute(
             availability.delete().where(
@@ -49,6 +70,7 @@ def write_busy_blocks(
             {
                 "binding_id": binding.id,
                 "remote_id": r.remote_id,
+                "series_uid": r.event.uid[:255],
                 "content_hash": r.event.content_hash(),
                 "seen_at": utcnow(),
             }
@@ -56,30 +78,57 @@ def write_busy_blocks(
         ],
     )
     zone = ZoneInfo(binding.resource_timezone or "UTC")
+    _drop_replaced_blocks(conn, binding, upserts, zone)
+    source = {id(r.event): r.remote_id for r in upserts}
     blocks = [
         {
             "resource_id": binding.resource_id,
             "binding_id": binding.id,
-            "source_uid": remote.remote_id,
+            "source_uid": source[id(event)],
             "start_at": s,
             "end_at": e,
             "kind": "busy",
             "origin": f"binding:{binding.id}",
-            "note": remote.event.summary[:500] or None,
+            "note": event.summary[:500] or None,
         }
-        for remote in busy_sources(upserts, binding)
-        for s, e in occurrences(remote.event, start, end, zone=zone)
+        for event, s, e in series_occurrences(
+            [r.event for r in busy_sources(upserts, binding)], start, end, zone=zone
+        )
+        if event.busy
     ]
     if blocks:
         conn.execute(availability.insert(), blocks)
     return len(blocks)
 
 
+def _drop_replaced_blocks(
+    conn: sa.Connection, binding: Binding, upserts: list[RemoteEvent], zone: ZoneInfo
+) -> None:
+    """Overrides whose master was not listed: drop the master's block of each occurrence."""
+    with_master = {r.event.uid for r in upserts if r.event.recurrence_id is None}
+    for remote in upserts:
+        event = remote.event
+        if event.recurrence_id is None or event.uid in with_master:
+            continue
+        masters = sa.select(foreign_events.c.remote_id).where(
+            foreign_events.c.binding_id == binding.id,
+            foreign_events.c.series_uid == event.uid,
+            foreign_events.c.remote_id != remote.remote_id,
+        )
+        conn.execute(
+            availability.delete().where(
+                availability.c.binding_id == binding.id,
+                availability.c.source_uid.in_(masters),
+                availability.c.start_at == as_instant(event.recurrence_id, zone),
+            )
+        )
+
+
 def busy_intervals(
     conn: sa.Connection, binding: Binding, start: datetime, end: datetime
 ) -> list[Interval]:
-    """Imported busy blocks of this binding, and the platform's planning and availability, for the
-    binding's resource inside the window."""
+    """Imported busy blocks of this binding, and the platform's planning (series expanded with
+    their overrides applied) and availability, for the binding's resource inside the window."""
     zone = ZoneInfo(binding.resource_timezone or "UTC")
     intervals: list[Interval] = []
     rows = conn.execute(
@@ -100,11 +149,10 @@ def busy_intervals(
             planning_events.c.deleted_at.is_(None)
         )
     ).mappings()
-    for row in live:
-        event = row_to_event(row)
+    events = [row_to_event(row) for row in live]
+    for event, s, e in series_occurrences(events, start, end, zone=zone):
         if event.busy:
-            for s, e in occurrences(event, start, end, zone=zone):
-                intervals.append(Interval(s, e, "planning", event.uid))
+            intervals.append(Interval(s, e, "planning", event.key))
     return intervals
 
 

@@ -15,15 +15,18 @@ from typing import Any
 
 from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
-from ponton.model import Event
+from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
 from ponton.platform import planning as planning_rows
+from ponton.platform.itip import apply_itip
 from ponton.privacy import journal_content, shown
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
+    Action,
     Conflict,
     CreateRemote,
     DeletePlatform,
@@ -36,7 +39,7 @@ from ponton.sync.planner import (
     plan_sync,
     series_in_window,
 )
-from ponton.sync.port import RemoteCalendar, RemoteWrite
+from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
 
 INTEGRATION = "calendar"
@@ -90,18 +93,29 @@ class SyncSummary:
         return data
 
 
-def describe(action: object) -> str:
+def describe(action: Action) -> str:
     """One line per planned action, for ``--dry-run``."""
-    name = type(action).__name__
-    uid = getattr(action, "uid", "")
-    event = getattr(action, "event", None) or getattr(
-        getattr(action, "remote", None), "event", None
-    )
-    what = f" {shown(event).summary!r} {event.start}" if isinstance(event, Event) else ""
-    return f"{name} {uid}{what}"
+    match action:
+        case CreateRemote(event=event) | UpdateRemote(event=event):
+            subject: Event | None = event
+        case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
+            subject = remote.event
+        case _:
+            subject = None
+    what = f" {shown(subject).summary!r} {subject.start}" if subject else ""
+    return f"{type(action).__name__} {action.uid}{what}"
 
 
 def run_sync(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, **options: Any
+) -> dict[str, Any]:
+    """One sync of one binding (options as :func:`_run_sync`); a second run of the same binding
+    meanwhile gets ``BindingBusy`` and changes nothing."""
+    with binding_lock(db, binding_id):
+        return _run_sync(db, binding_id, open_calendar, **options)
+
+
+def _run_sync(
     db: PlatformDB,
     binding_id: int,
     open_calendar: CalendarOpener,
@@ -137,10 +151,22 @@ def run_sync(
             for uid, refused_hash in recorded.refused_hashes().items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
-    calendar = open_calendar(binding)
     listed_at = datetime.now(UTC)
-    changes = calendar.list_changes(binding.cursor, start, end)
-    rejected = list(getattr(calendar, "last_errors", ()))
+    try:
+        calendar = open_calendar(binding)
+        changes = calendar.list_changes(binding.cursor, start, end)
+    except PontonError as exc:
+        # A calendar that cannot be read is an action too: the journal says when and why.
+        journal.record(
+            INTEGRATION,
+            "list",
+            outcome="error",
+            object_type="binding",
+            object_id=binding.id,
+            details={"error": type(exc).__name__, "message": str(exc)},
+        )
+        raise
+    rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
     if rejected:
         journal.record(
             INTEGRATION,
@@ -149,6 +175,16 @@ def run_sync(
             object_type="binding",
             object_id=binding.id,
             details={"count": len(rejected), "errors": rejected[:50]},
+        )
+    derived = calendar.derived_uids() if isinstance(calendar, ParseDiagnostics) else []
+    if derived:
+        journal.record(
+            INTEGRATION,
+            "derived_uids",
+            outcome="changed",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(derived), "uids": derived[:50]},
         )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
@@ -196,10 +232,19 @@ def run_sync(
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
-    parsed = getattr(calendar, "last_parsed", None)
-    if getattr(parsed, "replies", None):
+    message = calendar.itip_message() if isinstance(calendar, ItipMessages) else None
+    if message is not None:
         with db.begin() as conn:
-            summary.replies = planning_rows.apply_replies(conn, binding.resource_id, parsed.replies)
+            counts = apply_itip(
+                conn,
+                binding.resource_id,
+                method=message.method,
+                events=message.events,
+                replies=message.replies,
+                cancellations=message.cancellations,
+            )
+        summary.replies = counts.replies
+        summary.platform_updated += counts.cancelled + counts.requests
     # Double bookings only matter from now on: past overlaps are history, not conflicts.
     _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now, status)
     if errors:
@@ -258,30 +303,28 @@ def _apply_remote(
     status: type[SyncStatus],
 ) -> list[Exception]:
     writes: list[RemoteWrite] = []
+    keys: list[str] = []  # the planning key of each write, in order
     written: dict[str, Event] = {}
     for action in plan.actions:
+        uid = split_key(action.uid)[0]
         if isinstance(action, CreateRemote):
-            writes.append(RemoteWrite("create", action.uid, event=action.event))
+            writes.append(RemoteWrite("create", uid, event=action.event))
         elif isinstance(action, UpdateRemote):
-            writes.append(
-                RemoteWrite("update", action.uid, action.event, action.remote_id, action.etag)
-            )
+            writes.append(RemoteWrite("update", uid, action.event, action.remote_id, action.etag))
         elif isinstance(action, DeleteRemote):
-            writes.append(
-                RemoteWrite("delete", action.uid, remote_id=action.remote_id, etag=action.etag)
-            )
+            writes.append(RemoteWrite("delete", uid, remote_id=action.remote_id, etag=action.etag))
         else:
             continue
+        keys.append(action.uid)
         if not isinstance(action, DeleteRemote):
             written[action.uid] = action.event
     if not writes:
         return []
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
-    counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
     with db.begin() as conn:
         recorded = status(conn, binding.id)
-        for result in results:
+        for key, result in zip(keys, results, strict=True):
             write = result.write
             if isinstance(result.error, PreconditionFailed):
                 summary.stale += 1  # changed remotely meanwhile: the next run re-reads and re-plans
@@ -291,33 +334,27 @@ def _apply_remote(
                 # express): refuse it, keep syncing the rest of the calendar.
                 summary.refused += 1
                 outcome, details = "refused", {"reason": str(result.error)}
-                if write.platform_uid in written:
-                    recorded.record_refusal(
-                        write.platform_uid,
-                        written[write.platform_uid],
-                        str(result.error),
-                    )
+                if key in written:
+                    recorded.record_refusal(key, written[key], str(result.error))
             elif result.error is not None:
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
             else:
-                setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
+                summary.remote_created += write.op == "create"
+                summary.remote_updated += write.op == "update"
+                summary.remote_deleted += write.op == "delete"
                 if write.op == "delete":
-                    recorded.forget_pair(write.platform_uid)
+                    recorded.forget_pair(key)
                 else:
-                    recorded.save_pair(
-                        write.platform_uid,
-                        result.remote,
-                        written[write.platform_uid].content_hash(),
-                    )
-                    recorded.clear_refusals([write.platform_uid])
+                    recorded.save_pair(key, result.remote, written[key].content_hash())
+                    recorded.clear_refusals([key])
                 outcome, details = "changed", None
             journal.record(
                 INTEGRATION,
                 f"remote_{write.op}",
                 outcome=outcome,
                 object_type="event",
-                object_id=write.platform_uid,
+                object_id=key,
                 details=details,
                 conn=conn,
             )
@@ -393,7 +430,13 @@ def _apply_platform(
             )
         _count_foreign(plan, summary, known_foreign)
         summary.busy_blocks = busy.write_busy_blocks(
-            conn, binding, plan.foreign_upserts, plan.foreign_removals, start, end
+            conn,
+            binding,
+            plan.foreign_upserts,
+            plan.foreign_removals,
+            start,
+            end,
+            listed=plan.foreign_listed,
         )
         found = list(
             find_double_bookings(
