@@ -8,17 +8,27 @@ refused too: a typo (``past_day``) would otherwise be silently ignored.
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from ponton.errors import InvalidInputError
+from ponton.sync.filters import FILTER_OPTIONS, SEND_UPDATES
 
 Days = Annotated[int, Field(ge=0, le=3_660, strict=True)]
 Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
 
 
-class BindingOptions(BaseModel):
+_STRICT = {bool: Annotated[bool, Field(strict=True)]}
+#: The filters' options (``ponton.sync.filters``), typed from the one place that defines them.
+_FilterOptions = create_model(
+    "FilterOptions",
+    __base__=BaseModel,
+    **{name: (_STRICT.get(kind, kind) | None, None) for name, kind in FILTER_OPTIONS.items()},
+)
+
+
+class BindingOptions(_FilterOptions):
     """Every option a binding may carry, with its bounds (docs/sync.md and the integration pages
     describe each one)."""
 
@@ -30,6 +40,7 @@ class BindingOptions(BaseModel):
     push: bool | None = None
     channel_hours: Annotated[float, Field(gt=0, le=24 * 31)] | None = None
     write_attendees: bool | None = None
+    send_updates: Literal[SEND_UPDATES] | None = None
     retry_attempts: Annotated[int, Field(ge=1, le=20, strict=True)] | None = None
     retry_max_seconds: Annotated[float, Field(ge=0, le=3_600)] | None = None
     page_size: Annotated[int, Field(ge=1, le=1_000, strict=True)] | None = None
