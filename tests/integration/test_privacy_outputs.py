@@ -111,7 +111,9 @@ def test_unchanged_planning_uploads_no_availability_feed_again(private_planning,
 
 
 def test_roadmap_pdf_shows_the_private_workshop_as_unavailability(private_planning):
-    pdf = render_pdf(load_roadmap(private_planning, "M-2026-014"), edition=Edition(1, NOW.date()))
+    pdf = render_pdf(
+        load_roadmap(private_planning, "M-2026-014"), edition=Edition(1, date(2026, 3, 9))
+    )
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert not _leaks(text)
     assert "Indisponible" in text
