@@ -329,3 +329,68 @@ def test_a_title_stored_before_privacy_was_read_is_wiped_at_the_next_sync(platfo
     with platform_db.engine.connect() as conn:
         notes = conn.execute(sa.select(availability.c.note)).scalars().all()
     assert notes == [None]
+
+
+SERIES = f"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//privacy//EN\r
+BEGIN:VEVENT\r
+UID:kine@ana\r
+DTSTAMP:20260301T000000Z\r
+DTSTART:20260317T170000Z\r
+DTEND:20260317T180000Z\r
+RRULE:FREQ=WEEKLY;COUNT=3\r
+SUMMARY:Kiné (privé)\r
+CLASS:PRIVATE\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:kine@ana\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID:20260324T170000Z\r
+DTSTART:20260324T170000Z\r
+DTEND:20260324T180000Z\r
+SUMMARY:Kiné (privé) — annulé côté cabinet, gardé libre\r
+CLASS:PRIVATE\r
+TRANSP:TRANSPARENT\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:copil@corp\r
+DTSTAMP:20260301T000000Z\r
+DTSTART:20260318T080000Z\r
+DTEND:20260318T090000Z\r
+RRULE:FREQ=WEEKLY;COUNT=2\r
+SUMMARY:Copil\r
+ATTENDEE;PARTSTAT=DECLINED:mailto:{ANA}\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:copil@corp\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID:20260325T080000Z\r
+DTSTART:20260325T080000Z\r
+DTEND:20260325T090000Z\r
+SUMMARY:Copil\r
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ANA}\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_series_are_filtered_per_occurrence_after_their_overrides_apply(platform_db, tmp_path):
+    """A private weekly series with one occurrence turned free, and a declined series with one
+    occurrence accepted: each occurrence blocks according to its own component."""
+    feed = tmp_path / "ana.ics"
+    feed.write_text(SERIES, newline="")
+    binding = _bind(platform_db, "ics", str(feed), None, "import")
+    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    run_sync(platform_db, binding, calendar_opener(None), journal=journal, now=NOW)
+    with platform_db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(availability.c.start_at, availability.c.note).order_by(
+                availability.c.start_at
+            )
+        ).all()
+    assert [(r.start_at.day, r.start_at.hour, r.note) for r in rows] == [
+        (17, 17, None),  # private: anonymous
+        (25, 8, "Copil"),  # the one accepted occurrence of the declined series
+        (31, 17, None),  # the 24th was made free
+    ]

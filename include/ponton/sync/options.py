@@ -19,7 +19,16 @@ Days = Annotated[int, Field(ge=0, le=3_660, strict=True)]
 Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
 
 
-class _CoreOptions(BaseModel):
+_STRICT = {bool: Annotated[bool, Field(strict=True)]}
+#: The filters' options (``ponton.sync.filters``), typed from the one place that defines them.
+_FilterOptions = create_model(
+    "FilterOptions",
+    __base__=BaseModel,
+    **{name: (_STRICT.get(kind, kind) | None, None) for name, kind in FILTER_OPTIONS.items()},
+)
+
+
+class BindingOptions(_FilterOptions):
     """Every option a binding may carry, with its bounds (docs/sync.md and the integration pages
     describe each one)."""
 
@@ -31,6 +40,7 @@ class _CoreOptions(BaseModel):
     push: bool | None = None
     channel_hours: Annotated[float, Field(gt=0, le=24 * 31)] | None = None
     write_attendees: bool | None = None
+    send_updates: Literal[SEND_UPDATES] | None = None
     retry_attempts: Annotated[int, Field(ge=1, le=20, strict=True)] | None = None
     retry_max_seconds: Annotated[float, Field(ge=0, le=3_600)] | None = None
     page_size: Annotated[int, Field(ge=1, le=1_000, strict=True)] | None = None
@@ -46,15 +56,6 @@ class _CoreOptions(BaseModel):
     max_properties: Count | None = None
     max_seconds: Annotated[float, Field(gt=0, le=3_600)] | None = None
     refresh_interval: Annotated[float, Field(ge=0, le=31 * 86_400)] | None = None
-    send_updates: Literal[SEND_UPDATES] | None = None  # type: ignore[valid-type]
-
-
-# The filters (ponton.sync.filters) own their keys and their finer checks (regular expressions).
-BindingOptions = create_model(
-    "BindingOptions",
-    __base__=_CoreOptions,
-    **{name: (kind | None, None) for name, kind in FILTER_OPTIONS.items()},
-)
 
 
 def parse_binding_options(text: str) -> dict[str, Any]:
