@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -65,9 +66,7 @@ class Event:
     @property
     def key(self) -> str:
         """Identity of this component: the UID, plus the recurrence id for an override."""
-        if self.recurrence_id is None:
-            return self.uid
-        return f"{self.uid}#{_canonical_moment(self.recurrence_id)}"
+        return event_key(self.uid, self.recurrence_id)
 
     @property
     def busy(self) -> bool:
@@ -103,6 +102,37 @@ def canonical_text(text: str) -> str:
     iCalendar cannot carry a bare CR or other control characters, so they are not content.
     """
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).strip()
+
+
+def moment_key(value: datetime | date | None) -> str:
+    """A recurrence id in canonical form ("" for none): UTC ``YYYYMMDDTHHMMSSZ`` or ``YYYYMMDD``."""
+    return _canonical_moment(value) or ""
+
+
+def event_key(uid: str, recurrence_id: datetime | date | str | None) -> str:
+    """The key of one component of a series: ``uid``, or ``uid#recurrence-id`` for an override."""
+    rid = recurrence_id if isinstance(recurrence_id, str) else moment_key(recurrence_id)
+    return f"{uid}#{rid}" if rid else uid
+
+
+_RID = re.compile(r"^\d{8}(T\d{6}Z)?$")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(uid, canonical recurrence id or "") of an :func:`event_key`."""
+    uid, sep, rid = key.rpartition("#")
+    if sep and uid and _RID.match(rid):
+        return uid, rid
+    return key, ""
+
+
+def parse_moment_key(rid: str) -> datetime | date | None:
+    """The value of a canonical recurrence id (inverse of :func:`moment_key`)."""
+    if not rid:
+        return None
+    if len(rid) == 8:
+        return datetime.strptime(rid, "%Y%m%d").date()
+    return datetime.strptime(rid, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _canonical_moment(value: datetime | date | None) -> str | None:

@@ -63,7 +63,7 @@ def _zoned(naive: datetime, raw: dict[str, str]) -> datetime:
 
 
 def _zone(raw: dict[str, str]):
-    from ponton.calendars.outlook import zone
+    from ponton.calendars.backends.outlook_mapping import zone
 
     return zone(raw.get("timeZone"))
 

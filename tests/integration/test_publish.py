@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from ponton.context import RunContext
 from ponton.demo.seed import seed
@@ -16,11 +17,11 @@ from ponton.documents.publish import (
     roadmap_key,
 )
 from ponton.documents.render import render_pdf
-from ponton.documents.roadmap import load_roadmap
+from ponton.documents.roadmap import Edition, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform.schema import document_versions, documents, kv_cursors, missions
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 pytestmark = pytest.mark.integration
 CODE = "M-2026-014"
@@ -29,7 +30,11 @@ CODE = "M-2026-014"
 @pytest.fixture
 def world(platform_db, tmp_path):
     seed(platform_db, date(2026, 3, 2))
-    return platform_db, LocalFolderStorage(tmp_path / "storage"), Journal(platform_db, RunContext())
+    return (
+        platform_db,
+        LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage")),
+        Journal(platform_db, RunContext()),
+    )
 
 
 def versions(db) -> list[tuple[int, str]]:
@@ -65,9 +70,9 @@ def test_changed_mission_data_publishes_a_second_version(world):
 
 def test_retry_after_an_unrecorded_upload_adopts_it_instead_of_uploading_again(world):
     db, storage, journal = world
-    pdf = render_pdf(load_roadmap(db, CODE))
+    pdf = render_pdf(load_roadmap(db, CODE), edition=Edition(1, date(2026, 3, 9)))
     storage.put(roadmap_key(CODE), io.BytesIO(pdf), content_type="application/pdf")
-    [result] = publish_roadmap(db, [storage], journal, CODE)
+    [result] = publish_roadmap(db, [storage], journal, CODE, today=date(2026, 3, 9))
     assert (result.outcome, result.bytes_uploaded) == ("adopted", 0)
     assert len(storage.list_versions(roadmap_key(CODE))) == 1 and len(versions(db)) == 1
 
@@ -81,16 +86,28 @@ def test_lost_fingerprint_falls_back_to_the_hash_and_records_nothing_new(world):
     assert result.outcome == "unchanged" and len(versions(db)) == 1
 
 
-def test_bytes_returning_to_an_earlier_version_move_that_row_up(world):
+def test_roadmap_returning_to_earlier_content_is_issued_as_a_new_edition(world):
     db, storage, journal = world
     [one] = publish_roadmap(db, [storage], journal, CODE)
     for title in ("Autre titre", "Audit énergétique — Lycée Jules Ferry"):
         with db.begin() as conn:
             conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title=title))
-        publish_roadmap(db, [storage], journal, CODE)
-    rows = versions(db)
-    assert len(rows) == 2 and rows[-1] == (3, one.sha256)
-    assert len(storage.list_versions(roadmap_key(CODE))) == 3
+        [last] = publish_roadmap(db, [storage], journal, CODE)
+    assert [version for version, _ in versions(db)] == [1, 2, 3] and last.sha256 != one.sha256
+    reader = PdfReader(io.BytesIO(b"".join(storage.get(roadmap_key(CODE)))))
+    assert "version 3 du" in reader.pages[0].extract_text()
+
+
+def test_lost_fingerprint_with_changed_inputs_issues_the_next_edition(world):
+    db, storage, journal = world
+    publish_roadmap(db, [storage], journal, CODE, today=date(2026, 3, 9))
+    with db.begin() as conn:
+        conn.execute(kv_cursors.delete())
+        conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title="Nouveau"))
+    [result] = publish_roadmap(db, [storage], journal, CODE, today=date(2026, 3, 10))
+    assert (result.outcome, result.version) == ("uploaded", 2)
+    reader = PdfReader(io.BytesIO(b"".join(storage.get(roadmap_key(CODE)))))
+    assert "version 2 du 10 mars 2026" in reader.pages[0].extract_text()
 
 
 def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(

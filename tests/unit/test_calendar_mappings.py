@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ponton.calendars import google, outlook
+from ponton.calendars.backends import google_mapping as google
+from ponton.calendars.backends import outlook_mapping as outlook
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 

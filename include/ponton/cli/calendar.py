@@ -14,8 +14,8 @@ from ponton.sync.bindings import PROVIDERS, add_binding, list_bindings
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    bindings = groups.add_parser("bindings", help="calendars bound to platform resources")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    bindings = groups.add_parser("bindings", help=helps["bindings"])
     sub = bindings.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="bind a resource to a calendar; prints the binding id")
     add.add_argument("--provider", required=True, choices=PROVIDERS)
@@ -35,7 +35,7 @@ def register(groups: argparse._SubParsersAction) -> None:
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
 
-    sync = groups.add_parser("sync", help="run calendar syncs outside Airflow")
+    sync = groups.add_parser("sync", help=helps["sync"])
     sync_sub = sync.add_subparsers(dest="command", required=True)
     run = sync_sub.add_parser("run", help="one sync of one binding (what the DAG task does)")
     run.add_argument("binding", type=row_id)
@@ -43,8 +43,18 @@ def register(groups: argparse._SubParsersAction) -> None:
     run.add_argument("--allow-mass-delete", action="store_true")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=_run)
+    channel = sync_sub.add_parser(
+        "channel", help="create, renew or stop a binding's push channel (what the channel DAG does)"
+    )
+    channel.add_argument("binding", type=int)
+    channel.add_argument(
+        "--webhook-base-url",
+        default="",
+        help="public HTTPS URL of the webhook app (the ponton_webhook_base_url variable)",
+    )
+    channel.set_defaults(func=_channel)
 
-    conflicts = groups.add_parser("conflicts", help="sync and scheduling conflicts")
+    conflicts = groups.add_parser("conflicts", help=helps["conflicts"])
     c_sub = conflicts.add_subparsers(dest="command", required=True)
     c_list = c_sub.add_parser("list", help="open conflicts")
     c_list.add_argument("--all", action="store_true", help="resolved and cleared ones too")
@@ -52,7 +62,12 @@ def register(groups: argparse._SubParsersAction) -> None:
     c_list.set_defaults(func=_conflicts)
     resolve = c_sub.add_parser("resolve", help="settle a conflict keeping one side")
     resolve.add_argument("conflict", type=row_id)
-    resolve.add_argument("--keep", required=True, choices=("platform", "remote"))
+    resolve.add_argument(
+        "--keep",
+        required=True,
+        choices=("platform", "remote", "dismiss"),
+        help="dismiss: acknowledge a double booking or a refusal (not an edit conflict)",
+    )
     resolve.set_defaults(func=_resolve)
 
 
@@ -117,6 +132,22 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _channel(args: argparse.Namespace) -> int:
+    from ponton.calendars.channels import reconcile_channel
+    from ponton.sync.adapters import calendar_opener
+
+    db = PlatformDB()
+    summary = reconcile_channel(
+        db,
+        args.binding,
+        calendar_opener(EnvConnectionResolver()),
+        webhook_base_url=args.webhook_base_url,
+        journal=Journal(db),
+    )
+    print_json(summary)
+    return 0
+
+
 def _conflicts(args: argparse.Namespace) -> int:
     from ponton.sync.resolution import list_conflicts
 
@@ -141,8 +172,10 @@ def _conflicts(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
+    import getpass
+
     from ponton.sync.resolution import resolve_conflict
 
     db = open_db()
-    print(resolve_conflict(db, args.conflict, args.keep, Journal(db)))
+    print(resolve_conflict(db, args.conflict, args.keep, Journal(db), by=getpass.getuser()))
     return 0

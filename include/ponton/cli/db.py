@@ -7,8 +7,8 @@ import argparse
 from ponton.platform import PlatformDB
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    db = groups.add_parser("db", help="migrate or inspect the platform database")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    db = groups.add_parser("db", help=helps["db"])
     sub = db.add_subparsers(dest="command", required=True)
     upgrade = sub.add_parser("upgrade", help="apply migrations up to the latest revision")
     upgrade.set_defaults(func=_upgrade)

@@ -13,8 +13,8 @@ from ponton.journal import OUTCOMES, Journal
 from ponton.platform.schema import utcnow
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    journal = groups.add_parser("journal", help="read the integration journal")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    journal = groups.add_parser("journal", help=helps["journal"])
     sub = journal.add_subparsers(dest="command", required=True)
     tail = sub.add_parser("tail", help="newest journal rows, oldest first")
     tail.add_argument("--integration", help="only this integration (ics, google, s3, mail, ...)")

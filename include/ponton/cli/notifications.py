@@ -19,8 +19,8 @@ from ponton.platform import PlatformDB
 from ponton.platform.schema import notification_events, notifications, utcnow
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    group = groups.add_parser("notifications", help="delivery status of the notifications log")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    group = groups.add_parser("notifications", help=helps["notifications"])
     sub = group.add_subparsers(dest="command", required=True)
     status = sub.add_parser("status", help="counts and latest rows, or one notification's story")
     status.add_argument(

@@ -22,13 +22,15 @@ import hashlib
 import io
 import json
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ponton.documents.fence import fenced_source, open_fenced
-from ponton.documents.roadmap import Roadmap, load_roadmap
+from ponton.documents.roadmap import Edition, Roadmap, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform import PlatformDB
@@ -234,8 +236,13 @@ def publish_roadmap(
     *,
     pdf_variant: str | None = None,
     template_dir: str | Path | None = None,
+    today: date | None = None,
 ) -> list[Published]:
-    """Render mission ``code``'s roadmap (only if its inputs changed) and publish it everywhere."""
+    """Render mission ``code``'s roadmap (only if its inputs changed) and publish it everywhere.
+
+    The edition printed on the pages (version, generation date ``today``) is not an input: an
+    unchanged roadmap is not re-issued the next day, and every backend gets the same bytes.
+    """
     roadmap = load_roadmap(db, code)
     key = roadmap_key(code)
     fingerprint = roadmap_fingerprint(roadmap, pdf_variant, template_dir)
@@ -251,14 +258,26 @@ def publish_roadmap(
                 )
             ).all()
         )
+    with db.engine.connect() as conn:
+        latest_of = {s.name: _latest(conn, document_id, s.name) for s in storages}
+    states = {
+        s.name: json.loads(remembered.get(_fingerprint_name(document_id, s.name)) or "{}")
+        for s in storages
+    }
+    zone = ZoneInfo(roadmap.timezone)
+    today = today or datetime.now(zone).date()
+    edition, lost = _edition(
+        list(states.values()), list(latest_of.values()), fingerprint, today, zone
+    )
     results: list[Published] = []
     pdf: bytes | None = None
     for storage in storages:
         name = _fingerprint_name(document_id, storage.name)
-        with db.engine.connect() as conn:
-            latest = _latest(conn, document_id, storage.name)
-        state = json.loads(remembered.get(name) or "{}")
-        if latest is not None and state == {"input": fingerprint, "sha256": latest.sha256}:
+        latest, state = latest_of[storage.name], states[storage.name]
+        if latest is not None and (state.get("input"), state.get("sha256")) == (
+            fingerprint,
+            latest.sha256,
+        ):
             results.append(
                 _skipped(journal, storage.name, document_id, key, latest, "inputs unchanged")
             )
@@ -266,7 +285,15 @@ def publish_roadmap(
         if pdf is None:
             from ponton.documents.render import render_pdf
 
-            pdf = render_pdf(roadmap, pdf_variant=pdf_variant, template_dir=template_dir)
+            pdf = render_pdf(
+                roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
+            )
+            if lost is not None and hashlib.sha256(pdf).hexdigest() != lost.sha256:
+                # The inputs changed while their fingerprint was lost: this is a new edition.
+                edition = Edition(lost.version + 1, today)
+                pdf = render_pdf(
+                    roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
+                )
         data = pdf
         result = publish_stream(
             db,
@@ -278,9 +305,36 @@ def publish_roadmap(
             content_type=PDF,
             metadata={"mission": code},
         )
-        _remember(db, name, {"input": fingerprint, "sha256": result.sha256})
+        _remember(
+            db,
+            name,
+            {
+                "input": fingerprint,
+                "sha256": result.sha256,
+                "edition": [edition.version, edition.generated_on.isoformat()],
+            },
+        )
         results.append(result)
     return results
+
+
+def _edition(states: list[dict], latest: list, fingerprint: str, today: date, zone: ZoneInfo):
+    """The edition to print, and the latest version row when it is only a guess.
+
+    These inputs' edition when a backend already got them (a retry: every backend gets the same
+    bytes); with no fingerprint remembered at all, the latest version's own edition (unchanged
+    inputs then render to its very bytes); else the next version, dated today.
+    """
+    for state in states:
+        if state.get("input") == fingerprint and state.get("edition"):
+            version, generated_on = state["edition"]
+            return Edition(version, date.fromisoformat(generated_on)), None
+    rows = [row for row in latest if row is not None]
+    newest = max(rows, key=lambda row: row.version, default=None)
+    if newest is not None and not any(states):
+        published = newest.published_at.astimezone(zone).date()
+        return Edition(newest.version, published), newest
+    return Edition((newest.version if newest else 0) + 1, today), None
 
 
 def _remember(db: PlatformDB, name: str, value: dict) -> None:

@@ -44,6 +44,9 @@ class FeedOptions:
     timeout: float = 20.0
     max_bytes: int = Limits().max_bytes
     max_redirects: int = 5
+    #: Seconds between two fetches, replacing the feed's own hint (REFRESH-INTERVAL /
+    #: X-PUBLISHED-TTL); None honours the hint, 0 fetches on every run.
+    refresh_interval: float | None = None
 
     @property
     def egress(self) -> EgressPolicy:

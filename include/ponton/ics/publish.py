@@ -26,6 +26,8 @@ from ponton.storage.port import Storage
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PAST_DAYS = 30
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+#: The polling interval published feeds advertise: the publish DAG runs every 30 minutes.
+REFRESH = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,9 @@ class Feed:
 
     def render(self) -> bytes:
         stamps = [e.last_modified for e in self.events if e.last_modified]
-        return export_calendar(self.events, self.name, dtstamp=max(stamps, default=EPOCH))
+        return export_calendar(
+            self.events, self.name, dtstamp=max(stamps, default=EPOCH), refresh=REFRESH
+        )
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,8 @@ from starlette.concurrency import run_in_threadpool
 
 from ponton import settings
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
-from ponton.mail import postmark, sendgrid
+from ponton.mail.backends import postmark_events as postmark
+from ponton.mail.backends import sendgrid_events as sendgrid
 from ponton.secrets import EnvConnectionResolver
 from ponton.webhooks.inbox import platform_db, read_body, store_many
 from ponton.webhooks.schemas import check_json

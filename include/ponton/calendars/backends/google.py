@@ -1,16 +1,17 @@
-"""The Google Calendar adapter of the RemoteCalendar port, over google-api-python-client.
+"""The Google Calendar backend of the RemoteCalendar port, over google-api-python-client.
 
-Built by ``ponton.hooks.google_calendar.GoogleCalendarHook.calendar``; takes a ready ``service``
-so it stays free of Airflow. Paging, batching (<= 50 calls per batch), retries and the translation
-of Google errors into ponton errors all happen here, each in one place.
+Built from a ready ``service`` (``googleapiclient.discovery.build``) and
+:class:`GoogleCalendarOptions`, so it stays free of Airflow (``ponton.hooks.google_calendar`` only
+authenticates). Paging, batching (<= 50 calls per batch), retries and the translation of Google
+errors into ponton errors all happen here, each in one place.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from google.auth.exceptions import RefreshError
@@ -19,7 +20,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 from httplib2 import HttpLib2Error
 
-from ponton.calendars.google import (
+from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
     is_cancelled,
@@ -34,10 +35,13 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.model import Event
 from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
-from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
+from ponton.sync.planner import series_in_window
+from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
 BATCH_LIMIT = 50
+DEFAULT_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 PAGE_SIZE = 2500
 RUNBOOK = "docs/runbooks/google-oauth.md"
 _THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
@@ -64,7 +68,7 @@ def translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
 
 
 def http_status(error: BaseException | None) -> int | None:
-    return getattr(error, "http_status", None)
+    return error.http_status if isinstance(error, PontonError) else None
 
 
 def _translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
@@ -103,27 +107,45 @@ class _Call:
     error: PontonError | None = None
 
 
-class GoogleCalendarAdapter:
-    """One Google calendar (``calendar_id``) seen through the RemoteCalendar port."""
+@dataclass(frozen=True, kw_only=True)
+class GoogleCalendarOptions:
+    """What a binding tunes (``options`` JSON), plus where the calendar is.
 
-    capabilities = frozenset({"read", "write", "incremental", "batch", "push"})
+    ``conn_id`` only names the credentials in error messages; ``batch_uri`` follows the API
+    endpoint's host (the client library would always use googleapis.com)."""
 
-    def __init__(
-        self,
-        service: Any,
-        calendar_id: str,
-        *,
-        conn_id: str,
-        batch_uri: str,
-        write_attendees: bool = True,
-        retry: RetryPolicy | None = None,
-    ) -> None:
+    calendar_id: str = "primary"
+    conn_id: str = "google_calendar_default"
+    batch_uri: str = DEFAULT_BATCH_URI
+    write_attendees: bool = True
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+    @classmethod
+    def from_binding(cls, options: Mapping[str, Any] | None, **where: Any) -> GoogleCalendarOptions:
+        """From a binding's options: ``write_attendees`` (default True), ``retry_attempts``,
+        ``retry_max_seconds``; ``where`` names the calendar, connection and batch URI."""
+        options = options or {}
+        return cls(
+            write_attendees=bool(options.get("write_attendees", True)),
+            retry=RetryPolicy.from_options(options),
+            **where,
+        )
+
+
+class GoogleCalendarBackend:
+    """One Google calendar seen through the RemoteCalendar port, with push channels."""
+
+    capabilities = frozenset({"read", "write", "incremental"})
+    webhook_route = "google"
+
+    def __init__(self, *, service: Any, options: GoogleCalendarOptions) -> None:
         self.service = service
-        self.calendar_id = calendar_id
-        self.conn_id = conn_id
-        self.batch_uri = batch_uri
-        self.write_attendees = write_attendees
-        self.retry = retry or RetryPolicy()
+        self.options = options
+        self.calendar_id = options.calendar_id
+        self.conn_id = options.conn_id
+        self.batch_uri = options.batch_uri
+        self.write_attendees = options.write_attendees
+        self.retry = options.retry
 
     # -- the one way calls are made ---------------------------------------------------------------
     def _execute(self, build: Callable[[], Any], what: str) -> Any:
@@ -206,7 +228,7 @@ class GoogleCalendarAdapter:
                 deleted.append(item["id"])
                 continue
             remote = from_google(item)
-            if _overlaps(remote, start, end):
+            if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing
                 deleted.append(item["id"])
@@ -306,12 +328,12 @@ class GoogleCalendarAdapter:
             return WriteResult(write, error=error)
         return WriteResult(write, from_google(call.outcome))
 
-    # -- push -------------------------------------------------------------------------------------
-    def watch(
-        self, channel_id: str, address: str, token: str, ttl: timedelta
-    ) -> tuple[str, datetime]:
-        """Open a push channel; returns (resource id, expiry). Google caps the lifetime."""
-        expiration = int((datetime.now(UTC) + ttl).timestamp() * 1000)
+    # -- push (PushChannels) ----------------------------------------------------------------------
+    def open_channel(
+        self, *, channel_id: str, address: str, token: str, expires_at: datetime
+    ) -> Channel:
+        """``events.watch``; Google caps the lifetime and answers the expiry it granted."""
+        expiration = int(expires_at.timestamp() * 1000)
         body = {
             "id": channel_id,
             "type": "web_hook",
@@ -324,16 +346,19 @@ class GoogleCalendarAdapter:
             f"watch Google calendar {self.calendar_id!r}",
         )
         expires = datetime.fromtimestamp(int(channel["expiration"]) / 1000, UTC)
-        return channel["resourceId"], expires
+        return Channel(channel_id, expires, channel["resourceId"])
 
-    def stop(self, channel_id: str, resource_id: str) -> bool:
-        """Stop a channel; False when Google no longer knows it (already expired or stopped)."""
+    def renew_channel(self, channel: Channel, *, expires_at: datetime) -> Channel | None:
+        """Google channels cannot be extended: the caller opens the next one."""
+        return None
+
+    def close_channel(self, channel: Channel) -> bool:
+        """``channels.stop``; False when Google no longer knows it (expired or stopped)."""
+        body = {"id": channel.channel_id, "resourceId": channel.resource_id}
         try:
             self._execute(
-                lambda: self.service.channels().stop(
-                    body={"id": channel_id, "resourceId": resource_id}
-                ),
-                f"stop Google channel {channel_id!r}",
+                lambda: self.service.channels().stop(body=body),
+                f"stop Google channel {channel.channel_id!r}",
             )
         except ConfigError as exc:
             if http_status(exc) != 404:
@@ -352,8 +377,11 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _overlaps(remote: RemoteEvent, start: datetime, end: datetime) -> bool:
-    event = remote.event
+def _in_window(event: Event, start: datetime, end: datetime) -> bool:
+    """What a full listing of [start, end) would show: Google lists a recurring master when ANY
+    of its instances overlaps the window, not by its first one."""
+    if event.recurrence:
+        return series_in_window(event, start, end)
     if event.all_day:
         return event.start < end.date() and event.end > start.date()
     return event.start < end and event.end > start

@@ -1,163 +1,31 @@
-"""The Outlook adapter of the RemoteCalendar port, over Microsoft Graph with ``requests``.
+"""The Outlook backend of the RemoteCalendar port, over Microsoft Graph with ``requests``.
+
+Built from a :class:`GraphSession` (a base URL and a bearer-token callable: the credential) and
+:class:`OutlookCalendarOptions`, free of Airflow (``ponton.hooks.outlook_calendar`` only
+authenticates).
 
 Why not the Kiota-based msgraph SDK: it is async end to end, while the port (and the sync engine
 on top of it) is synchronous; a ``requests`` session with azure-identity tokens keeps paging, JSON
-``$batch`` (<= 20), per-request 429 retries and error translation visible in one small module.
-At most 4 requests are in flight per mailbox in this process (Outlook's documented concurrency).
+``$batch`` (<= 20), per-request 429 retries and error translation visible in two small modules
+(this one and :mod:`ponton.calendars.backends.graph`).
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
-from ponton.calendars.outlook import UID_PROPERTY_ID, from_graph, to_graph
-from ponton.errors import (
-    ConfigError,
-    InvalidInputError,
-    PontonError,
-    PreconditionFailed,
-    ReauthorizationRequired,
-    ThrottledError,
-    TransientError,
+from ponton.calendars.backends.graph import (
+    GraphSession,
+    http_status,
+    translate,
 )
-from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
-from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
-
-BATCH_LIMIT = 20
-MAILBOX_CONCURRENCY = 4
-RUNBOOK = "docs/integrations/outlook.md#re-authorisation"
-_mailbox_slots: dict[str, threading.BoundedSemaphore] = {}
-_slots_lock = threading.Lock()
-
-
-def mailbox_slot(mailbox: str) -> threading.BoundedSemaphore:
-    with _slots_lock:
-        return _mailbox_slots.setdefault(
-            mailbox.lower(), threading.BoundedSemaphore(MAILBOX_CONCURRENCY)
-        )
-
-
-def translate(
-    status: int, body: Any, headers: Any, *, conn_id: str, what: str
-) -> PontonError | None:
-    """Every Graph failure becomes a ponton error here, and nowhere else (None: success)."""
-    if status < 400:
-        return None
-    error = body.get("error", {}) if isinstance(body, dict) else {}
-    code = error.get("code", "") if isinstance(error, dict) else str(error)
-    message = error.get("message", "") if isinstance(error, dict) else ""
-    retry_after = parse_retry_after((headers or {}).get("Retry-After"))
-    if status == 429:
-        result: PontonError = ThrottledError(
-            f"{what}: Graph throttled ponton ({code})", retry_after
-        )
-    elif status >= 500:
-        result = ThrottledError(f"{what}: Graph answered {status} {code}", retry_after)
-    elif status == 401:
-        result = ReauthorizationRequired(conn_id, f"Graph answered 401 {code}", RUNBOOK)
-    elif status == 412:
-        result = PreconditionFailed(f"{what}: changed in Outlook since ponton read it")
-    elif status == 403:
-        result = ConfigError(
-            f"{what}: Graph answered 403 {code} ({message}); grant Calendars.ReadWrite "
-            f"(application) with admin consent to the app of connection {conn_id!r}, and check "
-            "any application access policy restricting its mailboxes"
-        )
-    elif status == 404:
-        result = ConfigError(f"{what}: not found in Graph ({code}); check the mailbox/calendar id")
-    else:
-        result = InvalidInputError(
-            f"{what}: Graph refused the request ({status} {code}: {message})"
-        )
-    result.http_status = status
-    return result
-
-
-def http_status(error: BaseException | None) -> int | None:
-    return getattr(error, "http_status", None)
-
-
-class GraphSession:
-    """Authenticated calls to one Graph base URL; ``token`` returns a fresh bearer token."""
-
-    def __init__(
-        self,
-        base_url: str,
-        token: Callable[[], str],
-        *,
-        conn_id: str,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.token = token
-        self.conn_id = conn_id
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.http = requests.Session()
-
-    def _send(self, mailbox: str, method: str, url: str, **kwargs: Any) -> requests.Response:
-        target = (
-            url if url.startswith("https://") or url.startswith("http://") else self.base_url + url
-        )
-        headers = {"Authorization": f"Bearer {self.token()}"} | kwargs.pop("headers", {})
-        with mailbox_slot(mailbox):
-            try:
-                return self.http.request(
-                    method, target, headers=headers, timeout=self.timeout, **kwargs
-                )
-            except requests.RequestException as exc:
-                raise TransientError(f"Graph {method} {url}: {exc}") from exc
-
-    def call(self, mailbox: str, method: str, url: str, what: str, **kwargs: Any) -> Any:
-        """One request with retries; returns the decoded body (None for 204)."""
-        for attempt in self.retry.retrying():
-            with attempt:
-                response = self._send(mailbox, method, url, **kwargs)
-                body = _json_or_none(response)
-                error = translate(
-                    response.status_code, body, response.headers, conn_id=self.conn_id, what=what
-                )
-                if error is not None:
-                    raise error
-                return body
-        raise AssertionError("unreachable: tenacity reraises")
-
-    def batch(self, mailbox: str, requests_: list[dict], what: str) -> list[dict]:
-        """JSON ``$batch`` in chunks of <= 20; throttled sub-requests are resent alone."""
-        answers: dict[str, dict] = {}
-        for offset in range(0, len(requests_), BATCH_LIMIT):
-            pending = requests_[offset : offset + BATCH_LIMIT]
-            for attempt in self.retry.retrying():
-                with attempt:
-                    body = self.call(mailbox, "POST", "/$batch", what, json={"requests": pending})
-                    retry: dict[str, PontonError] = {}
-                    for reply in body["responses"]:
-                        answers[reply["id"]] = reply
-                        error = translate(
-                            reply["status"],
-                            reply.get("body"),
-                            reply.get("headers"),
-                            conn_id=self.conn_id,
-                            what=what,
-                        )
-                        if error is not None and is_retryable(error):
-                            retry[reply["id"]] = error
-                    pending = [r for r in pending if r["id"] in retry]
-                    if pending:
-                        waits = [e.retry_after for e in retry.values() if e.retry_after is not None]
-                        raise ThrottledError(
-                            f"{what}: {len(pending)} request(s) throttled in a batch",
-                            max(waits, default=None),
-                        )
-        return [answers[r["id"]] for r in requests_]
+from ponton.calendars.backends.outlook_mapping import UID_PROPERTY_ID, from_graph, to_graph
+from ponton.errors import ConfigError, InvalidInputError, PontonError, PreconditionFailed
+from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
 
 @dataclass
@@ -193,21 +61,40 @@ class GraphCalendarRef:
         return cls(mailbox, calendar_id or None)
 
 
-class OutlookCalendarAdapter:
-    capabilities = frozenset({"read", "write", "incremental", "batch", "push"})
+@dataclass(frozen=True, kw_only=True)
+class OutlookCalendarOptions:
+    """What a binding tunes (``options`` JSON), plus which calendar: ``user@domain`` (default
+    calendar) or ``user@domain/CALENDAR_ID``."""
 
-    def __init__(
-        self,
-        session: GraphSession,
-        ref: GraphCalendarRef,
-        *,
-        write_attendees: bool = False,
-        page_size: int = 100,
-    ) -> None:
+    calendar: str
+    write_attendees: bool = False  # Graph would send every attendee an invitation
+    page_size: int = 100
+
+    @classmethod
+    def from_binding(
+        cls, calendar: str, options: Mapping[str, Any] | None
+    ) -> OutlookCalendarOptions:
+        """From a binding's options: ``write_attendees`` (default False), ``page_size``."""
+        options = options or {}
+        return cls(
+            calendar=calendar,
+            write_attendees=bool(options.get("write_attendees", False)),
+            page_size=int(options.get("page_size", 100)),
+        )
+
+
+class OutlookCalendarBackend:
+    """One mailbox calendar seen through the RemoteCalendar port, with Graph subscriptions."""
+
+    capabilities = frozenset({"read", "write", "incremental"})
+    webhook_route = "graph"
+
+    def __init__(self, *, session: GraphSession, options: OutlookCalendarOptions) -> None:
         self.session = session
-        self.ref = ref
-        self.write_attendees = write_attendees
-        self.page_size = page_size
+        self.options = options
+        self.ref = GraphCalendarRef.parse(options.calendar)
+        self.write_attendees = options.write_attendees
+        self.page_size = options.page_size
 
     def _call(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         return self.session.call(self.ref.mailbox, method, url, what, **kwargs)
@@ -368,32 +255,41 @@ class OutlookCalendarAdapter:
             remote = RemoteEvent(remote.remote_id, remote.event, remote.etag, write.platform_uid)
         return WriteResult(write, remote)
 
-    # -- subscriptions ----------------------------------------------------------------------
-    def subscribe(
-        self, notification_url: str, client_state: str, expires: datetime, lifecycle_url: str
-    ) -> tuple[str, datetime]:
+    # -- subscriptions (PushChannels) ---------------------------------------------------------
+    def open_channel(
+        self, *, channel_id: str, address: str, token: str, expires_at: datetime
+    ) -> Channel:
+        """A Graph subscription (Graph assigns its id; lifecycle notifications go to the same
+        address); ``channel_id`` is not used."""
         body = {
             "changeType": "created,updated,deleted",
-            "notificationUrl": notification_url,
-            "lifecycleNotificationUrl": lifecycle_url,
+            "notificationUrl": address,
+            "lifecycleNotificationUrl": address,
             "resource": self.ref.resource,
-            "expirationDateTime": _iso(expires),
-            "clientState": client_state,
+            "expirationDateTime": _iso(expires_at),
+            "clientState": token,
         }
         created = self._call("POST", "/subscriptions", "create Graph subscription", json=body)
-        return created["id"], _parse(created["expirationDateTime"])
+        return Channel(created["id"], _parse(created["expirationDateTime"]))
 
-    def renew(self, subscription_id: str, expires: datetime) -> datetime:
-        renewed = self._call(
-            "PATCH",
-            f"/subscriptions/{quote(subscription_id)}",
-            f"renew Graph subscription {subscription_id!r}",
-            json={"expirationDateTime": _iso(expires)},
-        )
-        return _parse(renewed["expirationDateTime"])
+    def renew_channel(self, channel: Channel, *, expires_at: datetime) -> Channel | None:
+        """PATCH the expiry; None when Graph has dropped the subscription (404)."""
+        try:
+            renewed = self._call(
+                "PATCH",
+                f"/subscriptions/{quote(channel.channel_id)}",
+                f"renew Graph subscription {channel.channel_id!r}",
+                json={"expirationDateTime": _iso(expires_at)},
+            )
+        except ConfigError as exc:
+            if http_status(exc) != 404:
+                raise
+            return None
+        return Channel(channel.channel_id, _parse(renewed["expirationDateTime"]))
 
-    def unsubscribe(self, subscription_id: str) -> bool:
+    def close_channel(self, channel: Channel) -> bool:
         """False when Graph no longer knows the subscription (expired or removed)."""
+        subscription_id = channel.channel_id
         try:
             self._call(
                 "DELETE",
@@ -405,16 +301,6 @@ class OutlookCalendarAdapter:
                 raise
             return False
         return True
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    """The decoded body; None when empty or not JSON (a proxy's HTML 502 page, say)."""
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _iso(moment: datetime) -> str:

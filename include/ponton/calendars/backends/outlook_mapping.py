@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ponton.calendars.outlook_recurrence import to_patterned, to_rrule
+from ponton.calendars.backends.outlook_recurrence import to_patterned, to_rrule
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 from ponton.sync.port import RemoteEvent
@@ -93,7 +93,7 @@ def zone(name: str | None) -> ZoneInfo:
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInputError(
             f"Graph time zone {name!r} is unknown to ponton; add it to WINDOWS_ZONES in "
-            "ponton.calendars.outlook or set the mailbox to an IANA zone"
+            "ponton.calendars.backends.outlook_mapping or set the mailbox to an IANA zone"
         ) from exc
 
 

@@ -1,4 +1,5 @@
-"""Open the ICS feed or CalDAV calendar of a binding (registered in ``ponton.sync.adapters``).
+"""Open the ICS feed or CalDAV backend of a binding: what a hook does for Google and Outlook, for
+the two providers that need no Airflow (registered in ``ponton.sync.adapters``).
 
 Credentials and allow-lists come from the binding's connection, never from the binding row:
 
@@ -21,8 +22,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from ponton.calendars.backends.ics import IcsFeedCalendar
 from ponton.errors import ConfigError
-from ponton.ics.feed_calendar import IcsFeedCalendar
 from ponton.ics.feeds import FeedOptions
 from ponton.ics.limits import Limits
 from ponton.net.egress import EgressPolicy
@@ -66,7 +67,7 @@ def allow_list(extra: dict[str, Any] | None) -> tuple[str, ...]:
 
 
 def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
-    """``FACTORIES["ics"]``: a read-only feed calendar for ``binding``."""
+    """``ics``: a read-only feed calendar for ``binding``."""
     conn = resolver.get(binding.conn_id) if binding.conn_id else None
     source = _feed_url(conn) or binding.source
     limits = limits_from(binding.options)
@@ -74,6 +75,7 @@ def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
         allow_hosts=allow_list(conn.extra if conn else None),
         timeout=float((binding.options or {}).get("timeout", FeedOptions().timeout)),
         max_bytes=limits.max_bytes,
+        refresh_interval=_refresh_interval(binding.options),
     )
     return IcsFeedCalendar(
         source, options=options, limits=limits, default_timezone=binding.resource_timezone
@@ -81,8 +83,8 @@ def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
 
 
 def open_caldav(binding, resolver: ConnectionResolver):
-    """``FACTORIES["caldav"]``: a two-way CalDAV calendar for ``binding``."""
-    from ponton.ics.caldav_calendar import CalDavCalendar  # caldav is heavy: only when used
+    """``caldav``: a two-way CalDAV calendar for ``binding``."""
+    from ponton.calendars.backends.caldav import CalDavCalendar  # caldav is heavy: when used
 
     if not binding.conn_id:
         raise ConfigError(
@@ -100,6 +102,23 @@ def open_caldav(binding, resolver: ConnectionResolver):
         default_timezone=binding.resource_timezone,
         egress=EgressPolicy(allow_hosts=allow_list(conn.extra)),
     )
+
+
+def _refresh_interval(options: dict[str, Any] | None) -> float | None:
+    """The binding's ``refresh_interval`` (seconds, replacing the feed's hint), None if unset."""
+    value = (options or {}).get("refresh_interval")
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if seconds < 0:
+        raise ConfigError(
+            f"binding option refresh_interval={value!r} is not a number of seconds >= 0; "
+            "use 0 to fetch the feed on every run"
+        )
+    return seconds
 
 
 def _feed_url(conn: ConnectionInfo | None) -> str | None:

@@ -1,5 +1,5 @@
-"""Local capture: the embedded default mail backend. Writes each message as an ``.eml`` file under
-``PONTON_HOME/mail`` and reports it delivered, so the demo and development need no mail server.
+"""Local capture: writes each message as an ``.eml`` file in a folder and reports it delivered,
+so the demo and development need no mail server.
 
 Files are named ``<UTC timestamp>_<reference>.eml`` and written atomically (temporary file, then
 rename), so a crash never leaves half a message and ``find`` sees a message iff it was captured.
@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ponton import settings
-from ponton.errors import ConfigError, TransientError
+from ponton.errors import ConfigError, PontonError, TransientError
+from ponton.mail.backends.base import BaseMailBackend, MailOptions
 from ponton.mail.message import Address, OutgoingMail, notification_id_from_reference
-from ponton.mail.port import Capability, EventPage, Receipt
+from ponton.mail.port import EventPage, Receipt
 from ponton.mail.status import StatusEvent
 
 DEFAULT_SENDER = Address("ponton@localhost.localdomain", "ponton")
@@ -27,40 +28,63 @@ def default_folder() -> Path:
     return settings.ponton_home() / "mail"
 
 
-class LocalCapture:
-    name = "local"
-    capabilities: frozenset[Capability] = frozenset({"lookup", "events"})
+@dataclass(frozen=True, kw_only=True)
+class LocalCaptureOptions(MailOptions):
+    sender: Address = DEFAULT_SENDER
+    folder: Path | None = None  # None: PONTON_HOME/mail
 
-    def __init__(self, folder: Path | None = None, sender: Address = DEFAULT_SENDER) -> None:
+
+class LocalCapture(BaseMailBackend):
+    """Implements :class:`~ponton.mail.port.StatusLookup` and ``StatusPull`` from its folder."""
+
+    name = "local"
+    vendor_errors = (OSError,)
+
+    def __init__(self, *, options: LocalCaptureOptions | None = None) -> None:
+        super().__init__(options=options or LocalCaptureOptions())
+        folder = self.options.folder
         self.folder = Path(folder) if folder else default_folder()
-        self.sender = sender
 
     def _files(self) -> list[Path]:
         if not self.folder.is_dir():
             return []
         return sorted(self.folder.glob("*.eml"))
 
-    def send(self, message: OutgoingMail) -> Receipt:
+    # -- vendor steps of the send ------------------------------------------------------------
+
+    def build_payload(self, message: OutgoingMail) -> tuple[datetime, bytes]:
         now = datetime.now(UTC)
+        return now, message.to_mime(date=now).as_bytes()
+
+    def deliver(self, payload: tuple[datetime, bytes], message: OutgoingMail) -> Path:
+        now, data = payload
         target = self.folder / f"{now.strftime(_STAMP)}_{message.reference}.eml"
-        payload = message.to_mime(date=now).as_bytes()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
-        except (PermissionError, NotADirectoryError, FileExistsError) as exc:
-            raise ConfigError(f"mail capture folder {self.folder} is not writable ({exc})") from exc
-        except OSError as exc:
-            raise TransientError(f"mail capture folder {self.folder}: {exc}") from exc
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".part")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(payload)
+                out.write(data)
             os.replace(temporary, target)
-        except BaseException as exc:
+        finally:
             Path(temporary).unlink(missing_ok=True)
-            if isinstance(exc, OSError):  # disk full: nothing was captured, try again later
-                raise TransientError(f"mail capture folder {self.folder}: {exc}") from exc
-            raise
-        return Receipt(target.name, now, status="delivered")
+        return target
+
+    def receipt(self, answer: Path, message: OutgoingMail) -> Receipt:
+        return self._receipt(answer)
+
+    def translate_error(self, exc: BaseException, what: str, *, sending: bool) -> PontonError:
+        if isinstance(exc, PermissionError | NotADirectoryError | FileExistsError):
+            return ConfigError(f"mail capture folder {self.folder} is not writable ({exc})")
+        # Disk full and the like: nothing was captured, try again later.
+        return TransientError(f"mail capture folder {self.folder}: {exc}")
+
+    def check_access(self) -> str:
+        self.call("the folder check", lambda: self.folder.mkdir(parents=True, exist_ok=True))
+        if not os.access(self.folder, os.W_OK):
+            raise ConfigError(f"mail capture folder {self.folder} is not writable")
+        return f"local capture into {self.folder} (nothing leaves this machine)"
+
+    # -- optional features -------------------------------------------------------------------
 
     def _receipt(self, path: Path) -> Receipt:
         stamp = datetime.strptime(path.name.split("_", 1)[0], _STAMP).replace(tzinfo=UTC)
@@ -91,6 +115,3 @@ class LocalCapture:
                 )
             )
         return EventPage(events, files[-1].name if files else cursor)
-
-    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[StatusEvent]:
-        raise ConfigError("local capture receives no webhooks; configure SendGrid or Postmark")

@@ -1,7 +1,6 @@
-"""SendGrid v3, the parts that need no Airflow: the ``mail/send`` payload, the signed Event Webhook
-and the Email Activity API's answers. The hook (``ponton.hooks.sendgrid_mail``) does the HTTP; the
-webhook route (``ponton.webhooks.mail``) uses :class:`SendGridWebhook` with keys from the
-environment. References: docs.sendgrid.com ``/api-reference/mail-send``,
+"""SendGrid's events: the signed Event Webhook and the Email Activity API's answers, in ponton's
+status vocabulary. Shared by the backend (:mod:`ponton.mail.backends.sendgrid`) and the webhook
+receiver (``ponton.webhooks.mail``), which needs nothing else. References: docs.sendgrid.com
 ``/for-developers/tracking-events/event`` and ``getting-started-event-webhook-security-features``.
 """
 
@@ -20,7 +19,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
-from ponton.mail.message import OutgoingMail
 from ponton.mail.status import StatusEvent, parse_int, parse_time
 
 PROVIDER = "sendgrid"
@@ -42,41 +40,6 @@ EVENT_KINDS = {
 # Email Activity API message "status" → our vocabulary.
 ACTIVITY_KINDS = {"processed": "queued", "delivered": "delivered", "not_delivered": "failed"}
 _DETAIL_KEYS = ("reason", "response", "type", "bounce_classification", "status", "attempt", "url")
-
-
-def mail_payload(message: OutgoingMail) -> dict[str, Any]:
-    """The v3 ``mail/send`` body: our ids in ``custom_args`` (echoed in every event), our
-    Message-ID, text before HTML as SendGrid requires."""
-
-    def party(address) -> dict[str, str]:
-        return (
-            {"email": address.email, "name": address.name}
-            if address.name
-            else {"email": address.email}
-        )
-
-    content = [{"type": "text/plain", "value": message.text}]
-    if message.html:
-        content.append({"type": "text/html", "value": message.html})
-    payload: dict[str, Any] = {
-        "personalizations": [{"to": [party(message.to)]}],
-        "from": party(message.sender),
-        "subject": message.subject,
-        "content": content,
-        "custom_args": message.tags,
-        "headers": {"Message-ID": message.message_id},
-    }
-    if message.attachments:
-        payload["attachments"] = [
-            {
-                "content": base64.b64encode(a.data).decode("ascii"),
-                "type": a.content_type,
-                "filename": a.filename,
-                "disposition": "attachment",
-            }
-            for a in message.attachments
-        ]
-    return payload
 
 
 def _canonical_hash(raw: Mapping[str, Any]) -> str:

@@ -12,7 +12,8 @@ library. Choices that make the sync engine safe:
   ``caldav1:`` + the server's sync token; an expired or foreign cursor gives a full listing.
 
 ``remote_id`` is the object's href path; an override inside a recurring object is listed as
-``<href>#<recurrence-id>`` and is written through its series.
+``<href>#<uid>#<recurrence-id>``. A series is one object: writing its master or one override
+rewrites that object with the other components kept (``ponton.ics.objects``), If-Match guarded.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ from ponton.errors import (
 from ponton.ics.expand import events_in_window
 from ponton.ics.export import export_calendar
 from ponton.ics.limits import Limits
+from ponton.ics.objects import with_component, without_component
 from ponton.ics.parse import parse_calendar
+from ponton.model import Event, split_key
 from ponton.net.egress import EgressPolicy
 from ponton.sync.port import ChangeSet, RemoteEvent, RemoteWrite, WriteResult
 
@@ -105,6 +108,14 @@ class CalDavCalendar:
                     raise ConfigError(f"CalDAV account at {_host(url)} has no calendar")
                 calendar = calendars[0]
         return cls(calendar, **kwargs)
+
+    def rejected_components(self) -> list[str]:
+        """Isolated components and repairs of the last listing (ParseDiagnostics)."""
+        return list(self.last_errors)
+
+    def derived_uids(self) -> list[str]:
+        """None: a CalDAV object resource always carries its UID (RFC 4791 §4.1)."""
+        return []
 
     def __repr__(self) -> str:
         return f"CalDavCalendar({_host(str(self.calendar.url))!r})"
@@ -190,6 +201,8 @@ class CalDavCalendar:
 
     # -- writing ---------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
+        # Etags this batch gave each object: a later write to the same series is not stale.
+        self._batch_etags: dict[str, set[str | None]] = {}
         results = []
         with _translated(str(self.calendar.url)):
             for write in writes:
@@ -200,32 +213,72 @@ class CalDavCalendar:
         return results
 
     def _apply(self, write: RemoteWrite) -> RemoteEvent | None:
-        if write.op == "create":
+        if write.op != "delete" and write.event is None:
+            raise PermanentError(f"CalDAV {write.op} of {write.platform_uid!r} carries no event")
+        override = "#" in (write.remote_id or "") or (
+            write.event is not None and write.event.recurrence_id is not None
+        )
+        if write.op == "create" and not override:
             return self._create(write)
-        if not write.remote_id or "#" in write.remote_id:
-            raise PermanentError(
-                f"CalDAV write {write.op} for {write.platform_uid!r} needs the href of a whole "
-                "object; overrides are written through their series"
-            )
+        if write.op == "delete" and not override:
+            return self._delete(write)
+        if not write.remote_id and write.op != "create":
+            raise PermanentError(f"CalDAV {write.op} of {write.platform_uid!r} needs its href")
+        return self._write_component(write)
+
+    def _delete(self, write: RemoteWrite) -> None:
         url = self._url(write.remote_id)
-        headers = {"If-Match": write.etag} if write.etag else {}
-        if write.op == "delete":
-            response = self.client.delete(url, headers)
-            if response.status == 412:
-                raise PreconditionFailed(f"CalDAV object {write.remote_id} changed since read")
-            if response.status != 404:
-                _raise_for_status(response.status, url)
-            return None
-        if write.event is None:
-            raise PermanentError(f"CalDAV update of {write.platform_uid!r} carries no event")
-        body = _body(write)
-        response = self.client.put(url, body, {**_ICS, **(headers or {"If-Match": "*"})})
-        if response.status in (404, 412):
+        response = self.client.delete(url, {"If-Match": write.etag} if write.etag else {})
+        if response.status == 412:
+            raise PreconditionFailed(f"CalDAV object {write.remote_id} changed since read")
+        if response.status != 404:
+            _raise_for_status(response.status, url)
+
+    def _write_component(self, write: RemoteWrite) -> RemoteEvent | None:
+        """Rewrite one component (a master or one override) of the series' object, keeping the
+        others: read the object, check the etag the planner read, put it back with If-Match."""
+        if write.remote_id:
+            href, _, component = write.remote_id.partition("#")
+        else:
+            href, component = self._href_of(write.platform_uid), ""
+        url = self._url(href)
+        fetched = self._get(url)
+        if fetched is None:
+            if write.op == "delete":
+                return None
             raise PreconditionFailed(
-                f"CalDAV object {write.remote_id} changed or was removed since read"
+                f"CalDAV object {href} of series {write.platform_uid!r} is gone"
             )
+        _, data, etag = fetched
+        seen = self._batch_etags.setdefault(href, {etag})
+        if etag not in seen or (write.etag and write.op != "create" and write.etag not in seen):
+            raise PreconditionFailed(f"CalDAV object {href} changed since read")
+        if write.op == "delete":
+            body = without_component(data, split_key(component)[1])
+        else:
+            body = with_component(data, replace(write.event, uid=write.platform_uid))
+        response = self.client.put(url, body, {**_ICS, "If-Match": etag} if etag else _ICS)
+        if response.status in (404, 412):
+            raise PreconditionFailed(f"CalDAV object {href} changed or was removed since read")
         _raise_for_status(response.status, url)
-        return self._stored(url, body, response)
+        if write.op == "delete":
+            fetched = None if response.headers.get("ETag") else self._get(url)
+            seen.add(response.headers.get("ETag") or (fetched[2] if fetched else None))
+            return None
+        stored = self._stored(url, body, response, written=write.event)
+        seen.add(stored.etag)
+        return stored
+
+    def _href_of(self, platform_uid: str) -> str:
+        """The href of the object holding ``platform_uid``'s series (written by ponton or not)."""
+        if self._get(self._url(href_for(platform_uid))) is not None:
+            return urlsplit(self._url(href_for(platform_uid))).path
+        try:
+            return urlsplit(str(self.calendar.object_by_uid(platform_uid).url)).path
+        except dav_error.NotFoundError:
+            raise PreconditionFailed(
+                f"CalDAV series {platform_uid!r} is not on the server; its override waits for it"
+            ) from None
 
     def _create(self, write: RemoteWrite) -> RemoteEvent:
         if write.event is None:
@@ -233,7 +286,7 @@ class CalDavCalendar:
         url = self._url(href_for(write.platform_uid))
         body = _body(write)
         response = self.client.put(url, body, {**_ICS, "If-None-Match": "*"})
-        if response.status == 412:  # already written (a replay after a crash): keep it
+        if response.status == 412 or _uid_conflict(response):  # already there: keep it
             existing = self.find(write.platform_uid)
             if existing is None:
                 raise PreconditionFailed(f"CalDAV object for {write.platform_uid!r} is in flux")
@@ -241,19 +294,19 @@ class CalDavCalendar:
         _raise_for_status(response.status, url)
         return self._stored(url, body, response)
 
-    def _stored(self, url: str, body: str, response) -> RemoteEvent:
+    def _stored(self, url: str, body: str, response, written: Event | None = None) -> RemoteEvent:
+        """What the server now holds for the ``written`` component (default: the master)."""
         etag = response.headers.get("ETag")
         if not etag:  # the server may transform the object: read back what it holds
             fetched = self._get(url)
             if fetched is None:
                 raise PreconditionFailed(f"CalDAV object {urlsplit(url).path} vanished")
             _, body, etag = fetched
-        [remote] = [
-            r
-            for r in self._remote_events(urlsplit(url).path, body, etag)
-            if r.event.recurrence_id is None
-        ]
-        return remote
+        wanted = written.recurrence_id if written is not None else None
+        for remote in self._remote_events(urlsplit(url).path, body, etag):
+            if remote.event.recurrence_id == wanted:
+                return remote
+        raise PreconditionFailed(f"CalDAV object {urlsplit(url).path} lost the written event")
 
     def _url(self, href: str) -> str:
         return str(self.calendar.url.join(href))
@@ -276,6 +329,12 @@ def _text(response) -> str:
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname}"
+
+
+def _uid_conflict(response) -> bool:
+    """RFC 4791 CALDAV:no-uid-conflict: the UID is already stored under another name (Radicale
+    answers 409; Xandikos 412, which the caller reads the same way)."""
+    return response.status == 409 and "no-uid-conflict" in str(response.raw)
 
 
 def _raise_for_status(status: int, url: str) -> None:

@@ -1,8 +1,7 @@
-"""Postmark, the parts that need no Airflow: the ``/email`` fields, webhook records (secured with
-HTTP basic auth, Postmark signs nothing) and the Messages API's answers. The hook
-(``ponton.hooks.postmark_mail``) drives ``postmarker``; the webhook route uses
-:class:`PostmarkWebhook`. References: postmarkapp.com/developer ``/api/email-api``,
-``/api/messages-api`` and ``/webhooks/webhooks-overview``.
+"""Postmark's events: webhook records (secured with HTTP basic auth, Postmark signs nothing) and
+the Messages API's answers, in ponton's status vocabulary. Shared by the backend
+(:mod:`ponton.mail.backends.postmark`) and the webhook receiver (``ponton.webhooks.mail``).
+References: postmarkapp.com/developer ``/api/messages-api`` and ``/webhooks/webhooks-overview``.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
-from ponton.mail.message import OutgoingMail
 from ponton.mail.status import StatusEvent, parse_int, parse_time
 
 PROVIDER = "postmark"
@@ -58,33 +56,6 @@ MESSAGE_EVENT_KINDS = {
     "LinkClicked": "clicked",
 }
 _TIME_FIELDS = ("DeliveredAt", "BouncedAt", "ReceivedAt", "ChangedAt", "SubmittedAt")
-
-
-def send_fields(message: OutgoingMail, stream: str) -> dict[str, Any]:
-    """Keyword arguments of ``postmarker``'s ``emails.send``: our ids in ``Metadata`` (echoed in
-    webhooks, searchable as ``metadata_<key>``), our Message-ID, no tracking."""
-    fields: dict[str, Any] = {
-        "From": message.sender.formatted(),
-        "To": message.to.formatted(),
-        "Subject": message.subject,
-        "TextBody": message.text,
-        "Metadata": message.tags,
-        "Headers": {"Message-ID": message.message_id},
-        "MessageStream": stream,
-        "TrackOpens": False,
-    }
-    if message.html:
-        fields["HtmlBody"] = message.html
-    if message.attachments:
-        fields["Attachments"] = [
-            {
-                "Name": a.filename,
-                "Content": base64.b64encode(a.data).decode("ascii"),
-                "ContentType": a.content_type,
-            }
-            for a in message.attachments
-        ]
-    return fields
 
 
 def dedupe_key(raw: Mapping[str, Any]) -> str:
