@@ -16,6 +16,8 @@ from typing import Any
 
 STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
 TRANSPARENCIES = ("OPAQUE", "TRANSPARENT")
+#: RFC 5545 CLASS values; an unknown class is read as PRIVATE, as §3.8.1.3 requires.
+PRIVACIES = ("PUBLIC", "PRIVATE", "CONFIDENTIAL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,9 @@ class Event:
     attendees: tuple[Attendee, ...] = ()
     categories: tuple[str, ...] = ()
     url: str | None = None
+    privacy: str = "PUBLIC"
+    #: The calendar owner's own answer (PARTSTAT) when the calendar says it; None otherwise.
+    response: str | None = None
     last_modified: datetime | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,9 +77,14 @@ class Event:
     def busy(self) -> bool:
         return self.status != "CANCELLED" and self.transparency == "OPAQUE"
 
+    @property
+    def private(self) -> bool:
+        """Only "busy" and the time of this event may leave its own calendar."""
+        return self.privacy != "PUBLIC"
+
     def content(self) -> dict[str, Any]:
         """The fields that matter for sync, in canonical form (UTC instants, sorted lists)."""
-        return {
+        content: dict[str, Any] = {
             "uid": self.uid,
             "recurrence_id": _canonical_moment(self.recurrence_id),
             "start": _canonical_moment(self.start),
@@ -87,6 +97,12 @@ class Event:
             "transparency": self.transparency,
             "attendees": sorted((a.email.lower(), a.partstat) for a in self.attendees),
         }
+        # Only when set, so the hashes of every event without them stay what they were.
+        if self.private:
+            content["privacy"] = self.privacy
+        if self.response:
+            content["response"] = self.response
+        return content
 
     def content_hash(self) -> str:
         payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))

@@ -89,6 +89,7 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         self._pages: dict[str, tuple[list[dict], str | None, int]] = {}
         self._message_numbers = itertools.count(1)
         self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
+        self.guest_mail: list[tuple[str, str]] = []  # (guest, event id) Google may have emailed
 
     # -- back door: what a person or Google itself does ----------------------------------------
     def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
@@ -159,6 +160,7 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         params = {k: v[-1] for k, v in parse_qs(query).items()}
         data = json.loads(body) if body else {}
         with self._lock:
+            self._mail_guests(method, params, data)
             if path == "/channels/stop" and method == "POST":
                 return self._stop(data)
             match = re.fullmatch(r"/calendars/([^/]+)/events(?:/([^/]+))?(/instances)?", path)
@@ -179,6 +181,14 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
             elif method in ("PUT", "PATCH", "DELETE"):
                 return self._write(method, calendar_id, event_id, data, headers.get("If-Match"))
         return _error(405, f"{method} not allowed on {path}")
+
+    def _mail_guests(self, method: str, params: dict[str, str], data: dict) -> None:
+        """Guests a write may email. events.insert/update/patch document ``sendUpdates``
+        (https://developers.google.com/calendar/api/v3/reference/events/insert) with ``none``
+        meaning no notification, but are silent on the default ("some emails might still be
+        sent"): the harsher reading, every guest is mailed unless ``sendUpdates=none``."""
+        if method in ("POST", "PUT", "PATCH") and params.get("sendUpdates") != "none":
+            self.guest_mail += [(a["email"], data.get("id", "")) for a in data.get("attendees", ())]
 
     # -- events ----------------------------------------------------------------------------------
     def _store(self, calendar_id: str, item: dict[str, Any], *, created: bool = False) -> dict:

@@ -11,6 +11,7 @@ from ponton.journal import Journal
 from ponton.platform import PlatformDB
 from ponton.secrets import EnvConnectionResolver
 from ponton.sync.bindings import PROVIDERS, add_binding, list_bindings
+from ponton.sync.filters import filters_from
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 
@@ -98,6 +99,7 @@ def _list(args: argparse.Namespace) -> int:
             "direction": b.direction,
             "policy": b.conflict_policy,
             "enabled": b.enabled,
+            "filters": filters_from(b.options).describe(),
         }
         for b in list_bindings(open_db())
     ]
@@ -107,6 +109,7 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['id']:>4}  {r['provider']:<8} {r['resource']:<20} {r['direction']:<7} ", end="")
         print(r["policy"])
+        print(f"      filters: {r['filters']}")
     return 0
 
 

@@ -91,6 +91,8 @@ def _vevent(event: Event, stamp: datetime) -> icalendar.Event:
             vevent.add(key, canonical_text(text))
     vevent.add("STATUS", event.status)
     vevent.add("TRANSP", event.transparency)
+    if event.private:
+        vevent.add("CLASS", event.privacy)
     for line in event.recurrence:
         _add_recurrence(vevent, line, zone, event.uid)
     if event.organizer:

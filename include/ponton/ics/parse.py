@@ -30,6 +30,7 @@ from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Budget, Limits
 from ponton.ics.repair import DERIVED_PARAM, repair_vevent, zone_candidates
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
+from ponton.privacy import privacy_of
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
 _MARKER = re.compile(rb"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
@@ -380,6 +381,7 @@ class _EventReader:
                 str(c) for value in _as_list(vevent.get("CATEGORIES")) for c in value.cats
             ),
             url=str(url) if url else None,
+            privacy=privacy_of(vevent.get("CLASS")),
             last_modified=self._aware(last_modified.dt) if last_modified else None,
         )
 

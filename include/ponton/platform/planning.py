@@ -43,6 +43,7 @@ def row_to_event(row: Mapping[str, Any]) -> Event:
             Attendee(a["email"], a.get("name"), a.get("partstat", "NEEDS-ACTION"))
             for a in row["attendees"] or ()
         ),
+        privacy=(row.get("privacy") or "public").upper(),
         last_modified=row["updated_at"],
     )
 
@@ -58,6 +59,7 @@ def event_to_values(event: Event) -> dict[str, Any]:
         "recurrence": "\n".join(event.recurrence) or None,
         "status": event.status.lower(),
         "transparency": event.transparency.lower(),
+        "privacy": event.privacy.lower(),
         "attendees": [
             {"email": a.email, "name": a.name, "partstat": a.partstat} for a in event.attendees
         ]

@@ -124,6 +124,7 @@ planning_events = sa.Table(
     # Content hash of the version last published (ICS feed or remote calendar): a publish of
     # another version bumps ``sequence`` first.
     sa.Column("published_hash", sa.String(64)),
+    sa.Column("privacy", sa.String(20), nullable=False, server_default="public"),
     sa.Index(None, "resource_id", "start_at"),
     sa.Index(None, "updated_at"),
     sa.UniqueConstraint("uid", "recurrence_id"),

@@ -14,6 +14,7 @@ from ponton.platform.planning import row_to_event, scope_query
 from ponton.platform.schema import availability, conflicts, foreign_events, planning_events, utcnow
 from ponton.sync.bindings import Binding
 from ponton.sync.conflicts import DoubleBooking, Interval
+from ponton.sync.filters import busy_sources
 from ponton.sync.occurrences import as_instant, series_occurrences
 from ponton.sync.port import RemoteEvent
 
@@ -90,7 +91,9 @@ def write_busy_blocks(
             "origin": f"binding:{binding.id}",
             "note": event.summary[:500] or None,
         }
-        for event, s, e in series_occurrences([r.event for r in upserts], start, end, zone=zone)
+        for event, s, e in series_occurrences(
+            [r.event for r in busy_sources(upserts, binding)], start, end, zone=zone
+        )
         if event.busy
     ]
     if blocks:

@@ -19,6 +19,7 @@ from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
 from ponton.platform import planning as planning_rows
 from ponton.platform.itip import apply_itip
+from ponton.privacy import journal_content, shown
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
@@ -96,12 +97,12 @@ def describe(action: Action) -> str:
     """One line per planned action, for ``--dry-run``."""
     match action:
         case CreateRemote(event=event) | UpdateRemote(event=event):
-            shown: Event | None = event
+            subject: Event | None = event
         case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
-            shown = remote.event
+            subject = remote.event
         case _:
-            shown = None
-    what = f" {shown.summary!r} {shown.start}" if shown else ""
+            subject = None
+    what = f" {shown(subject).summary!r} {subject.start}" if subject else ""
     return f"{type(action).__name__} {action.uid}{what}"
 
 
@@ -386,7 +387,10 @@ def _apply_platform(
                     object_type="event",
                     object_id=action.uid,
                     conn=conn,
-                    details={"from": binding.label, "content": action.remote.event.content()},
+                    details={
+                        "from": binding.label,
+                        "content": journal_content(action.remote.event),
+                    },
                 )
             elif isinstance(action, DeletePlatform):
                 planning_rows.soft_delete_planning(conn, action.uid)
@@ -420,8 +424,8 @@ def _apply_platform(
                 details={
                     "policy": decision.policy,
                     "winner": decision.winner,
-                    "platform": decision.platform.content(),
-                    "remote": decision.remote.event.content(),
+                    "platform": journal_content(decision.platform),
+                    "remote": journal_content(decision.remote.event),
                 },
             )
         _count_foreign(plan, summary, known_foreign)

@@ -37,6 +37,7 @@ from ponton.errors import (
 )
 from ponton.model import Event
 from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.sync.filters import send_updates_from
 from ponton.sync.planner import series_in_window
 from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
@@ -118,15 +119,19 @@ class GoogleCalendarOptions:
     conn_id: str = "google_calendar_default"
     batch_uri: str = DEFAULT_BATCH_URI
     write_attendees: bool = True
+    # Google may mail every guest of a write unless told not to: no invitation storms.
+    send_updates: str = "none"
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
     def from_binding(cls, options: Mapping[str, Any] | None, **where: Any) -> GoogleCalendarOptions:
-        """From a binding's options: ``write_attendees`` (default True), ``retry_attempts``,
+        """From a binding's options: ``write_attendees`` (default True), ``send_updates`` (default
+        "none": guests are never mailed), ``retry_attempts``,
         ``retry_max_seconds``; ``where`` names the calendar, connection and batch URI."""
         options = options or {}
         return cls(
             write_attendees=bool(options.get("write_attendees", True)),
+            send_updates=send_updates_from(options),
             retry=RetryPolicy.from_options(options),
             **where,
         )
@@ -145,6 +150,7 @@ class GoogleCalendarBackend:
         self.conn_id = options.conn_id
         self.batch_uri = options.batch_uri
         self.write_attendees = options.write_attendees
+        self.send_updates = options.send_updates
         self.retry = options.retry
 
     # -- the one way calls are made ---------------------------------------------------------------
@@ -273,15 +279,27 @@ class GoogleCalendarBackend:
     def _request_for(self, events: Any, write: RemoteWrite) -> Callable[[], Any]:
         if write.op == "create":
             body = self._body(write)
-            return lambda: events.insert(calendarId=self.calendar_id, body=body)
+            return lambda: events.insert(
+                calendarId=self.calendar_id, body=body, sendUpdates=self.send_updates
+            )
         if write.op == "update":
             body = self._body(write) | {"id": write.remote_id}
             return lambda: _if_match(
-                events.update(calendarId=self.calendar_id, eventId=write.remote_id, body=body),
+                events.update(
+                    calendarId=self.calendar_id,
+                    eventId=write.remote_id,
+                    body=body,
+                    sendUpdates=self.send_updates,
+                ),
                 write.etag,
             )
         return lambda: _if_match(
-            events.delete(calendarId=self.calendar_id, eventId=write.remote_id), write.etag
+            events.delete(
+                calendarId=self.calendar_id,
+                eventId=write.remote_id,
+                sendUpdates=self.send_updates,
+            ),
+            write.etag,
         )
 
     def _body(self, write: RemoteWrite) -> dict[str, Any]:
@@ -307,7 +325,10 @@ class GoogleCalendarBackend:
                 body = self._body(duplicates[key])
                 restores[key] = _Call(
                     lambda b=body: events.update(
-                        calendarId=self.calendar_id, eventId=b["id"], body=b
+                        calendarId=self.calendar_id,
+                        eventId=b["id"],
+                        body=b,
+                        sendUpdates=self.send_updates,
                     )
                 )
         if restores:

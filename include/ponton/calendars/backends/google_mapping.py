@@ -26,6 +26,10 @@ _PARTSTAT_TO_GOOGLE = {
     "TENTATIVE": "tentative",
 }
 _GOOGLE_TO_PARTSTAT = {v: k for k, v in _PARTSTAT_TO_GOOGLE.items()}
+_PRIVACY_TO_GOOGLE = {"PUBLIC": "default", "PRIVATE": "private", "CONFIDENTIAL": "confidential"}
+_GOOGLE_TO_PRIVACY = {"default": "PUBLIC", "public": "PUBLIC"} | {
+    v: k for k, v in _PRIVACY_TO_GOOGLE.items() if k != "PUBLIC"
+}
 
 
 def event_id_for(platform_uid: str) -> str:
@@ -72,6 +76,7 @@ def to_google(event: Event, platform_uid: str, *, write_attendees: bool = True) 
         "end": _moment(event.end, event.timezone),
         "status": event.status.lower(),
         "transparency": event.transparency.lower(),
+        "visibility": _PRIVACY_TO_GOOGLE[event.privacy],
         "sequence": event.sequence,
         "extendedProperties": {"private": {UID_PROPERTY: platform_uid}},
     }
@@ -153,6 +158,15 @@ def from_google(item: dict[str, Any]) -> RemoteEvent:
             if a.get("email")
         ),
         url=item.get("htmlLink"),
+        privacy=_GOOGLE_TO_PRIVACY.get(item.get("visibility", "default"), "PRIVATE"),
+        response=next(
+            (
+                _GOOGLE_TO_PARTSTAT.get(a.get("responseStatus", ""), "NEEDS-ACTION")
+                for a in item.get("attendees", ())
+                if a.get("self")
+            ),
+            None,
+        ),
         last_modified=datetime.fromisoformat(updated) if updated else None,
     )
     return RemoteEvent(event_id, event, etag=item.get("etag"), platform_uid=platform_uid)

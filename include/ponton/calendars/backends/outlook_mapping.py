@@ -65,6 +65,11 @@ _RESPONSE_TO_PARTSTAT = {
     "notResponded": "NEEDS-ACTION",
     "organizer": "ACCEPTED",
 }
+_PRIVACY_TO_SENSITIVITY = {"PUBLIC": "normal", "PRIVATE": "private", "CONFIDENTIAL": "confidential"}
+# "personal" hides nothing in Outlook itself, but it is the owner's own business: read as private.
+_SENSITIVITY_TO_PRIVACY = {"normal": "PUBLIC", "personal": "PRIVATE"} | {
+    v: k for k, v in _PRIVACY_TO_SENSITIVITY.items() if k != "PUBLIC"
+}
 _GRAPH_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000"
 
 
@@ -120,6 +125,7 @@ def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) 
         "end": _moment(event.end, event.timezone),
         "isAllDay": event.all_day,
         "showAs": "tentative" if event.status == "TENTATIVE" else _SHOW_AS[event.transparency],
+        "sensitivity": _PRIVACY_TO_SENSITIVITY[event.privacy],
         "transactionId": transaction_id_for(platform_uid),
         "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": platform_uid}],
     }
@@ -202,7 +208,10 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
             for a in item.get("attendees") or ()
             if (a.get("emailAddress") or {}).get("address")
         ),
+        categories=tuple(item.get("categories") or ()),
         url=item.get("webLink"),
+        privacy=_SENSITIVITY_TO_PRIVACY.get(item.get("sensitivity") or "normal", "PRIVATE"),
+        response=_own_response(item),
         last_modified=(
             datetime.fromisoformat(modified.replace("Z", "+00:00")).astimezone(UTC)
             if modified
@@ -210,3 +219,11 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
         ),
     )
     return RemoteEvent(event_id, event, etag=item.get("@odata.etag"), platform_uid=platform_uid)
+
+
+def _own_response(item: dict[str, Any]) -> str | None:
+    """The mailbox owner's answer to an invitation; None for the owner's own events."""
+    response = (item.get("responseStatus") or {}).get("response")
+    if response in (None, "organizer"):
+        return None
+    return _RESPONSE_TO_PARTSTAT.get(response, "NEEDS-ACTION")
