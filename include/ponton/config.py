@@ -59,6 +59,12 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         ("every DAG", "ponton CLI"),
     ),
     VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by ':') document sources may be published from; others are refused.",
+        ("ponton_documents_publish",),
+    ),
+    VariableSpec(
         "PONTON_ICS_ALLOW_HOSTS",
         "",
         "Comma-separated private hosts every ICS binding may fetch (SSRF allow-list).",

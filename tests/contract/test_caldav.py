@@ -60,7 +60,7 @@ def from_connection(calendar, monkeypatch):
         "conn_type": "ponton_caldav",
         "login": "ana",
         "password": "x",
-        "extra": {"allow_hosts": "127.0.0.1"},
+        "extra": {"allow_hosts": "127.0.0.1"},  # the loopback server passes the egress guard
     }
     monkeypatch.setenv("AIRFLOW_CONN_CALDAV_CONTRACT", json.dumps(conn))
     binding = Binding(

@@ -85,7 +85,7 @@ def write_busy_blocks(
         {
             "resource_id": binding.resource_id,
             "binding_id": binding.id,
-            "source_uid": remote_id,
+            "source_uid": source[id(event)],
             "start_at": s,
             "end_at": e,
             "kind": "busy",

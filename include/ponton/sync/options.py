@@ -19,20 +19,11 @@ Days = Annotated[int, Field(ge=0, le=3_660, strict=True)]
 Count = Annotated[int, Field(ge=1, le=10_000_000, strict=True)]
 
 
-_STRICT = {bool: Annotated[bool, Field(strict=True)]}
-#: The filters' options (``ponton.sync.filters``), typed from the one place that defines them.
-_FilterOptions = create_model(
-    "FilterOptions",
-    __base__=BaseModel,
-    **{name: (_STRICT.get(kind, kind) | None, None) for name, kind in FILTER_OPTIONS.items()},
-)
-
-
-class BindingOptions(_FilterOptions):
+class _CoreOptions(BaseModel):
     """Every option a binding may carry, with its bounds (docs/sync.md and the integration pages
-    describe each one)."""
+    describe each one); the event filters' options are added below from their own module."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     past_days: Days | None = None
     future_days: Days | None = None
@@ -56,6 +47,24 @@ class BindingOptions(_FilterOptions):
     max_properties: Count | None = None
     max_seconds: Annotated[float, Field(gt=0, le=3_600)] | None = None
     refresh_interval: Annotated[float, Field(ge=0, le=31 * 86_400)] | None = None
+
+
+def _filter_field(kind: Any) -> tuple[Any, None]:
+    """A filter option's JSON type (a list option also takes one string); the module's own
+    checks (regular expressions compile) run when the binding is stored."""
+    if kind is bool:
+        return bool | None, None
+    text = Annotated[str, Field(max_length=1_000)]
+    if kind is str:
+        return text | None, None
+    return list[text] | text | None, None
+
+
+BindingOptions = create_model(
+    "BindingOptions",
+    __base__=_CoreOptions,
+    **{name: _filter_field(kind) for name, kind in FILTER_OPTIONS.items()},
+)
 
 
 def parse_binding_options(text: str) -> dict[str, Any]:
