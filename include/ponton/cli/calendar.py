@@ -115,10 +115,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ponton.sync.adapters import calendar_opener
-    from ponton.sync.engine import run_sync
+    from ponton.sync.engine import run_sync_or_defer
 
     db = open_db()
-    summary = run_sync(
+    summary = run_sync_or_defer(
         db,
         args.binding,
         calendar_opener(EnvConnectionResolver()),

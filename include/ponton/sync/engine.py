@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
+from ponton.errors import InvalidInputError, PontonError, PreconditionFailed, RetryLater
 from ponton.journal import Journal
 from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
@@ -387,3 +387,23 @@ def _apply_platform(
                     "start": max(booking.imported.start, booking.other.start).isoformat(),
                 },
             )
+
+
+def run_sync_or_defer(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, *, journal: Journal, **options
+) -> dict[str, Any]:
+    """:func:`run_sync`, except that a peer asking to wait longer than the run has left defers the
+    binding to its next run (one journal line) instead of failing or retrying sooner. What was
+    applied before stays applied; the cursor is not advanced, so the next run re-lists."""
+    try:
+        return run_sync(db, binding_id, open_calendar, journal=journal, **options)
+    except RetryLater as exc:
+        journal.record(
+            INTEGRATION,
+            "sync_deferred",
+            outcome="skipped",
+            object_type="binding",
+            object_id=binding_id,
+            details={"reason": str(exc), "retry_after": exc.retry_after},
+        )
+        return {"binding": binding_id, "deferred": 1, "retry_after": exc.retry_after}
