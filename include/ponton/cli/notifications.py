@@ -1,15 +1,23 @@
-"""``ponton notifications status [ID]`` and ``ponton notifications resolve ID``: the delivery
-status of the notifications log, and the way out of ``review``."""
+"""``ponton notifications``: ``dispatch`` and ``reconcile`` (the mail DAGs' steps, same code),
+``status [ID]`` (the delivery status of the notifications log) and ``resolve ID`` (the way out of
+``review``).
+
+``dispatch`` and ``reconcile`` resolve the ``ponton_mail`` connection through Airflow's secrets
+backends, as the DAG tasks do; a connection that cannot be resolved exits 2 naming it."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import importlib.util
+import sys
 from typing import Any
 
 import sqlalchemy as sa
 
 from ponton.cli import print_json
-from ponton.errors import InvalidInputError
+from ponton.errors import ConfigError, InvalidInputError
 from ponton.journal import Journal
 from ponton.mail import ledger
 from ponton.mail.status import ROW_STATUSES
@@ -18,8 +26,15 @@ from ponton.platform.schema import notification_events, notifications, utcnow
 
 
 def register(groups: argparse._SubParsersAction) -> None:
-    group = groups.add_parser("notifications", help="delivery status of the notifications log")
+    group = groups.add_parser("notifications", help="send, reconcile and inspect notifications")
     sub = group.add_subparsers(dest="command", required=True)
+    dispatch = sub.add_parser("dispatch", help="send what is pending through the mail provider")
+    dispatch.add_argument("-n", "--limit", type=int, default=100)
+    dispatch.add_argument("--json", action="store_true")
+    dispatch.set_defaults(func=_dispatch)
+    reconcile = sub.add_parser("reconcile", help="pull statuses and fold the webhook inbox")
+    reconcile.add_argument("--json", action="store_true")
+    reconcile.set_defaults(func=_reconcile)
     status = sub.add_parser("status", help="counts and latest rows, or one notification's story")
     status.add_argument(
         "id", nargs="?", type=int, help="one notification: its events, oldest first"
@@ -34,6 +49,47 @@ def register(groups: argparse._SubParsersAction) -> None:
     how.add_argument("--sent", action="store_true", help="it went out (mailbox or relay log)")
     how.add_argument("--resend", action="store_true", help="it did not go out: send it again")
     resolve.set_defaults(func=_resolve)
+
+
+def _mail_provider():
+    """The provider the DAG tasks use (Airflow resolves the connection, Vault included)."""
+    if importlib.util.find_spec("airflow") is None:
+        raise ConfigError("dispatch and reconcile resolve the mail connection through Airflow")
+    # Airflow's own log lines go to stdout; keep stdout for the report (and the JSON).
+    with contextlib.redirect_stdout(sys.stderr):
+        return importlib.import_module("ponton.hooks.mail").get_mail_provider()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from ponton.mail.dispatch import dispatch_pending
+
+    provider = _mail_provider()
+    db = PlatformDB()
+    summary = dispatch_pending(db, provider, Journal(db), limit=args.limit).as_dict()
+    if args.json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if k != "provider" and n)
+        print(f"{summary['provider']}: {counts or 'nothing to send'}")
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from ponton.mail.reconcile import fold_webhook_inbox, pull_provider_events
+
+    provider = _mail_provider()
+    db = PlatformDB()
+    journal = Journal(db)
+    summary = {
+        "pull": pull_provider_events(db, provider, journal),
+        "webhooks": fold_webhook_inbox(db, journal),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        for part, counts in summary.items():
+            print(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
 
 
 def _row(conn: sa.Connection, nid: int) -> dict[str, Any]:

@@ -46,6 +46,7 @@ class DispatchSummary:
     provider: str
     sent: int = 0
     failed: int = 0
+    suppressed: int = 0  # recipients on the suppression list: not sent
     recovered: int = 0  # an earlier attempt had sent it; its receipt is now stored
     released: int = 0  # an earlier attempt had not sent it; back to pending
     review: int = 0
