@@ -1,6 +1,6 @@
 """``ponton notifications``: ``dispatch`` and ``reconcile`` (the mail DAGs' steps, same code),
-``status [ID]`` (the delivery status of the notifications log) and ``resolve ID`` (the way out of
-``review``).
+``status [ID]`` (the delivery status of the notifications log), ``resolve ID`` (the way out of
+``review``), ``suppressions`` and ``lift ADDRESS`` (the suppression list).
 
 ``dispatch`` and ``reconcile`` resolve the ``ponton_mail`` connection through Airflow's secrets
 backends, as the DAG tasks do; a connection that cannot be resolved exits 2 naming it."""
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from ponton.cli import print_json
 from ponton.errors import ConfigError, InvalidInputError
 from ponton.journal import Journal
-from ponton.mail import ledger
+from ponton.mail import ledger, suppression
 from ponton.mail.status import ROW_STATUSES
 from ponton.platform import PlatformDB
 from ponton.platform.schema import notification_events, notifications, utcnow
@@ -43,6 +43,12 @@ def register(groups: argparse._SubParsersAction) -> None:
     status.add_argument("-n", "--limit", type=int, default=20)
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
+    suppressions = sub.add_parser("suppressions", help="addresses ponton no longer sends to")
+    suppressions.add_argument("--json", action="store_true")
+    suppressions.set_defaults(func=_suppressions)
+    lift = sub.add_parser("lift", help="take an address off the suppression list")
+    lift.add_argument("address")
+    lift.set_defaults(func=_lift)
     resolve = sub.add_parser("resolve", help="settle a notification flagged for review")
     resolve.add_argument("id", type=int)
     how = resolve.add_mutually_exclusive_group(required=True)
@@ -89,6 +95,40 @@ def _reconcile(args: argparse.Namespace) -> int:
     else:
         for part, counts in summary.items():
             print(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _suppressions(args: argparse.Namespace) -> int:
+    rows = suppression.entries(PlatformDB())
+    if args.json:
+        print_json({"suppressions": rows})
+        return 0
+    print(f"{len(rows)} suppressed address(es)")
+    for r in rows:
+        print(
+            f"  {r['address']:<40} {r['reason']:<13} {r['provider']:<9} "
+            f"{r['occurred_at']:%Y-%m-%d %H:%M}Z notification {r['notification_id'] or '-'}"
+        )
+    return 0
+
+
+def _lift(args: argparse.Namespace) -> int:
+    db = PlatformDB()
+    with db.begin() as conn:
+        if not suppression.lift(conn, args.address):
+            raise InvalidInputError(
+                f"{args.address} is not on the suppression list (`ponton notifications "
+                "suppressions` lists it)"
+            )
+        Journal(db).record(
+            "mail",
+            "unsuppress",
+            outcome="changed",
+            object_type="address",
+            object_id=args.address.lower(),
+            conn=conn,
+        )
+    print(f"{args.address}: lifted; new notifications to it will be sent")
     return 0
 
 

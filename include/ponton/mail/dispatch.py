@@ -28,7 +28,7 @@ from ponton.errors import (
     TransientError,
 )
 from ponton.journal import Journal
-from ponton.mail import ledger
+from ponton.mail import ledger, suppression
 from ponton.mail.compose import compose
 from ponton.mail.message import OutgoingMail, message_reference
 from ponton.mail.port import MailProvider, StatusLookup
@@ -150,6 +150,13 @@ class Dispatcher:
                     ledger.mark_failed(conn, row["id"], str(exc))
                     self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
                     summary.failed += 1
+                    continue
+                suppressed = suppression.reason_for(conn, message.to.email)
+                if suppressed:
+                    reason = f"{message.to.email} is on the suppression list: {suppressed}"
+                    ledger.mark_suppressed(conn, row["id"], reason)
+                    self._journal("send", row["id"], "skipped", conn, reason=reason)
+                    summary.suppressed += 1
                     continue
                 if ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
                     return row["id"], message

@@ -25,8 +25,8 @@ PROVIDER = "sendgrid"
 SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
 TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp"
 
-# Event Webhook "event" → our vocabulary; anything else (unsubscribe, group_resubscribe, events
-# SendGrid adds later) is kept as "unknown".
+# Event Webhook "event" → our vocabulary; anything else (group_resubscribe, events SendGrid adds
+# later) is kept as "unknown".
 EVENT_KINDS = {
     "processed": "queued",
     "deferred": "deferred",
@@ -34,6 +34,8 @@ EVENT_KINDS = {
     "bounce": "bounced",
     "dropped": "rejected",
     "spamreport": "complained",
+    "unsubscribe": "unsubscribed",
+    "group_unsubscribe": "unsubscribed",
     "open": "opened",
     "click": "clicked",
 }
