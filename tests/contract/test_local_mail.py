@@ -63,6 +63,13 @@ def hooked(provider, monkeypatch):
 
 
 @pytest.fixture
+def paged(provider):
+    return LocalCapture(
+        options=LocalCaptureOptions(folder=provider.folder, sender=SENDER, page_size=2)
+    )
+
+
+@pytest.fixture
 def peer(provider):
     return CapturedFolder(provider.folder)
 

@@ -63,7 +63,7 @@ class FakePostmark(RoutedLoopbackServer):
             | extra,
         }
 
-    def backend(self, *, token=None, passwords=None):
+    def backend(self, *, token=None, passwords=None, page_size=100):
         """The backend built directly on this fake, without an Airflow connection."""
         from postmarker.core import PostmarkClient
 
@@ -79,6 +79,7 @@ class FakePostmark(RoutedLoopbackServer):
             retry=fast_retry(),
             webhook_username=user,
             webhook_passwords=(password,) if passwords is None else passwords,
+            page_size=page_size,
         )
         return PostmarkBackend(client=client, options=options)
 

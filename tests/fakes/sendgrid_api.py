@@ -76,7 +76,9 @@ class FakeSendGrid(RoutedLoopbackServer):
             | extra,
         }
 
-    def backend(self, *, activity_api: bool = True, webhook_keys=None, api_key=None):
+    def backend(
+        self, *, activity_api: bool = True, webhook_keys=None, api_key=None, activity_limit=1000
+    ):
         """The backend built directly on this fake, without an Airflow connection."""
         from sendgrid import SendGridAPIClient
 
@@ -93,6 +95,7 @@ class FakeSendGrid(RoutedLoopbackServer):
             sender=SENDER,
             retry=fast_retry(),
             webhook_keys=(self.public_key,) if webhook_keys is None else webhook_keys,
+            activity_limit=activity_limit,
         )
         kind = SendGridActivityBackend if activity_api else SendGridBackend
         return kind(client=client, options=options)
@@ -240,6 +243,10 @@ class FakeSendGrid(RoutedLoopbackServer):
         if not self.activity:
             return Response(403, {"errors": [{"field": None, "message": "access forbidden"}]})
         query, limit = request.query.get("query", ""), int(request.query.get("limit", 10))
+        # https://www.twilio.com/docs/sendgrid/api-reference/email-activity/filter-all-messages:
+        # limit is 1 to 1000; the order of the messages is not documented (we keep ours).
+        if not 1 <= limit <= 1000:
+            return Response(400, {"errors": [{"field": "limit", "message": "1 to 1000"}]})
         if match := _UNIQUE_ARG.fullmatch(query):
             key, value = match.groups()
             found = [
