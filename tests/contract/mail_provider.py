@@ -212,3 +212,22 @@ class MailProviderContract:
             cursor, more, pages = page.cursor, page.more, pages + 1
             assert pages < 30, "paging never ends"
         assert seen == sent
+
+    def test_a_replayed_stale_webhook_post_is_refused(self, provider, peer):
+        if not isinstance(provider, WebhookReader):
+            pytest.skip(f"{provider.name} sends no webhooks")
+        receipt = provider.send(sample_mail(provider.sender, nid=33))
+        body, headers = peer.stale_post(receipt, timedelta(hours=2))
+        with pytest.raises(WebhookForbidden, match="freshness"):
+            provider.parse_webhook(body, headers)
+
+    def test_webhook_events_arriving_out_of_order_keep_their_own_times(self, provider, peer):
+        if not isinstance(provider, WebhookReader):
+            pytest.skip(f"{provider.name} sends no webhooks")
+        receipt = provider.send(sample_mail(provider.sender, nid=34))
+        late, early = (
+            datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=m) for m in (1, 5)
+        )
+        (newer,) = provider.parse_webhook(*peer.delivery_post(receipt, late))
+        (older,) = provider.parse_webhook(*peer.delivery_post(receipt, early))
+        assert (newer.occurred_at, older.occurred_at) == (late, early)

@@ -19,7 +19,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -152,9 +152,17 @@ class FakeSendGrid(RoutedLoopbackServer):
     def signed_post(self, events: list[dict[str, Any]], key=None) -> tuple[bytes, dict[str, str]]:
         return self.sign(json.dumps(events).encode(), key)
 
-    def sign(self, body: bytes, key=None) -> tuple[bytes, dict[str, str]]:
+    def stale_post(self, receipt, age: timedelta) -> tuple[bytes, dict[str, str]]:
+        """A genuine post captured ``age`` ago and replayed now."""
+        stored = self._find(getattr(receipt, "provider_message_id", receipt))
+        event = self.event(stored, "delivered", datetime.now(UTC) - age)
+        return self.sign(json.dumps([event]).encode(), signed_at=time.time() - age.total_seconds())
+
+    def sign(
+        self, body: bytes, key=None, signed_at: float | None = None
+    ) -> tuple[bytes, dict[str, str]]:
         """Any body, signed as SendGrid signs its posts: ECDSA over timestamp + body."""
-        timestamp = str(int(time.time()))
+        timestamp = str(int(time.time() if signed_at is None else signed_at))
         signature = (key or self.signing_key).sign(
             timestamp.encode() + body, ec.ECDSA(hashes.SHA256())
         )
