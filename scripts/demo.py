@@ -73,6 +73,11 @@ def demo_connections(
             "conn_type": "ponton_local_storage",
             "extra": {"path": str(DEMO / "storage")},
         },
+        # Mail is captured as .eml files, by explicit choice (never a fallback).
+        "ponton_mail": {
+            "conn_type": "ponton_local_mail",
+            "extra": {"folder": str(DEMO / "mail"), "demo": True},
+        },
     }
     if feed_base:
         # Private feed URLs are secrets: they live in connections, never in the binding.

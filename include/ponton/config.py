@@ -152,6 +152,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_smtp": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_sendgrid": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_postmark": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_local_mail": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
 }
 
 # Besides the password, extras Airflow's masker would not recognise by name but that are secret.

@@ -23,6 +23,7 @@ CONNECTION_TYPES: tuple[tuple[str, str, str], ...] = (
     ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook", "mail"),
     ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook", "mail"),
     ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook", "mail"),
+    ("ponton_local_mail", "ponton.hooks.local_mail.LocalMailHook", "mail"),
 )
 
 
@@ -237,6 +238,19 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "login", "port", "extra"],
             "relabeling": {"password": "Server token", "host": "API URL (empty: Postmark)"},
+            "placeholders": {},
+        },
+    },
+    "ponton_local_mail": {
+        "hook-name": "Local mail capture (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "folder": _text("Folder", description="Default: $PONTON_HOME/mail"),
+            "demo": _flag("Demo", "Local capture is intended here; `ponton doctor` flags it else"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port", "extra"],
+            "relabeling": {},
             "placeholders": {},
         },
     },

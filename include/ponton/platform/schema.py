@@ -333,6 +333,18 @@ integration_journal = sa.Table(
     sa.Index(None, "outcome", "at"),
 )
 
+mail_suppressions = sa.Table(
+    "mail_suppressions",
+    metadata,
+    sa.Column("address", sa.String(320), primary_key=True),  # lower-case
+    sa.Column("reason", sa.String(20), nullable=False),  # bounced, complained, unsubscribed
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("notification_id", sa.Integer),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
+)
+
 kv_cursors = sa.Table(
     "kv_cursors",
     metadata,
