@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "calendar",
     "ics",
     "roadmap",
+    "documents",
     "notifications",
     "doctor",
     "docs",
