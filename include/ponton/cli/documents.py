@@ -70,7 +70,11 @@ def _verify(args: argparse.Namespace) -> int:
     db = PlatformDB()
     conn_ids = args.to or ",".join(recorded_conn_ids(db))
     if not conn_ids:
-        print("nothing published yet: no destination to verify", file=sys.stderr)
+        if args.json:
+            zero = dict.fromkeys(("checked", "missing", "changed", "extra", "repaired"), 0)
+            print_json(zero | {"destinations": []})
+        else:
+            print("nothing published yet: no destination to verify", file=sys.stderr)
         return 0
     report = verify_destinations(db, destinations_for(conn_ids), Journal(db), repair=args.repair)
     summary = report.as_dict()

@@ -39,27 +39,27 @@ class DestinationCheck:
 class DriftReport:
     destinations: list[DestinationCheck] = field(default_factory=list)
 
+    def totals(self) -> dict[str, int]:
+        found = self.destinations
+        return {
+            "checked": sum(d.checked for d in found),
+            "missing": sum(len(d.missing) for d in found),
+            "changed": sum(len(d.changed) for d in found),
+            "extra": sum(len(d.extra) for d in found),
+            "repaired": sum(d.repaired for d in found),
+        }
+
     def count(self, name: str) -> int:
-        return sum(
-            len(value) if isinstance(value := getattr(d, name), list) else value
-            for d in self.destinations
-        )
+        return self.totals()[name]
 
     @property
     def problems(self) -> int:
         """What remains after repairs: missing and changed objects not repaired, plus extras."""
-        return (
-            self.count("missing")
-            + self.count("changed")
-            - self.count("repaired")
-            + (self.count("extra"))
-        )
+        t = self.totals()
+        return t["missing"] + t["changed"] - t["repaired"] + t["extra"]
 
     def as_dict(self) -> dict:
-        return {
-            name: self.count(name)
-            for name in ("checked", "missing", "changed", "extra", "repaired")
-        } | {"destinations": [asdict(d) for d in self.destinations]}
+        return self.totals() | {"destinations": [asdict(d) for d in self.destinations]}
 
 
 def _ledger(db: PlatformDB, destination: Destination) -> list:
