@@ -87,6 +87,9 @@ def claim_legacy_rows(db: PlatformDB, destination: Destination) -> None:
         document_versions.c.root == "",
         document_versions.c.document_id.not_in(current.scalar_subquery()),
     )
+    with db.engine.connect() as conn:  # a read first: after the first claim there is nothing left
+        if conn.execute(sa.select(document_versions.c.id).where(legacy).limit(1)).first() is None:
+            return
     with db.begin() as conn:
         conn.execute(sa.update(document_versions).where(legacy).values(root=destination.root))
 
@@ -172,9 +175,16 @@ def record(
 
 
 def skipped(
-    journal: Journal, destination: Destination, document_id: int, key: str, row, reason: str
+    journal: Journal,
+    destination: Destination,
+    document_id: int,
+    key: str,
+    row,
+    reason: str,
+    conn: sa.Connection | None = None,
 ) -> Published:
-    """Nothing to upload: one ``skipped`` journal line and a zero-byte result."""
+    """Nothing to upload: one ``skipped`` journal line (in ``conn``'s transaction when given) and
+    a zero-byte result."""
     journal.record(
         destination.storage.name,
         "publish",
@@ -187,6 +197,7 @@ def skipped(
             "version": row.version,
             "reason": reason,
         },
+        conn=conn,
     )
     return Published(
         document_id,

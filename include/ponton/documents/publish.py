@@ -180,35 +180,42 @@ def publish_roadmap(
                 sa.select(kv_cursors.c.name, kv_cursors.c.value).where(kv_cursors.c.name.in_(names))
             ).all()
         )
-    results: list[Published] = []
-    pdf: bytes | None = None
-    for destination in destinations:
+    unchanged, changed = [], []
+    for index, destination in enumerate(destinations):
         claim_legacy_rows(db, destination)
-        name = _fingerprint_name(document_id, destination)
         with db.engine.connect() as conn:
             row = latest(conn, document_id, destination)
-        state = json.loads(remembered.get(name) or "{}")
+        state = json.loads(remembered.get(_fingerprint_name(document_id, destination)) or "{}")
         if not force and row is not None and state == {"input": fingerprint, "sha256": row.sha256}:
-            results.append(skipped(journal, destination, document_id, key, row, "inputs unchanged"))
-            continue
-        if pdf is None:
-            from ponton.documents.render import render_pdf
+            unchanged.append((index, destination, row))
+        else:
+            changed.append((index, destination))
+    results: dict[int, Published] = {}
+    if unchanged:  # one transaction for the skip lines: an unchanged rerun stays nearly free
+        with db.begin() as conn:
+            for index, destination, row in unchanged:
+                results[index] = skipped(
+                    journal, destination, document_id, key, row, "inputs unchanged", conn
+                )
+    if changed:
+        from ponton.documents.render import render_pdf
 
-            pdf = render_pdf(roadmap, pdf_variant=pdf_variant, template_dir=template_dir)
-        data = pdf
+        pdf = render_pdf(roadmap, pdf_variant=pdf_variant, template_dir=template_dir)
+    for index, destination in changed:
         result = publish_stream(
             db,
             destination,
             journal,
             document_id=document_id,
             key=key,
-            open_stream=lambda data=data: io.BytesIO(data),
+            open_stream=lambda: io.BytesIO(pdf),
             content_type=PDF,
             metadata={"mission": code},
         )
-        _remember(db, name, {"input": fingerprint, "sha256": result.sha256})
-        results.append(result)
-    return results
+        state = {"input": fingerprint, "sha256": result.sha256}
+        _remember(db, _fingerprint_name(document_id, destination), state)
+        results[index] = result
+    return [results[index] for index in range(len(destinations))]
 
 
 def _remember(db: PlatformDB, name: str, value: dict) -> None:
