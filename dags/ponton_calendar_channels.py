@@ -35,6 +35,10 @@ from ponton.operators.defaults import START_DATE, default_args
     default_args=default_args(),
     deadline=sync_deadline("ponton_calendar_channels", timedelta(minutes=45)),
     tags=["ponton", "calendar"],
+    description=(
+        "Keeps Google Calendar watch channels and Outlook subscriptions of push bindings "
+        "alive (create, renew, stop)"
+    ),
     doc_md=__doc__,
 )
 def ponton_calendar_channels():
@@ -46,9 +50,9 @@ def ponton_calendar_channels():
 
         return channel_candidates(PlatformDBHook().ensure_ready())
 
-    reconciled = CalendarChannelOperator.partial(task_id="reconcile_channel").expand(
-        binding_id=find_bindings()
-    )
+    reconciled = CalendarChannelOperator.partial(
+        task_id="reconcile_channel", map_index_template="binding {{ task.binding_id }}"
+    ).expand(binding_id=find_bindings())
 
     @task(trigger_rule="none_failed")
     def summarize(results) -> dict[str, int]:

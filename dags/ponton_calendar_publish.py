@@ -32,6 +32,10 @@ from ponton.operators.defaults import START_DATE, default_args
     default_args=default_args(),
     deadline=sync_deadline("ponton_calendar_publish", timedelta(minutes=25)),
     tags=["ponton", "calendar", "ics"],
+    description=(
+        "Publishes one ICS feed per resource and mission to the storage backends, "
+        "skipped when unchanged"
+    ),
     doc_md=__doc__,
 )
 def ponton_calendar_publish():

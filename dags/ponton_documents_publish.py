@@ -35,6 +35,10 @@ from ponton.operators.documents import ActiveMissionsOperator, PublishMissionDoc
     default_args=default_args(),
     deadline=sync_deadline("ponton_documents_publish", timedelta(minutes=50)),
     tags=["ponton", "documents", "storage"],
+    description=(
+        "Renders each active mission's roadmap PDF and publishes it with the mission's "
+        "files, verified"
+    ),
     doc_md=__doc__,
 )
 def ponton_documents_publish():
@@ -44,6 +48,7 @@ def ponton_documents_publish():
         storage_conn_ids="{{ var.value.get('ponton_storage_conn_ids', 'ponton_storage_local') }}",
         pdf_variant="{{ var.value.get('ponton_roadmap_pdf_variant', '') }}",
         max_active_tis_per_dag=4,
+        map_index_template="mission {{ task.mission_code }}",
     ).expand(mission_code=missions.output)
 
 

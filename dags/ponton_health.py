@@ -28,6 +28,10 @@ from ponton.operators.health import HealthChecksOperator
     max_active_runs=1,
     default_args=default_args(),
     tags=["ponton", "ops"],
+    description=(
+        "Checks the platform DB, every connection and bound calendar, push channels and "
+        "credential end dates"
+    ),
     doc_md=__doc__,
 )
 def ponton_health():

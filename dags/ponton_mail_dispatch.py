@@ -34,6 +34,9 @@ from ponton.operators.mail import MailDispatchOperator
     default_args=default_args(),
     deadline=sync_deadline("ponton_mail_dispatch", timedelta(minutes=10)),
     tags=["ponton", "mail"],
+    description=(
+        "Sends pending platform notifications through the mail provider, each at most once"
+    ),
     doc_md=__doc__,
 )
 def ponton_mail_dispatch():

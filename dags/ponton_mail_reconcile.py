@@ -31,6 +31,9 @@ from ponton.operators.mail import FoldMailWebhooksOperator, PullMailStatusesOper
     default_args=default_args(),
     deadline=sync_deadline("ponton_mail_reconcile", timedelta(minutes=30)),
     tags=["ponton", "mail"],
+    description=(
+        "Folds delivery, bounce and open events of sent mail back into notification statuses"
+    ),
     doc_md=__doc__,
 )
 def ponton_mail_reconcile():

@@ -34,6 +34,20 @@ AIRFLOW_HOME = DEMO / "airflow"
 BIN = Path(sys.executable).parent
 
 
+# Task logs at INFO (each ponton task logs one paragraph of what it did). Airflow warns on every
+# connection lookup whose type holds a "_" (all provider types do, ponton's too) and pathspec
+# deprecates the glob syntax of .airflowignore: neither says anything an operator can act on.
+AIRFLOW_QUIET_AND_NARRATIVE = {
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    "AIRFLOW__LOGGING__NAMESPACE_LEVELS": "airflow.models.connection=ERROR "
+    "airflow.sdk.definitions.connection=ERROR",
+    "AIRFLOW__CORE__DAG_IGNORE_FILE_SYNTAX": "regexp",
+    # The task SDK's plugin loader reads .airflowignore as glob whatever the setting says.
+    "PYTHONWARNINGS": "ignore:GitWildMatchPattern:DeprecationWarning",
+    "AIRFLOW__API__HOST": "127.0.0.1",
+}
+
+
 def demo_environment() -> dict[str, str]:
     return {
         "AIRFLOW_HOME": str(AIRFLOW_HOME),
@@ -45,7 +59,7 @@ def demo_environment() -> dict[str, str]:
         "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps(
             {"connections_file_path": str(DEMO / "connections.json")}
         ),
-        "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+        **AIRFLOW_QUIET_AND_NARRATIVE,
         "PONTON_HOME": str(DEMO),
     }
 
@@ -185,6 +199,9 @@ def prepare() -> str:
 def run_every_dag() -> int:
     from airflow.dag_processing.dagbag import DagBag
 
+    # After Airflow's own filters (which show deprecations raised from its modules): see above.
+    warnings.filterwarnings("ignore", message="GitWildMatchPattern", category=DeprecationWarning)
+
     bag = DagBag(dag_folder=str(ROOT / "dags"))
     if bag.import_errors:
         for path, error in bag.import_errors.items():
@@ -208,11 +225,32 @@ def run_every_dag() -> int:
         for task_id, summary in tasks:
             print(f"      {task_id:<30} {summary}")
     print(mail_summary())
+    print(review_summary())
+    print(privacy_summary())
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
     pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
     print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
     print("(export PONTON_HOME=.demo first to point the ponton command at the demo)")
     return 1 if failures else 0
+
+
+def review_summary() -> str:
+    """What needs a person after the demo: the open conflicts and refusals, by kind."""
+    from ponton.narrative import QUEUE_KINDS
+    from ponton.platform import PlatformDB
+    from ponton.sync.resolution import list_conflicts
+
+    db = PlatformDB()
+    rows = list_conflicts(db)
+    db.dispose()
+    if not rows:
+        return "\nneeds a person: nothing (no open conflict)"
+    lines = [f"\nneeds a person: {len(rows)} open conflicts"]
+    lines += [f"      #{r['id']} {QUEUE_KINDS.get(r['kind'], r['kind'])}" for r in rows]
+    lines.append(
+        "      review: the Conflicts page of `make airflow`, or .venv/bin/ponton conflicts list"
+    )
+    return "\n".join(lines)
 
 
 def mail_summary() -> str:
@@ -236,6 +274,17 @@ def mail_summary() -> str:
     return "\n".join(lines)
 
 
+def privacy_summary() -> str:
+    """What became of Ana's private appointment and of the invitation she declined."""
+    from ponton.demo.privacy import privacy_report
+    from ponton.platform import PlatformDB
+
+    db = PlatformDB()
+    lines = privacy_report(db, published=DEMO / "storage", mails=DEMO / "mail")
+    db.dispose()
+    return "\nprivacy:\n" + "\n".join(f"      {line}" for line in lines)
+
+
 def task_summaries(run) -> list[tuple[str, str]]:
     """Each task's state and the summary it returned (XCom), one line per task instance."""
     from airflow.models.xcom import XComModel
@@ -254,6 +303,8 @@ def task_summaries(run) -> list[tuple[str, str]]:
         lines = []
         for ti in instances:
             label = ti.task_id if ti.map_index < 0 else f"{ti.task_id}[{ti.map_index}]"
+            if ti.rendered_map_index:
+                label += f" {ti.rendered_map_index}"
             value = xcoms.get((ti.task_id, ti.map_index))
             lines.append((label, f"{ti.state}: {compact(value)}" if value else str(ti.state)))
     return lines

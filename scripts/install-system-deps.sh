@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # System libraries WeasyPrint needs (Pango; HarfBuzz-Subset embeds font subsets 3x faster than
-# fontTools), the fonts roadmaps are rendered with, and pdftoppm for
-# previews. Installs only what is missing; without root or apt it says what to install instead.
+# fontTools), the fonts roadmaps are rendered with, pdftoppm for previews, and Debian's
+# chromium with its chromedriver for the browser tests (selenium drives them; nothing is
+# downloaded at test time). Installs only what is missing; without root or apt it says what to install instead.
 set -euo pipefail
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra poppler-utils)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core fonts-dejavu-extra poppler-utils
+  chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

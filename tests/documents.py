@@ -10,8 +10,12 @@ from ponton.platform import PlatformDB
 from ponton.platform.schema import documents, missions
 
 
-def register_asset(db: PlatformDB, code: str, source: Path, name: str = "plan.pdf") -> str:
-    """A ``documents`` row for mission ``code`` read from ``source``; returns its storage key."""
+def register_asset(
+    db: PlatformDB, code: str, source: Path, monkeypatch, name: str = "plan.pdf"
+) -> str:
+    """A ``documents`` row for mission ``code`` read from ``source``, whose folder becomes the
+    document folder sources are fenced to; returns its storage key."""
+    monkeypatch.setenv("PONTON_DOCUMENT_ROOTS", str(source.parent))
     key = f"missions/{code}/{name}"
     with db.begin() as conn:
         mission_id = conn.execute(sa.select(missions.c.id).where(missions.c.code == code)).scalar()

@@ -84,11 +84,15 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "OAuth refresh token (instead of a service account)", secret=True
             ),
             "api_endpoint": _text("API endpoint (empty: Google)"),
+            "token_uri": _text("OAuth token URI (empty: Google)"),
+            "calendar_id": _text(
+                "Calendar read by the connection test", description="Default: primary"
+            ),
         },
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
-            "placeholders": {},
+            "placeholders": {"subject": "planner@example.com"},
         },
     },
     "ponton_outlook_calendar": {
@@ -105,7 +109,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "Application (client) id", "password": "Client secret"},
-            "placeholders": {},
+            "placeholders": {"tenant_id": "00000000-0000-0000-0000-000000000000"},
         },
     },
     "ponton_platform": {

@@ -1,10 +1,9 @@
-"""What every ponton operator shares: the error translation and the journal's run context."""
+"""What every ponton operator shares: the error translation, the journal's run context and the
+one paragraph each task logs."""
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from airflow.sdk import BaseOperator, Context
@@ -12,19 +11,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from ponton.context import RunContext
 from ponton.errors import PermanentError
-
-
-@contextmanager
-def fail_fast_on_permanent_errors() -> Iterator[None]:
-    """The one place where ponton errors meet Airflow's retry logic.
-
-    Permanent errors fail the task without retry (someone must fix configuration, data or
-    credentials); transient ones propagate unchanged so Airflow retries with backoff.
-    """
-    try:
-        yield
-    except PermanentError as exc:
-        raise AirflowFailException(f"{type(exc).__name__}: {exc}") from exc
+from ponton.operators.links import JournalLink
 
 
 def run_context(context: Context) -> RunContext:
@@ -38,16 +25,41 @@ def run_context(context: Context) -> RunContext:
 
 
 class PontonOperator(BaseOperator, abc.ABC):
-    """Base for ponton operators: ``run`` returns a small JSON summary for XCom and the UI."""
+    """Base for ponton operators: ``run`` returns a small JSON summary for XCom and the UI.
+
+    The one place where ponton errors meet Airflow's retry logic. Permanent errors fail the task
+    without retry (someone must fix configuration, data or credentials) and are logged as one
+    line naming what the task works on (``subject``: a binding and its connection, a mission);
+    the exception is raised without its chain so the log shows no traceback through ponton.
+    Transient ones propagate unchanged so Airflow retries with backoff.
+    """
 
     ui_color = "#d7ecff"
+    operator_extra_links = (JournalLink(),)
+    subject: str | None = None
 
-    def execute(self, context: Context) -> dict[str, Any]:
-        with fail_fast_on_permanent_errors():
+    def execute(self, context: Context) -> Any:
+        failure = None
+        try:
             summary = self.run(context, run_context(context))
-        self.log.info("summary: %s", summary)
+        except PermanentError as exc:
+            failure = f"{self.subject or self.task_id}: {exc}"
+        if failure is not None:
+            self.log.error("%s", failure)
+            raise AirflowFailException(failure) from None
+        from ponton.narrative import compact
+
+        if isinstance(summary, dict):
+            summary = compact(summary)
+        self.log.info("%s", self.narrate(summary))
         return summary
 
+    def narrate(self, summary: Any) -> str:
+        """The paragraph of the task log: what was done and what needs a person."""
+        from ponton.narrative import generic_paragraph
+
+        return generic_paragraph(self.subject or self.task_id, summary)
+
     @abc.abstractmethod
-    def run(self, context: Context, journal_context: RunContext) -> dict[str, Any]:
+    def run(self, context: Context, journal_context: RunContext) -> Any:
         """Do the work; hooks are built here, never in ``__init__``."""

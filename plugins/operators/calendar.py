@@ -38,18 +38,38 @@ class CalendarSyncOperator(PontonOperator):
         from ponton.hooks.connections import AirflowConnectionResolver
         from ponton.hooks.platform import PlatformDBHook
         from ponton.journal import Journal
+        from ponton.narrative import binding_title
         from ponton.sync.adapters import calendar_opener
+        from ponton.sync.bindings import load_binding
         from ponton.sync.engine import run_sync
 
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
-        return run_sync(
+        self._db = db
+        with db.engine.connect() as conn:
+            binding = load_binding(conn, int(self.binding_id))
+        self._title = binding_title(binding.id, binding.provider, binding.resource_key)
+        self.subject = self._title + (f", connection {binding.conn_id}" if binding.conn_id else "")
+        dry_run = _flag(self.dry_run)
+        # The mapped task's label in the grid (map_index_template reads it).
+        context["ponton_label"] = self._title + (" (dry run)" if dry_run else "")
+        summary = run_sync(
             db,
-            int(self.binding_id),
+            binding.id,
             calendar_opener(AirflowConnectionResolver()),
             journal=Journal(db, journal_context),
-            dry_run=_flag(self.dry_run),
+            dry_run=dry_run,
             allow_mass_delete=_flag(self.allow_mass_delete),
         )
+        queue = open_queue(db, binding.id)
+        if queue:
+            context["ponton_label"] += f" · {len(queue)} to review"
+        self._queue = queue
+        return summary
+
+    def narrate(self, summary: dict[str, Any]) -> str:
+        from ponton.narrative import sync_paragraph
+
+        return sync_paragraph(summary, title=self._title, queue=self._queue)
 
 
 class PublishCalendarFeedsOperator(PontonOperator):
@@ -74,6 +94,7 @@ class PublishCalendarFeedsOperator(PontonOperator):
         from ponton.ics.publish import publish_feeds
         from ponton.journal import Journal
 
+        self.subject = "ICS feeds"
         storages = storages_for(self.storage_conn_ids)
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
         results = publish_feeds(db, storages, Journal(db, journal_context))
@@ -83,6 +104,37 @@ class PublishCalendarFeedsOperator(PontonOperator):
             "unchanged": sum(r.outcome == "unchanged" for r in results),
             "bytes_uploaded": sum(r.bytes_uploaded for r in results),
         }
+
+
+def flag_review_queue(platform_conn_id: str = "ponton_platform") -> dict[str, Any]:
+    """The ``needs_review`` task: green when nothing waits for a person, skipped (a pink square
+    in an otherwise green grid) when conflicts or refused events wait, listing them."""
+    import logging
+
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    from ponton.hooks.platform import PlatformDBHook
+    from ponton.narrative import QUEUE_KINDS, REVIEW_HINT
+
+    queue = open_queue(PlatformDBHook(platform_conn_id=platform_conn_id).ensure_ready())
+    if not queue:
+        logging.getLogger(__name__).info("Nothing waits for a person: no open conflict.")
+        return {}
+    listed = ", ".join(f"#{i} {QUEUE_KINDS.get(kind, kind)}" for i, kind in queue)
+    raise AirflowSkipException(f"{len(queue)} item(s) need a person: {listed}; {REVIEW_HINT}.")
+
+
+def open_queue(db, binding_id: int | None = None) -> list[tuple[int, str]]:
+    """(id, kind) of the open conflicts and refusals waiting for a person."""
+    import sqlalchemy as sa
+
+    from ponton.platform.schema import conflicts
+
+    query = sa.select(conflicts.c.id, conflicts.c.kind).where(conflicts.c.status == "open")
+    if binding_id is not None:
+        query = query.where(conflicts.c.binding_id == binding_id)
+    with db.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(query.order_by(conflicts.c.id))]
 
 
 def _flag(value: bool | str) -> bool:

@@ -17,16 +17,42 @@ from airflow.sdk import AsyncCallback, DeadlineAlert, DeadlineReference
 log = logging.getLogger(__name__)
 
 
+FINISHED = ("success", "failed")
+
+
 async def journal_missed_deadline(context: dict[str, Any] | None = None, **kwargs: Any) -> None:
-    """Record the late run in the journal (``platform / deadline_missed``) and log it."""
+    """Record the late run in the journal (``platform / deadline_missed``), log it and mail ops.
+
+    Airflow prunes a run's deadline only when the run succeeds: a run that *failed* before its
+    deadline still reaches this callback. It has already alerted through the failure notifier, so
+    it is left alone here.
+    """
     import asyncio
 
-    dag_id = kwargs.get("dag_id") or _from_context(context, "dag_id")
-    run_id = _from_context(context, "run_id")
-    log.warning("ponton: DAG run %s of %s missed its deadline (%s)", run_id, dag_id, kwargs)
+    dag_run = _dag_run(context)
+    dag_id = kwargs.get("dag_id") or dag_run.get("dag_id")
+    run_id = dag_run.get("dag_run_id") or dag_run.get("run_id")
+    run = run_id or f"queued at {dag_run.get('queued_at') or 'an unknown time'}"
+    if dag_run.get("state") in FINISHED:
+        log.info(
+            "ponton: %s of %s finished (%s) before its deadline", run, dag_id, dag_run["state"]
+        )
+        return
     minutes = kwargs.get("interval_minutes")
-    await asyncio.to_thread(_journal, dag_id, run_id, minutes)
-    await asyncio.to_thread(_mail, dag_id, run_id, minutes)
+    log.warning(
+        "ponton: DAG run %s of %s was not finished %s minutes after it was queued",
+        run,
+        dag_id,
+        minutes,
+    )
+    await asyncio.to_thread(_journal, dag_id, run, minutes)
+    await asyncio.to_thread(_mail, dag_id, run, minutes)
+
+
+def _dag_run(context: dict[str, Any] | None) -> dict[str, Any]:
+    """The run as Airflow hands it to deadline callbacks (a ``DAGRunResponse`` dumped as JSON)."""
+    dag_run = (context or {}).get("dag_run")
+    return dag_run if isinstance(dag_run, dict) else {}
 
 
 def _mail(dag_id: str | None, run_id: str | None, interval_minutes: int | None) -> None:
@@ -42,16 +68,6 @@ def _mail(dag_id: str | None, run_id: str | None, interval_minutes: int | None) 
             "error": f"the run was not finished {interval_minutes} minutes after it was queued",
         }
     )
-
-
-def _from_context(context: dict[str, Any] | None, key: str) -> Any:
-    if not context:
-        return None
-    dag_run = context.get("dag_run")
-    value = context.get(key)
-    if value is None and dag_run is not None:
-        value = dag_run.get(key) if isinstance(dag_run, dict) else getattr(dag_run, key, None)
-    return value
 
 
 def _journal(dag_id: str | None, run_id: str | None, interval_minutes: int | None) -> None:

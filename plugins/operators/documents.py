@@ -59,6 +59,7 @@ class PublishMissionDocumentsOperator(PontonOperator):
         from ponton.hooks.storage import destinations_for
         from ponton.journal import Journal
 
+        self.subject = f"mission {self.mission_code} documents"
         destinations = destinations_for(self.storage_conn_ids)
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
         journal = Journal(db, journal_context)

@@ -24,12 +24,12 @@ KEY = f"missions/{CODE}/plan.pdf"
 
 
 @pytest.fixture
-def world(platform_db, tmp_path):
+def world(platform_db, tmp_path, monkeypatch):
     """The demo world with one asset registered for a mission."""
     seed(platform_db, date(2026, 3, 2))
     source = tmp_path / "plan.pdf"
     source.write_bytes(b"%PDF-1.7 site plan, first issue")
-    register_asset(platform_db, CODE, source)
+    register_asset(platform_db, CODE, source, monkeypatch)
     return platform_db, Journal(platform_db, RunContext()), source
 
 

@@ -48,9 +48,10 @@ def test_dag_ids_match_their_file_names(dagbag):
         assert Path(dag.fileloc).stem == dag_id
 
 
-def test_every_dag_has_owner_tags_doc_and_single_active_run(dagbag):
+def test_every_dag_has_owner_tags_description_doc_and_single_active_run(dagbag):
     for dag_id, dag in dagbag.dags.items():
         assert dag.tags and "ponton" in dag.tags, dag_id
+        assert dag.description and len(dag.description) < 200, f"{dag_id}: needs a description"
         assert dag.doc_md and "Rerun" in dag.doc_md, f"{dag_id}: doc_md must say if a rerun is safe"
         assert dag.max_active_runs == 1, dag_id
         assert not dag.catchup, dag_id
@@ -74,6 +75,13 @@ for path in sorted(pathlib.Path(sys.argv[1]).glob("*.py")):
     spec.loader.exec_module(importlib.util.module_from_spec(spec))
 print("HEAVY:" + ",".join(name for name in sys.argv[2:] if name in sys.modules))
 """
+
+
+def test_every_task_has_an_execution_timeout(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            timeout = task.execution_timeout
+            assert timeout and timeout <= timedelta(hours=2), (dag_id, task.task_id)
 
 
 def test_parsing_imports_no_heavy_client_library(dagbag):

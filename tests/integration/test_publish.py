@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from pypdf import PdfReader
 
 from ponton.context import RunContext
 from ponton.demo.seed import seed
@@ -18,7 +19,7 @@ from ponton.documents.publish import (
     roadmap_key,
 )
 from ponton.documents.render import render_pdf
-from ponton.documents.roadmap import load_roadmap
+from ponton.documents.roadmap import Edition, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform.schema import document_versions, documents, kv_cursors, missions
@@ -76,9 +77,9 @@ def test_changed_mission_data_publishes_a_second_version(world):
 
 def test_retry_after_an_unrecorded_upload_adopts_it_instead_of_uploading_again(world):
     db, storage, journal = world
-    pdf = render_pdf(load_roadmap(db, CODE))
+    pdf = render_pdf(load_roadmap(db, CODE), edition=Edition(1, date(2026, 3, 9)))
     storage.put(roadmap_key(CODE), io.BytesIO(pdf), content_type="application/pdf")
-    [result] = publish_roadmap(db, [local(storage)], journal, CODE)
+    [result] = publish_roadmap(db, [local(storage)], journal, CODE, today=date(2026, 3, 9))
     assert (result.outcome, result.bytes_uploaded) == ("adopted", 0)
     assert len(storage.list_versions(roadmap_key(CODE))) == 1 and len(versions(db)) == 1
 
@@ -92,20 +93,35 @@ def test_lost_fingerprint_falls_back_to_the_hash_and_records_nothing_new(world):
     assert result.outcome == "unchanged" and len(versions(db)) == 1
 
 
-def test_bytes_returning_to_an_earlier_version_move_that_row_up(world):
+def test_roadmap_returning_to_earlier_content_is_issued_as_a_new_edition(world):
     db, storage, journal = world
     [one] = publish_roadmap(db, [local(storage)], journal, CODE)
     for title in ("Autre titre", "Audit énergétique — Lycée Jules Ferry"):
         with db.begin() as conn:
             conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title=title))
-        publish_roadmap(db, [local(storage)], journal, CODE)
-    rows = versions(db)
-    assert len(rows) == 2 and rows[-1] == (3, one.sha256)
-    assert len(storage.list_versions(roadmap_key(CODE))) == 3
+        [last] = publish_roadmap(db, [local(storage)], journal, CODE)
+    assert [version for version, _ in versions(db)] == [1, 2, 3] and last.sha256 != one.sha256
+    reader = PdfReader(io.BytesIO(b"".join(storage.get(roadmap_key(CODE)))))
+    assert "version 3 du" in reader.pages[0].extract_text()
 
 
-def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(world, tmp_path):
+def test_lost_fingerprint_with_changed_inputs_issues_the_next_edition(world):
     db, storage, journal = world
+    publish_roadmap(db, [local(storage)], journal, CODE, today=date(2026, 3, 9))
+    with db.begin() as conn:
+        conn.execute(kv_cursors.delete())
+        conn.execute(sa.update(missions).where(missions.c.code == CODE).values(title="Nouveau"))
+    [result] = publish_roadmap(db, [local(storage)], journal, CODE, today=date(2026, 3, 10))
+    assert (result.outcome, result.version) == ("uploaded", 2)
+    reader = PdfReader(io.BytesIO(b"".join(storage.get(roadmap_key(CODE)))))
+    assert "version 2 du 10 mars 2026" in reader.pages[0].extract_text()
+
+
+def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(
+    world, tmp_path, monkeypatch
+):
+    db, storage, journal = world
+    monkeypatch.setenv("PONTON_DOCUMENT_ROOTS", str(tmp_path))
     source = tmp_path / "plan.dwg"
     source.write_bytes(b"plan v1")
     with db.begin() as conn:
@@ -148,7 +164,7 @@ def test_a_crash_at_each_step_of_a_local_put_is_healed_by_the_retry_with_a_match
 
     db, storage, journal = world
     source = tmp_path / "plan.pdf"
-    register_asset(db, CODE, source)
+    register_asset(db, CODE, source, monkeypatch)
     destination = local(storage)
     step = 0
     while True:
@@ -166,12 +182,14 @@ def test_a_crash_at_each_step_of_a_local_put_is_healed_by_the_retry_with_a_match
     assert step > 6
 
 
-def test_retention_prunes_versions_beyond_the_count_and_marks_their_rows(world, tmp_path):
+def test_retention_prunes_versions_beyond_the_count_and_marks_their_rows(
+    world, tmp_path, monkeypatch
+):
     from ponton.documents.ledger import Retention
 
     db, storage, journal = world
     source = tmp_path / "plan.pdf"
-    register_asset(db, CODE, source)
+    register_asset(db, CODE, source, monkeypatch)
     destination = Destination(
         conn_id="ponton_storage_local", storage=storage, retention=Retention(keep=2)
     )

@@ -39,7 +39,14 @@ def test_every_sync_dag_has_a_deadline_from_queued_time():
 def test_a_missed_deadline_is_journaled(platform_env):
     from ponton.operators.deadlines import journal_missed_deadline
 
-    context = {"dag_run": {"dag_id": "ponton_calendar_import", "run_id": "scheduled__late"}}
+    # The shape Airflow passes: DAGRunResponse.model_dump(mode="json") (airflow.models.deadline).
+    context = {
+        "dag_run": {
+            "dag_id": "ponton_calendar_import",
+            "dag_run_id": "scheduled__late",
+            "state": "running",
+        }
+    }
     asyncio.run(
         journal_missed_deadline(context, dag_id="ponton_calendar_import", interval_minutes=30)
     )
@@ -71,3 +78,25 @@ def test_a_missed_deadline_is_mailed_to_ops(platform_env, tmp_path, monkeypatch)
     msg = message_from_bytes(mail.read_bytes(), policy=policy.default)
     assert "ponton_mail_dispatch.deadline" in str(msg["Subject"])
     assert "not finished 20 minutes after it was queued" in msg.get_body(("plain",)).get_content()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("state", ["success", "failed"])
+def test_a_finished_run_never_raises_a_deadline_alert(platform_env, state):
+    from ponton.operators.deadlines import journal_missed_deadline
+
+    context = {"dag_run": {"dag_id": "ponton_mail_dispatch", "dag_run_id": "r1", "state": state}}
+    asyncio.run(journal_missed_deadline(context, dag_id="ponton_mail_dispatch", interval_minutes=5))
+    with platform_env.begin() as conn:
+        assert conn.execute(sa.select(integration_journal)).mappings().all() == []
+
+
+@pytest.mark.integration
+def test_a_late_run_without_run_id_is_named_by_when_it_was_queued(platform_env):
+    from ponton.operators.deadlines import journal_missed_deadline
+
+    context = {"dag_run": {"dag_id": "ponton_health", "queued_at": "2026-03-02T08:00:00Z"}}
+    asyncio.run(journal_missed_deadline(context, dag_id="ponton_health", interval_minutes=5))
+    with platform_env.begin() as conn:
+        [row] = conn.execute(sa.select(integration_journal)).mappings().all()
+    assert row["object_id"] == "queued at 2026-03-02T08:00:00Z"

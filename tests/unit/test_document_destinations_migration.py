@@ -22,9 +22,12 @@ pytestmark = pytest.mark.unit
 
 def test_versions_keyed_by_backend_become_versions_of_the_default_connection(tmp_path):
     from alembic import command
+    from alembic.script import ScriptDirectory
 
     db = PlatformDB(f"sqlite:///{tmp_path / 'p.db'}")
-    command.upgrade(db._alembic_config(), "0001")
+    config = db._alembic_config()
+    before = ScriptDirectory.from_config(config).get_revision("0003").down_revision
+    command.upgrade(config, before)
     storage = LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage"))
     receipt = storage.put("missions/M-1/plan.pdf", io.BytesIO(b"plan"), content_type="x")
     now = datetime.now(UTC).replace(tzinfo=None)

@@ -8,13 +8,13 @@ import argparse
 import sys
 
 from ponton.cli import print_json
+from ponton.cli.database import open_db
 from ponton.errors import PontonError
 from ponton.journal import Journal
-from ponton.platform import PlatformDB
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    docs = groups.add_parser("documents", help="publish mission documents, check destinations")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    docs = groups.add_parser("documents", help=helps["documents"])
     sub = docs.add_subparsers(dest="command", required=True)
     publish = sub.add_parser("publish", help="render and publish roadmaps and assets")
     publish.add_argument("missions", nargs="*", metavar="MISSION", help="default: every active")
@@ -40,7 +40,7 @@ def _publish(args: argparse.Namespace) -> int:
     from ponton.documents.roadmap import mission_codes
     from ponton.hooks.storage import split_conn_ids
 
-    db = PlatformDB()
+    db = open_db()
     journal = Journal(db)
     codes = args.missions or mission_codes(db)
     summaries = []
@@ -67,7 +67,7 @@ def _verify(args: argparse.Namespace) -> int:
     from ponton.documents.verify import recorded_conn_ids, verify_destinations
     from ponton.hooks.storage import destinations_for
 
-    db = PlatformDB()
+    db = open_db()
     conn_ids = args.to or ",".join(recorded_conn_ids(db))
     if not conn_ids:
         if args.json:

@@ -22,11 +22,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ponton.documents.fence import fenced_source, open_fenced
 from ponton.documents.ledger import (
     Destination,
     Published,
@@ -36,7 +39,7 @@ from ponton.documents.ledger import (
     record,
     skipped,
 )
-from ponton.documents.roadmap import Roadmap, load_roadmap
+from ponton.documents.roadmap import Edition, Roadmap, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform import PlatformDB
@@ -164,10 +167,15 @@ def publish_roadmap(
     *,
     pdf_variant: str | None = None,
     template_dir: str | Path | None = None,
+    today: date | None = None,
     force: bool = False,
 ) -> list[Published]:
     """Render mission ``code``'s roadmap (only if its inputs changed, or ``force``: a repair) and
-    publish it to every destination."""
+    publish it to every destination.
+
+    The edition printed on the pages (version, generation date ``today``) is not an input: an
+    unchanged roadmap is not re-issued the next day, and every destination gets the same bytes.
+    """
     roadmap = load_roadmap(db, code)
     key = roadmap_key(code)
     fingerprint = roadmap_fingerprint(roadmap, pdf_variant, template_dir)
@@ -180,31 +188,50 @@ def publish_roadmap(
                 sa.select(kv_cursors.c.name, kv_cursors.c.value).where(kv_cursors.c.name.in_(names))
             ).all()
         )
-    unchanged, changed = [], []
-    for index, destination in enumerate(destinations):
+    for destination in destinations:
         claim_legacy_rows(db, destination)
-        with db.engine.connect() as conn:
-            row = latest(conn, document_id, destination)
-        state = json.loads(remembered.get(_fingerprint_name(document_id, destination)) or "{}")
-        if not force and row is not None and state == {"input": fingerprint, "sha256": row.sha256}:
-            unchanged.append((index, destination, row))
-        else:
-            changed.append((index, destination))
+    with db.engine.connect() as conn:
+        rows = [latest(conn, document_id, d) for d in destinations]
+    states = [json.loads(remembered.get(name) or "{}") for name in names]
+    zone = ZoneInfo(roadmap.timezone)
+    today = today or datetime.now(zone).date()
+    edition, lost = _edition(states, rows, fingerprint, today, zone)
+    unchanged, changed = [], []
+    for index, (row, state) in enumerate(zip(rows, states, strict=True)):
+        same = row is not None and (state.get("input"), state.get("sha256")) == (
+            fingerprint,
+            row.sha256,
+        )
+        (unchanged if same and not force else changed).append(index)
     results: dict[int, Published] = {}
     if unchanged:  # one transaction for the skip lines: an unchanged rerun stays nearly free
         with db.begin() as conn:
-            for index, destination, row in unchanged:
+            for index in unchanged:
                 results[index] = skipped(
-                    journal, destination, document_id, key, row, "inputs unchanged", conn
+                    journal,
+                    destinations[index],
+                    document_id,
+                    key,
+                    rows[index],
+                    "inputs unchanged",
+                    conn,
                 )
     if changed:
         from ponton.documents.render import render_pdf
 
-        pdf = render_pdf(roadmap, pdf_variant=pdf_variant, template_dir=template_dir)
-    for index, destination in changed:
+        pdf = render_pdf(
+            roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
+        )
+        if lost is not None and hashlib.sha256(pdf).hexdigest() != lost.sha256:
+            # The inputs changed while their fingerprint was lost: this is a new edition.
+            edition = Edition(lost.version + 1, today)
+            pdf = render_pdf(
+                roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
+            )
+    for index in changed:
         result = publish_stream(
             db,
-            destination,
+            destinations[index],
             journal,
             document_id=document_id,
             key=key,
@@ -212,10 +239,33 @@ def publish_roadmap(
             content_type=PDF,
             metadata={"mission": code},
         )
-        state = {"input": fingerprint, "sha256": result.sha256}
-        _remember(db, _fingerprint_name(document_id, destination), state)
+        state = {
+            "input": fingerprint,
+            "sha256": result.sha256,
+            "edition": [edition.version, edition.generated_on.isoformat()],
+        }
+        _remember(db, names[index], state)
         results[index] = result
     return [results[index] for index in range(len(destinations))]
+
+
+def _edition(states: list[dict], latest: list, fingerprint: str, today: date, zone: ZoneInfo):
+    """The edition to print, and the latest version row when it is only a guess.
+
+    These inputs' edition when a destination already got them (a retry: every destination gets
+    the same bytes); with no fingerprint remembered at all, the latest version's own edition
+    (unchanged inputs then render to its very bytes); else the next version, dated today.
+    """
+    for state in states:
+        if state.get("input") == fingerprint and state.get("edition"):
+            version, generated_on = state["edition"]
+            return Edition(version, date.fromisoformat(generated_on)), None
+    rows = [row for row in latest if row is not None]
+    newest = max(rows, key=lambda row: row.version, default=None)
+    if newest is not None and not any(states):
+        published = newest.published_at.astimezone(zone).date()
+        return Edition(newest.version, published), newest
+    return Edition((newest.version if newest else 0) + 1, today), None
 
 
 def _remember(db: PlatformDB, name: str, value: dict) -> None:
@@ -240,15 +290,11 @@ def publish_mission_assets(
         ).all()
     results = []
     for row in rows:
-        source = Path(row.source_path or "")
-        if not row.source_path or not source.is_file():
-            raise InvalidInputError(
-                f"document {row.id} ({row.name!r}) of mission {code}: source file "
-                f"{row.source_path!r} does not exist; fix documents.source_path or restore the file"
-            )
+        what = f"document {row.id} ({row.name!r}) of mission {code}"
+        source = fenced_source(row.source_path, what=what)
 
-        def open_source(source: Path = source) -> BinaryIO:
-            return source.open("rb")
+        def open_source(source: Path = source, what: str = what) -> BinaryIO:
+            return open_fenced(source, what=what)
 
         for destination in destinations:
             results.append(

@@ -4,8 +4,8 @@
   tricks, so a ``<script>`` or an ``<img src="http://…">`` typed into a mission shows as text.
 * No network: the URL fetcher serves only files under this package's ``templates`` folder (and a
   custom template folder when one is given); anything else is refused and logged by WeasyPrint.
-* Same data → same bytes: no timestamp in the template, a fixed PDF identifier derived from the
-  HTML, no creation/modification date in the metadata.
+* Same data → same bytes: the only date printed is the edition's (given by the caller), a fixed
+  PDF identifier derived from the HTML, no creation/modification date in the metadata.
 """
 
 from __future__ import annotations
@@ -14,42 +14,20 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ponton.documents.roadmap import Roadmap
+from ponton.documents.french import french_date, french_range, kind_label, role_label, status_label
+from ponton.documents.roadmap import Edition, Roadmap
+from ponton.documents.timeline import timeline_svg
 from ponton.errors import ConfigError, InvalidInputError
 
 TEMPLATES = Path(__file__).with_name("templates")
 ROADMAP_TEMPLATE = "roadmap.html.j2"
 PDF_VARIANTS = (None, "pdf/a-3b", "pdf/a-2b")
-_MONTHS = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-_DAYS = ["lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim."]
-
-
-def french_date(value: date | None, style: str = "long") -> str:
-    if value is None:
-        return "—"
-    if style == "short":
-        return f"{_DAYS[value.weekday()]} {value.day:02d}/{value.month:02d}"
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
 @lru_cache(maxsize=8)
@@ -63,15 +41,26 @@ def _environment(template_dir: str | None) -> ImmutableSandboxedEnvironment:
         lstrip_blocks=True,
     )
     env.filters["fdate"] = french_date
+    env.filters["period"] = french_range
+    env.filters["status"] = status_label
+    env.filters["role"] = role_label
+    env.filters["kind"] = kind_label
+    env.globals["timeline"] = timeline_svg
     return env
 
 
-def render_html(roadmap: Roadmap, *, template_dir: str | Path | None = None) -> str:
+def render_html(
+    roadmap: Roadmap, *, edition: Edition, template_dir: str | Path | None = None
+) -> str:
     folder = str(Path(template_dir).resolve()) if template_dir else None
     if folder and not Path(folder).is_dir():
         raise ConfigError(f"roadmap template folder {folder} does not exist; create it or unset it")
     try:
-        return _environment(folder).get_template(ROADMAP_TEMPLATE).render(roadmap=roadmap)
+        return (
+            _environment(folder)
+            .get_template(ROADMAP_TEMPLATE)
+            .render(roadmap=roadmap, edition=edition)
+        )
     except Exception as exc:
         raise InvalidInputError(
             f"roadmap template for mission {roadmap.code} failed: {type(exc).__name__}: {exc}; "
@@ -114,6 +103,7 @@ def _asset_fetcher(roots: tuple[Path, ...]):
 def render_pdf(
     roadmap: Roadmap,
     *,
+    edition: Edition,
     pdf_variant: str | None = None,
     template_dir: str | Path | None = None,
 ) -> bytes:
@@ -125,7 +115,7 @@ def render_pdf(
         )
     from weasyprint import HTML
 
-    html = render_html(roadmap, template_dir=template_dir)
+    html = render_html(roadmap, edition=edition, template_dir=template_dir)
     roots = tuple(Path(p).resolve() for p in (template_dir, TEMPLATES) if p)
     document = HTML(
         string=html,

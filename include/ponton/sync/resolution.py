@@ -13,17 +13,14 @@ import sqlalchemy as sa
 
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
+from ponton.model import split_key
 from ponton.platform import PlatformDB
 from ponton.platform.planning import row_to_event
-from ponton.platform.schema import (
-    calendar_bindings,
-    conflicts,
-    planning_events,
-    sync_state,
-    utcnow,
-)
+from ponton.platform.schema import conflicts, planning_events, utcnow
+from ponton.sync.status import SyncStatus
 
 KEEP = ("platform", "remote")
+ACTIONS = (*KEEP, "dismiss")
 
 
 def list_conflicts(db: PlatformDB, *, status: str | None = "open") -> list[dict[str, Any]]:
@@ -34,10 +31,14 @@ def list_conflicts(db: PlatformDB, *, status: str | None = "open") -> list[dict[
         return [dict(row) for row in conn.execute(query).mappings()]
 
 
-def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journal) -> str:
-    """Mark a conflict resolved keeping one side; return what happens next, for the operator."""
-    if keep not in KEEP:
-        raise InvalidInputError(f"--keep {keep!r} must be platform or remote")
+def resolve_conflict(
+    db: PlatformDB, conflict_id: int, keep: str, journal: Journal, *, by: str | None = None
+) -> str:
+    """Mark a conflict resolved keeping one side (or dismissed, for a double booking or a
+    refusal); return what happens next, for the operator. ``by`` names who decided, for the
+    journal (the CLI's user, the Airflow user of the review page)."""
+    if keep not in ACTIONS:
+        raise InvalidInputError(f"--keep {keep!r} must be platform, remote or dismiss")
     with db.begin() as conn:
         row = (
             conn.execute(sa.select(conflicts).where(conflicts.c.id == conflict_id))
@@ -50,6 +51,11 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
             )
         if row["status"] != "open":
             raise InvalidInputError(f"conflict {conflict_id} is already {row['status']}")
+        if row["kind"] == "edit_edit" and keep == "dismiss":
+            raise InvalidInputError(
+                f"conflict {conflict_id} is an edit conflict: keep platform or keep remote, "
+                "dismissing would leave the two versions apart"
+            )
         if row["kind"] == "edit_edit":
             _rewrite_state(conn, row, keep)
             outcome = f"the {keep} version will be copied to the other side on the next sync run"
@@ -58,7 +64,11 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
         conn.execute(
             conflicts.update()
             .where(conflicts.c.id == conflict_id)
-            .values(status="resolved", resolution=f"keep {keep}", resolved_at=utcnow())
+            .values(
+                status="resolved",
+                resolution="dismissed" if keep == "dismiss" else f"keep {keep}",
+                resolved_at=utcnow(),
+            )
         )
         journal.record(
             "calendar",
@@ -66,7 +76,7 @@ def resolve_conflict(db: PlatformDB, conflict_id: int, keep: str, journal: Journ
             outcome="changed",
             object_type="conflict",
             object_id=conflict_id,
-            details={"kind": row["kind"], "keep": keep},
+            details={"kind": row["kind"], "keep": keep} | ({"by": by} if by else {}),
             conn=conn,
         )
     return outcome
@@ -83,25 +93,17 @@ def _rewrite_state(conn: sa.Connection, conflict: dict[str, Any], keep: str) -> 
             "platform_hash": None,
         }
     else:
+        series_uid, rid = split_key(uid)
         row = (
-            conn.execute(sa.select(planning_events).where(planning_events.c.uid == uid))
+            conn.execute(
+                sa.select(planning_events).where(
+                    planning_events.c.uid == series_uid, planning_events.c.recurrence_id == rid
+                )
+            )
             .mappings()
             .one()
         )
         values = {"platform_hash": row_to_event(row).content_hash(), "remote_hash": None}
-    conn.execute(
-        calendar_bindings.update()
-        .where(calendar_bindings.c.id == binding_id)
-        .values(sync_token=None)
-    )
-    where = (sync_state.c.binding_id == binding_id) & (sync_state.c.platform_uid == uid)
-    if conn.execute(sync_state.update().where(where).values(**values)).rowcount == 0:
-        conn.execute(
-            sync_state.insert().values(
-                binding_id=binding_id,
-                platform_uid=uid,
-                remote_id=conflict["remote_id"],
-                synced_at=utcnow(),
-                **values,
-            )
-        )
+    recorded = SyncStatus(conn, binding_id)
+    recorded.reset_cursor()
+    recorded.keep_side(uid, remote_id=conflict["remote_id"], values=values)

@@ -1,7 +1,7 @@
 """document versions keyed by destination (connection + root)
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0006
 Create Date: 2026-11-30 08:00:00
 
 Existing rows were keyed by backend name: each is attributed to that backend's default
@@ -14,7 +14,7 @@ from alembic import op
 import ponton.platform.schema
 
 revision = "0003"
-down_revision = "0001"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

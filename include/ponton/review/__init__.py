@@ -1,0 +1,1 @@
+"""The conflict review page of the Airflow UI (mounted by the ponton plugin)."""
