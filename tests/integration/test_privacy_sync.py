@@ -22,7 +22,7 @@ from ponton.mail.compose import compose
 from ponton.mail.message import Address
 from ponton.platform.schema import availability, conflicts, integration_journal, planning_events
 from ponton.secrets import EnvConnectionResolver
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 from ponton.sync.adapters import calendar_opener
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
@@ -235,7 +235,9 @@ def _bind(db, provider, source, conn_id, direction):
 
 def _leaks_out(db, folder) -> list[str]:
     """What of the secrets reaches the published feeds or Ana's weekly mail."""
-    publish_feeds(db, [LocalFolderStorage(folder / "storage")], Journal(db), NOW)
+    publish_feeds(
+        db, [LocalFolderStorage(options=LocalOptions(root=folder / "storage"))], Journal(db), NOW
+    )
     texts = [p.read_text() for p in (folder / "storage").rglob("*") if p.is_file()]
     row = {
         "id": 1,
