@@ -63,6 +63,15 @@ _MAIL_FIELDS = {
 }
 
 
+# Retention of published document versions, per storage connection (docs/integrations/storage.md).
+_RETENTION_FIELDS = {
+    "keep_versions": _text(
+        "Versions kept per document", description="Empty: all; older ones are deleted"
+    ),
+    "keep_days": _text("Never prune versions younger than (days)", description="Default 0"),
+}
+
+
 # Declarative connection forms (Airflow 3's UI reads "conn-fields" / "ui-field-behaviour" from the
 # provider info rather than calling the hooks' form methods); keyed by connection type.
 CONNECTION_FORMS: dict[str, dict[str, Any]] = {
@@ -119,7 +128,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
     },
     "ponton_local_storage": {
         "hook-name": "ponton local folder storage",
-        "conn-fields": {"path": _text("Folder", description="Default: $PONTON_HOME/storage")},
+        "conn-fields": {"path": _text("Folder", description="Default: $PONTON_HOME/storage")}
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -137,7 +147,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "kms_key_id": _text("KMS key id (SSE-KMS)"),
             "part_size": _text("Multipart part size in bytes", description="Default 8 MiB"),
             "allow_unversioned": _text("Allow an unversioned bucket", description="Default false"),
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -159,7 +170,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "Revisions kept forever per file", description="Default 100, at most 200"
             ),
             "chunk_size": _text("Upload chunk size in bytes", description="Default 8 MiB"),
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
@@ -178,7 +190,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "Single-request upload limit in bytes", description="Default 4 MiB, max 250 MB"
             ),
             "secret_expires_at": _SECRET_EXPIRES_AT,
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port", "host"],
             "relabeling": {"login": "Client ID", "password": "Client secret"},
@@ -196,7 +209,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "label": "Timeout (s)",
                 "schema": {"type": ["integer", "null"], "default": 30},
             },
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "extra"],
             "relabeling": {"login": "SMTP user", "password": "SMTP password"},

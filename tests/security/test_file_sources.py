@@ -14,6 +14,7 @@ from ponton.cli import main
 from ponton.context import RunContext
 from ponton.demo.seed import seed
 from ponton.documents.fence import fenced_source, open_fenced
+from ponton.documents.ledger import Destination
 from ponton.documents.publish import publish_mission_assets
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
@@ -110,5 +111,10 @@ def test_publishing_an_environ_document_uploads_nothing(platform_db, roots, tmp_
             },
         )
     with pytest.raises(InvalidInputError, match="PONTON_DOCUMENT_ROOTS"):
-        publish_mission_assets(platform_db, [storage], Journal(platform_db, RunContext()), CODE)
+        publish_mission_assets(
+            platform_db,
+            [Destination(conn_id="ponton_storage_local", storage=storage)],
+            Journal(platform_db, RunContext()),
+            CODE,
+        )
     assert not any(Path(tmp_path / "storage").rglob("env.txt"))
