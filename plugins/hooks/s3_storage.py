@@ -102,7 +102,7 @@ class S3StorageHook(MaskedConnectionMixin, BaseHook):
     def client(self):
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
-        return S3Hook(aws_conn_id=self.extras.get("aws_conn_id", "aws_default")).get_conn()
+        return S3Hook(aws_conn_id=self.extras.get("aws_conn_id") or "aws_default").get_conn()
 
     def get_conn(self) -> S3StorageHook:
         return self
@@ -110,7 +110,8 @@ class S3StorageHook(MaskedConnectionMixin, BaseHook):
     @cached_property
     def versioned(self) -> bool:
         status = self._call("get_bucket_versioning", Bucket=self.bucket).get("Status")
-        if status != "Enabled" and not self.extras.get("allow_unversioned"):
+        unversioned_ok = str(self.extras.get("allow_unversioned")).strip().lower() in ("true", "1")
+        if status != "Enabled" and not unversioned_ok:
             raise ConfigError(
                 f"S3 bucket {self.bucket!r} has versioning {status or 'off'}: earlier roadmap "
                 "versions would be overwritten. Enable it (aws s3api put-bucket-versioning "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 
@@ -78,3 +79,25 @@ def test_a_wrong_checksum_read_back_is_an_error_not_a_success(
     storage.client.meta.events.register("after-call.s3.HeadObject", tamper)
     with pytest.raises(ChecksumMismatch, match="S3 notation"):
         storage.put("m/a.pdf", io.BytesIO(b"bytes"), content_type="application/pdf")
+
+
+def test_blank_form_fields_mean_the_documented_defaults(s3_bucket, moto_endpoint, monkeypatch):
+    """The Airflow 3 form saves a blank field as null: aws_conn_id null is aws_default (here the
+    moto endpoint), not boto's own credential chain; a null part size is 8 MiB."""
+    client, bucket = s3_bucket
+    blanks = {"aws_conn_id": None, "prefix": None, "kms_key_id": None, "part_size": None}
+    storage = hook(monkeypatch, moto_endpoint, bucket=bucket, **blanks)
+    monkeypatch.setenv("AIRFLOW_CONN_AWS_DEFAULT", os.environ["AIRFLOW_CONN_AWS_MOTO"])
+    storage.put("m/a.pdf", io.BytesIO(b"one"), content_type="application/pdf")
+    assert client.get_object(Bucket=bucket, Key="m/a.pdf")["Body"].read() == b"one"
+    assert storage.part_size == 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("unticked", [False, "false", None])
+def test_an_unticked_allow_unversioned_box_still_refuses_the_bucket(
+    s3_bucket, moto_endpoint, monkeypatch, unticked
+):
+    client, bucket = s3_bucket
+    client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    storage = hook(monkeypatch, moto_endpoint, bucket=bucket, allow_unversioned=unticked)
+    assert storage.test_connection()[0] is False

@@ -61,7 +61,7 @@ def allow_list(extra: dict[str, Any] | None) -> tuple[str, ...]:
 def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
     """``FACTORIES["ics"]``: a read-only feed calendar for ``binding``."""
     conn = resolver.get(binding.conn_id) if binding.conn_id else None
-    source = _feed_url(conn) or binding.source
+    source = feed_url(conn) or binding.source
     limits = limits_from(binding.options)
     options = FeedOptions(
         allow_hosts=allow_list(conn.extra if conn else None),
@@ -94,7 +94,8 @@ def open_caldav(binding, resolver: ConnectionResolver):
     )
 
 
-def _feed_url(conn: ConnectionInfo | None) -> str | None:
+def feed_url(conn: ConnectionInfo | None) -> str | None:
+    """The feed URL a connection holds (its ``url`` extra, or a full URL as host)."""
     if conn is None:
         return None
     if conn.extra.get("url"):
