@@ -109,9 +109,9 @@ def run() -> list[Figure]:
         )
         from ponton.hooks.google_calendar import GoogleCalendarHook
 
-        calendar = GoogleCalendarHook(google_calendar_conn_id="bench_google").calendar(
-            "bench@example.com"
-        )
+        calendar = GoogleCalendarHook(
+            google_calendar_conn_id="bench_google", calendar_id="bench@example.com"
+        ).get_conn()
         figures += _measure("google", google, calendar, ("/calendars/", "/batch/"), ("/token",))
 
         ca = trustme.CA()
@@ -135,9 +135,9 @@ def run() -> list[Figure]:
         )
         from ponton.hooks.outlook_calendar import OutlookCalendarHook
 
-        calendar = OutlookCalendarHook(outlook_conn_id="bench_outlook").calendar(
-            "bench@contoso.example"
-        )
+        calendar = OutlookCalendarHook(
+            outlook_conn_id="bench_outlook", calendar_id="bench@contoso.example"
+        ).get_conn()
         figures += _measure(
             "outlook", graph, calendar, ("/v1.0/",), ("/token", "openid-configuration")
         )

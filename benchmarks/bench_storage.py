@@ -79,13 +79,16 @@ def unchanged_rerun() -> list[Figure]:
     from ponton.documents.publish import publish_roadmap
     from ponton.journal import Journal
     from ponton.platform import PlatformDB
-    from ponton.storage.local import LocalFolderStorage
+    from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
     with tempfile.TemporaryDirectory() as tmp:
         db = PlatformDB(f"sqlite:///{tmp}/platform.db")
         db.upgrade()
         codes = _fifty_missions(db)
-        storage, journal = LocalFolderStorage(Path(tmp) / "storage"), Journal(db, RunContext())
+        storage, journal = (
+            LocalFolderStorage(options=LocalOptions(root=Path(tmp) / "storage")),
+            Journal(db, RunContext()),
+        )
         runs = []
         for _ in range(2):
             started = time.perf_counter()
@@ -117,7 +120,7 @@ def rss() -> int:
         return int(statm.read().split()[1]) * PAGE
 
 
-hook = S3StorageHook(storage_conn_id="ponton_bench_s3")
+hook = S3StorageHook(storage_conn_id="ponton_bench_s3").get_conn()
 hook.put("warm-up.bin", io.BytesIO(b"warm"), content_type="application/octet-stream")
 peak, done = [0], threading.Event()
 

@@ -226,6 +226,7 @@ def run_every_dag() -> int:
             print(f"      {task_id:<30} {summary}")
     print(mail_summary())
     print(review_summary())
+    print(privacy_summary())
     print(f"\nplatform DB: {DEMO / 'platform.db'}   journal: .venv/bin/ponton journal tail")
     pdfs = sorted((DEMO / "storage").rglob("*.pdf"))
     print(f"roadmap PDFs ({len(pdfs)}): {DEMO / 'storage'}/missions/<code>/*.pdf")
@@ -271,6 +272,17 @@ def mail_summary() -> str:
     lines += [f"      {path.name}" for path in captured[:5]]
     lines.append("      statuses: .venv/bin/ponton notifications status")
     return "\n".join(lines)
+
+
+def privacy_summary() -> str:
+    """What became of Ana's private appointment and of the invitation she declined."""
+    from ponton.demo.privacy import privacy_report
+    from ponton.platform import PlatformDB
+
+    db = PlatformDB()
+    lines = privacy_report(db, published=DEMO / "storage", mails=DEMO / "mail")
+    db.dispose()
+    return "\nprivacy:\n" + "\n".join(f"      {line}" for line in lines)
 
 
 def task_summaries(run) -> list[tuple[str, str]]:

@@ -11,7 +11,9 @@ from __future__ import annotations
 class PontonError(Exception):
     """Base of every error ponton raises on purpose."""
 
-    permanent: bool = True
+    #: The vendor's HTTP status, kept by the backend that translated it, for the few answers it
+    #: treats as success itself (404/410 on a delete); never read outside the backends.
+    http_status: int | None = None
 
 
 class PermanentError(PontonError):
@@ -52,8 +54,6 @@ class WebhookForbidden(PermanentError):
 
 class TransientError(PontonError):
     """Retrying later may succeed (network, throttling, server errors)."""
-
-    permanent = False
 
 
 class ThrottledError(TransientError):

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 STATUSES = ("CONFIRMED", "TENTATIVE", "CANCELLED")
 TRANSPARENCIES = ("OPAQUE", "TRANSPARENT")
+#: RFC 5545 CLASS values; an unknown class is read as PRIVATE, as §3.8.1.3 requires.
+PRIVACIES = ("PUBLIC", "PRIVATE", "CONFIDENTIAL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,9 @@ class Event:
     attendees: tuple[Attendee, ...] = ()
     categories: tuple[str, ...] = ()
     url: str | None = None
+    privacy: str = "PUBLIC"
+    #: The calendar owner's own answer (PARTSTAT) when the calendar says it; None otherwise.
+    response: str | None = None
     last_modified: datetime | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
@@ -65,17 +71,20 @@ class Event:
     @property
     def key(self) -> str:
         """Identity of this component: the UID, plus the recurrence id for an override."""
-        if self.recurrence_id is None:
-            return self.uid
-        return f"{self.uid}#{_canonical_moment(self.recurrence_id)}"
+        return event_key(self.uid, self.recurrence_id)
 
     @property
     def busy(self) -> bool:
         return self.status != "CANCELLED" and self.transparency == "OPAQUE"
 
+    @property
+    def private(self) -> bool:
+        """Only "busy" and the time of this event may leave its own calendar."""
+        return self.privacy != "PUBLIC"
+
     def content(self) -> dict[str, Any]:
         """The fields that matter for sync, in canonical form (UTC instants, sorted lists)."""
-        return {
+        content: dict[str, Any] = {
             "uid": self.uid,
             "recurrence_id": _canonical_moment(self.recurrence_id),
             "start": _canonical_moment(self.start),
@@ -88,6 +97,12 @@ class Event:
             "transparency": self.transparency,
             "attendees": sorted((a.email.lower(), a.partstat) for a in self.attendees),
         }
+        # Only when set, so the hashes of every event without them stay what they were.
+        if self.private:
+            content["privacy"] = self.privacy
+        if self.response:
+            content["response"] = self.response
+        return content
 
     def content_hash(self) -> str:
         payload = json.dumps(self.content(), sort_keys=True, separators=(",", ":"))
@@ -103,6 +118,37 @@ def canonical_text(text: str) -> str:
     iCalendar cannot carry a bare CR or other control characters, so they are not content.
     """
     return text.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL).strip()
+
+
+def moment_key(value: datetime | date | None) -> str:
+    """A recurrence id in canonical form ("" for none): UTC ``YYYYMMDDTHHMMSSZ`` or ``YYYYMMDD``."""
+    return _canonical_moment(value) or ""
+
+
+def event_key(uid: str, recurrence_id: datetime | date | str | None) -> str:
+    """The key of one component of a series: ``uid``, or ``uid#recurrence-id`` for an override."""
+    rid = recurrence_id if isinstance(recurrence_id, str) else moment_key(recurrence_id)
+    return f"{uid}#{rid}" if rid else uid
+
+
+_RID = re.compile(r"^\d{8}(T\d{6}Z)?$")
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """(uid, canonical recurrence id or "") of an :func:`event_key`."""
+    uid, sep, rid = key.rpartition("#")
+    if sep and uid and _RID.match(rid):
+        return uid, rid
+    return key, ""
+
+
+def parse_moment_key(rid: str) -> datetime | date | None:
+    """The value of a canonical recurrence id (inverse of :func:`moment_key`)."""
+    if not rid:
+        return None
+    if len(rid) == 8:
+        return datetime.strptime(rid, "%Y%m%d").date()
+    return datetime.strptime(rid, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
 
 
 def _canonical_moment(value: datetime | date | None) -> str | None:

@@ -78,11 +78,15 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "OAuth refresh token (instead of a service account)", secret=True
             ),
             "api_endpoint": _text("API endpoint (empty: Google)"),
+            "token_uri": _text("OAuth token URI (empty: Google)"),
+            "calendar_id": _text(
+                "Calendar read by the connection test", description="Blank: primary"
+            ),
         },
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
-            "placeholders": {},
+            "placeholders": {"subject": "planner@example.com"},
         },
     },
     "ponton_outlook_calendar": {
@@ -99,7 +103,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "Application (client) id", "password": "Client secret"},
-            "placeholders": {},
+            "placeholders": {"tenant_id": "00000000-0000-0000-0000-000000000000"},
         },
     },
     "ponton_ics": {
@@ -179,15 +183,20 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "conn-fields": {
             "key_path": _text("Service account key file path"),
             "keyfile_dict": _text("Service account key JSON", secret=True),
+            "refresh_token": _text(
+                "OAuth refresh token (instead of a service account)", secret=True
+            ),
+            "scope": _text("Scopes", description="Blank: https://www.googleapis.com/auth/drive"),
             "folder_id": _text("Root folder id", description="Blank: the drive's root"),
-            "keep_revision_forever": _flag(
-                "Keep revisions forever", "Drive otherwise prunes old revisions", default=True
+            "drive_id": _text("Shared drive id", description="Empty: My Drive"),
+            "keep_forever": _text(
+                "Revisions kept forever per file", description="Blank: 100, at most 200"
             ),
             "chunk_size": _text("Upload chunk size in bytes", description="Blank: 8 MiB"),
         },
         "ui-field-behaviour": {
-            "hidden-fields": ["host", "schema", "login", "password", "port"],
-            "relabeling": {},
+            "hidden-fields": ["host", "schema", "port"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
             "placeholders": {},
         },
     },
@@ -199,6 +208,9 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "library": _text("Library", description="Blank: Documents"),
             "drive_id": _text("Drive id", description="Instead of site and library"),
             "folder": _text("Folder"),
+            "simple_upload_limit": _text(
+                "Single-request upload limit in bytes", description="Blank: 4 MiB, at most 250 MB"
+            ),
             "secret_expires_at": _SECRET_EXPIRES_AT,
         },
         "ui-field-behaviour": {

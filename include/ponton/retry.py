@@ -4,7 +4,9 @@ are retried, and a stale etag (``PreconditionFailed``) never is: it needs a re-r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
 from tenacity.wait import wait_random_exponential
@@ -26,6 +28,14 @@ class RetryPolicy:
             # Honour the server's pacing; a little jitter keeps parallel workers apart.
             return min(float(retry_after) + backoff / 10, self.max_seconds)
         return backoff
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> RetryPolicy:
+        """A binding's or connection's ``retry_attempts`` / ``retry_max_seconds``."""
+        return cls(
+            attempts=int(options.get("retry_attempts", cls.attempts)),
+            max_seconds=float(options.get("retry_max_seconds", cls.max_seconds)),
+        )
 
     def retrying(self) -> Retrying:
         return Retrying(

@@ -34,6 +34,20 @@ class ConnectionResolver(Protocol):
         ...
 
 
+def _extra_object(conn_id: str, extra: Any) -> dict[str, Any]:
+    """A connection's ``extra`` as a dict, whether given as an object or as JSON text."""
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(
+                f"connection {conn_id!r}: extra is not valid JSON ({exc.msg}); give a JSON object"
+            ) from exc
+    if not isinstance(extra, dict):
+        raise ConfigError(f"connection {conn_id!r}: extra must be a JSON object")
+    return extra
+
+
 def parse_connection(conn_id: str, value: str) -> ConnectionInfo:
     """Airflow's two environment forms: a JSON object or a URI."""
     value = value.strip()
@@ -42,9 +56,7 @@ def parse_connection(conn_id: str, value: str) -> ConnectionInfo:
             data = json.loads(value)
         except json.JSONDecodeError as exc:
             raise ConfigError(f"connection {conn_id!r} is not valid JSON ({exc.msg})") from exc
-        extra = data.get("extra") or {}
-        if isinstance(extra, str):
-            extra = json.loads(extra)
+        extra = _extra_object(conn_id, data.get("extra") or {})
         return ConnectionInfo(
             conn_id=conn_id,
             conn_type=data.get("conn_type"),
@@ -58,7 +70,7 @@ def parse_connection(conn_id: str, value: str) -> ConnectionInfo:
     parts = urlsplit(value)
     extra = dict(parse_qsl(parts.query))
     if "__extra__" in extra:
-        extra = json.loads(extra["__extra__"])
+        extra = _extra_object(conn_id, extra["__extra__"])
     return ConnectionInfo(
         conn_id=conn_id,
         conn_type=parts.scheme.replace("-", "_") or None,

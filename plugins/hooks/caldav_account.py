@@ -25,7 +25,9 @@ class CalDavHook(MaskedConnectionMixin, BaseHook):
 
     def get_conn(self):
         """The CalDAV calendar named by the connection's ``calendar_url`` extra."""
-        from ponton.ics.caldav_calendar import CalDavCalendar
+        from ponton.calendars.backends.caldav import CalDavCalendar
+        from ponton.calendars.backends.connect import allow_list
+        from ponton.net.egress import EgressPolicy
 
         info = AirflowConnectionResolver().get(self.caldav_conn_id)
         url = info.extra.get("calendar_url")
@@ -35,7 +37,11 @@ class CalDavHook(MaskedConnectionMixin, BaseHook):
                 "source is used instead, so test that binding with `ponton sync run --dry-run`"
             )
         return CalDavCalendar.connect(
-            url, username=info.login, password=info.password, calendar_url=url
+            url,
+            username=info.login,
+            password=info.password,
+            calendar_url=url,
+            egress=EgressPolicy(allow_hosts=allow_list(info.extra)),
         )
 
     def test_connection(self) -> tuple[bool, str]:

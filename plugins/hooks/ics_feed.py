@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from airflow.sdk import BaseHook
 
+from ponton.calendars.backends.connect import allow_list, feed_url
 from ponton.errors import ConfigError, PontonError
 from ponton.hooks.connections import AirflowConnectionResolver
 from ponton.hooks.masking import MaskedConnectionMixin
-from ponton.ics.bindings import allow_list, feed_url
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 
 

@@ -6,13 +6,12 @@ import os
 import tempfile
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 from airflow.sdk import BaseHook
 
 from ponton import settings
 from ponton.hooks.masking import MaskedConnectionMixin
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 
 class LocalStorageHook(MaskedConnectionMixin, BaseHook):
@@ -31,13 +30,6 @@ class LocalStorageHook(MaskedConnectionMixin, BaseHook):
         super().__init__()
         self.storage_conn_id = storage_conn_id
 
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        return {
-            "hidden_fields": ["host", "schema", "login", "password", "port"],
-            "placeholders": {"extra": '{"path": "/srv/ponton/storage"}'},
-        }
-
     @cached_property
     def root(self) -> Path:
         try:
@@ -46,17 +38,13 @@ class LocalStorageHook(MaskedConnectionMixin, BaseHook):
             extra = {}
         return Path(extra.get("path") or settings.ponton_home() / "storage").expanduser()
 
-    @cached_property
-    def storage(self) -> LocalFolderStorage:
-        return LocalFolderStorage(self.root)
-
     def get_conn(self) -> LocalFolderStorage:
-        return self.storage
+        return LocalFolderStorage(options=LocalOptions(root=self.root))
 
     def test_connection(self) -> tuple[bool, str]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".probe-"):
+            with tempfile.NamedTemporaryFile(dir=self.root, prefix=".tmp-probe-"):
                 pass
         except OSError as exc:
             return False, f"cannot write to {self.root} ({exc.strerror}); fix its permissions"

@@ -1,12 +1,13 @@
-"""The shared mail provider, chosen by the ``ponton_mail`` connection's type.
+"""The shared mail provider, chosen by the ``ponton_mail`` connection's type, and the base of the
+mail hooks.
 
 * no ``ponton_mail`` connection: local capture (``.eml`` files under ``PONTON_HOME/mail``);
-* type ``ponton_smtp`` or ``smtp``: :class:`ponton.hooks.smtp_mail.SmtpMailHook` (the smtp
-  provider's hook);
-* type ``ponton_sendgrid``: :class:`ponton.hooks.sendgrid_mail.SendGridMailHook`;
-* type ``ponton_postmark``: :class:`ponton.hooks.postmark_mail.PostmarkMailHook`.
+* a connection of a mail type registered in :data:`ponton.provider.CONNECTION_TYPES`
+  (``ponton_smtp``, ``ponton_sendgrid``, ``ponton_postmark``), or the smtp provider's plain
+  ``smtp`` type: its hook's backend.
 
-Every one of them is a :class:`ponton.mail.port.MailProvider`.
+Every backend is a :class:`ponton.mail.port.MailProvider` from :mod:`ponton.mail.backends`; hooks
+only turn the connection into a client or credentials and options.
 """
 
 from __future__ import annotations
@@ -20,22 +21,20 @@ from airflow.sdk import BaseHook
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from ponton import settings
-from ponton.errors import ConfigError, InvalidInputError
+from ponton.errors import ConfigError, InvalidInputError, PontonError
 from ponton.hooks.masking import MaskedConnectionMixin
-from ponton.mail.local import LocalCapture
+from ponton.mail.backends.local import LocalCapture
 from ponton.mail.message import Address
 from ponton.mail.port import MailProvider
+from ponton.provider import hooks_for
+from ponton.retry import RetryPolicy
 
-PROVIDER_HOOKS = {
-    "ponton_smtp": "ponton.hooks.smtp_mail.SmtpMailHook",
-    "smtp": "ponton.hooks.smtp_mail.SmtpMailHook",  # an existing smtp provider connection works too
-    "ponton_sendgrid": "ponton.hooks.sendgrid_mail.SendGridMailHook",
-    "ponton_postmark": "ponton.hooks.postmark_mail.PostmarkMailHook",
-}
+# An existing connection of the smtp provider works as it is.
+PROVIDER_HOOKS = hooks_for("mail") | {"smtp": hooks_for("mail")["ponton_smtp"]}
 
 
 def get_mail_provider(conn_id: str | None = None) -> MailProvider:
-    """The provider the ``conn_id`` connection describes (default: ``ponton_mail``)."""
+    """The backend the ``conn_id`` connection describes (default: ``ponton_mail``)."""
     conn_id = conn_id or settings.mail_conn_id()
     try:
         conn = BaseHook.get_connection(conn_id)
@@ -48,14 +47,18 @@ def get_mail_provider(conn_id: str | None = None) -> MailProvider:
             f"of {', '.join(PROVIDER_HOOKS)} (or absent, for local capture)"
         )
     module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)(mail_conn_id=conn_id)
+    return getattr(importlib.import_module(module), name)(mail_conn_id=conn_id).get_conn()
 
 
-class MailConnectionMixin(MaskedConnectionMixin):
-    """The connection, its extras and the sender, read once, for hooks keyed by ``mail_conn_id``."""
+class MailHook(MaskedConnectionMixin, BaseHook):
+    """Reads the connection once; subclasses turn it into their backend in ``build_backend``."""
 
-    mail_conn_id: str
-    hook_name: str
+    conn_name_attr = "mail_conn_id"
+    default_conn_name = "ponton_mail"
+
+    def __init__(self, *, mail_conn_id: str = default_conn_name) -> None:
+        super().__init__()
+        self.mail_conn_id = mail_conn_id
 
     @cached_property
     def connection(self):
@@ -70,25 +73,34 @@ class MailConnectionMixin(MaskedConnectionMixin):
     def extra(self) -> dict[str, Any]:
         return self.connection.extra_dejson
 
-    @cached_property
-    def sender(self) -> Address:
-        return sender_from_extra(self.mail_conn_id, self.extra)
+    def common_options(self) -> dict[str, Any]:
+        """The options every backend takes: sender and retry policy."""
+        return {
+            "sender": sender_from_extra(self.mail_conn_id, self.extra),
+            "retry": RetryPolicy(
+                attempts=int(self.extra.get("retry_attempts", 3)),
+                max_seconds=float(self.extra.get("retry_max_seconds", 30)),
+            ),
+            "connection_name": self.mail_conn_id,
+        }
+
+    def build_backend(self, common: dict[str, Any]) -> MailProvider:
+        """The backend, given the ``common`` options (read first: a missing sender is named
+        before anything else)."""
+        raise NotImplementedError
 
     @cached_property
-    def retry(self):
-        return retry_policy(self.extra)
+    def backend(self) -> MailProvider:
+        return self.build_backend(self.common_options())
 
+    def get_conn(self) -> MailProvider:
+        return self.backend
 
-def retry_policy(extra: dict[str, Any]):
-    """Backoff for what the provider did not take (429, 503, connection refused, SMTP 4xx):
-    a few quick attempts inside the hook, honouring the provider's reset time; Airflow's task
-    retries take over after that. ``OutcomeUnknown`` is never retried (it may have gone out)."""
-    from ponton.retry import RetryPolicy
-
-    return RetryPolicy(
-        attempts=int(extra.get("retry_attempts", 3)),
-        max_seconds=float(extra.get("retry_max_seconds", 30)),
-    )
+    def test_connection(self) -> tuple[bool, str]:
+        try:
+            return True, self.get_conn().check_access()
+        except PontonError as exc:
+            return False, str(exc)
 
 
 def sender_from_extra(conn_id: str, extra: dict[str, Any]) -> Address:

@@ -1,44 +1,41 @@
-"""Which storage hook serves a connection: chosen by the connection's type, in one place."""
+"""Which storage hook serves a connection: chosen by the connection's type, from the one registry
+of connection types (:data:`ponton.provider.CONNECTION_TYPES`)."""
 
 from __future__ import annotations
 
 import importlib
 
 from ponton.errors import ConfigError
+from ponton.provider import hooks_for
 
-# connection type -> "module:Class" under ponton.hooks; imported only when used.
-STORAGE_HOOKS = {
-    "ponton_local_storage": "local_storage:LocalStorageHook",
-    "ponton_s3": "s3_storage:S3StorageHook",
-    "ponton_gdrive": "gdrive_storage:GoogleDriveStorageHook",
-    "ponton_sharepoint": "sharepoint_storage:SharePointStorageHook",
-}
+LOCAL_CONN_ID = "ponton_storage_local"
 
 
 def storage_hook_for(conn_id: str):
-    """The hook (implementing or holding the storage port) for ``conn_id``.
+    """The hook building the storage backend for ``conn_id``.
 
     The embedded local folder needs no connection: a missing ``ponton_storage_local`` falls back
     to ``$PONTON_HOME/storage``.
     """
     from airflow.sdk import BaseHook
 
+    hooks = hooks_for("storage")
     try:
         conn_type = BaseHook.get_connection(conn_id).conn_type
     except Exception as exc:
-        if conn_id != "ponton_storage_local":
+        if conn_id != LOCAL_CONN_ID:
             raise ConfigError(
                 f"storage connection {conn_id!r} does not exist; create it (see "
                 "docs/integrations/storage.md) or remove it from ponton_storage_conn_ids"
             ) from exc
         conn_type = "ponton_local_storage"
-    if conn_type not in STORAGE_HOOKS:
+    if conn_type not in hooks:
         raise ConfigError(
             f"connection {conn_id!r} has type {conn_type!r}, not a storage type; use one of "
-            f"{', '.join(sorted(STORAGE_HOOKS))}"
+            f"{', '.join(sorted(hooks))}"
         )
-    module, cls = STORAGE_HOOKS[conn_type].split(":")
-    hook_class = getattr(importlib.import_module(f"ponton.hooks.{module}"), cls)
+    module, _, cls = hooks[conn_type].rpartition(".")
+    hook_class = getattr(importlib.import_module(module), cls)
     return hook_class(**{hook_class.conn_name_attr: conn_id})
 
 

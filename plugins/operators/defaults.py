@@ -13,12 +13,19 @@ OWNER = "ponton"
 START_DATE: datetime = pendulum.datetime(2026, 1, 1, tz="UTC")
 
 
+#: No task may run longer: a stuck peer or a costly input fails the attempt (and Airflow retries)
+#: instead of holding a worker slot for ever. The ICS cost budget stops far earlier; this is the
+#: backstop for everything else.
+EXECUTION_TIMEOUT = timedelta(minutes=30)
+
+
 def default_args(**overrides: Any) -> dict[str, Any]:
     """Retries with exponential backoff; transient errors are retried, permanent ones are not.
-    A failed task mails ops through the shared mail provider (a no-op, logged, without a
-    recipient configured)."""
+    Every task has an ``execution_timeout``. A failed task mails ops through the shared mail
+    provider (a no-op, logged, without a recipient configured)."""
     args: dict[str, Any] = {
         "owner": OWNER,
+        "execution_timeout": EXECUTION_TIMEOUT,
         "retries": 3,
         "retry_delay": timedelta(seconds=30),
         "retry_exponential_backoff": True,

@@ -2,24 +2,29 @@
 
 Use it by subclassing in ``tests/contract/test_<adapter>.py``:
 
-* writable adapters subclass :class:`WritableCalendarContract` and provide a ``calendar`` fixture
-  (a fresh, empty calendar) and an ``edit_remotely(calendar, remote_id, summary)`` fixture that
-  changes an event the way a person would in the provider's own UI (through the fake or server,
-  not through the adapter);
+* writable backends subclass :class:`WritableCalendarContract` and provide a ``calendar`` fixture
+  (a fresh, empty calendar, the backend class built directly: no Airflow connection), an
+  ``edit_remotely(calendar, remote_id, summary)`` fixture that changes an event the way a person
+  would in the provider's own UI (through the fake or server, not through the backend), and
+  ``from_connection``: the same calendar opened the way the DAGs open it (hook or connection ->
+  backend), or None for a test double;
 * read-only feeds subclass :class:`ReadOnlyCalendarContract` and provide ``published``, a fixture
-  returning a function ``(events) -> calendar`` that serves those events.
+  returning a function ``(events) -> calendar`` that serves those events, and
+  ``published_via_connection``, the same through the binding's connection.
+
+Optional features are tested when the backend implements their protocol, skipped otherwise.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from ponton.errors import PreconditionFailed
 from ponton.model import Event
-from ponton.sync.port import ChangeSet, RemoteCalendar, RemoteWrite
+from ponton.sync.port import ChangeSet, PushChannels, RemoteCalendar, RemoteWrite
 
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
@@ -66,6 +71,10 @@ class ReadOnlyCalendarContract:
         assert set(got) == {e.uid for e in events}
         for event in events:
             assert same_content(got[event.uid], event)
+
+    def test_the_connection_path_serves_the_same_feed(self, published_via_connection):
+        changes = listing(published_via_connection([sample_event()]))
+        assert [r.event.uid for r in changes.events] == ["evt-1@platform"]
 
     def test_events_outside_the_window_are_left_out(self, published):
         late = sample_event(
@@ -194,3 +203,25 @@ class WritableCalendarContract:
         )
         self._create(calendar, far)
         assert [r.platform_uid for r in listing(calendar).events] == []
+
+    def test_the_connection_path_opens_the_same_calendar(self, calendar, from_connection):
+        if from_connection is None:
+            pytest.skip("a test double has no connection path")
+        created = self._create(from_connection, sample_event())
+        assert calendar.find("evt-1@platform").remote_id == created.remote_id
+
+    def test_push_channels_open_renew_and_close(self, calendar):
+        if not isinstance(calendar, PushChannels):
+            pytest.skip("backend has no push channels")
+        wanted = datetime.now(UTC) + timedelta(hours=1)
+        opened = calendar.open_channel(
+            channel_id="ponton-contract-1",
+            address=f"https://hooks.example.com/ponton/webhooks/{calendar.webhook_route}",
+            token="contract-token-" + "x" * 20,
+            expires_at=wanted,
+        )
+        assert opened.channel_id and opened.expires_at <= wanted + timedelta(seconds=1)
+        renewed = calendar.renew_channel(opened, expires_at=wanted + timedelta(hours=1))
+        assert renewed is None or renewed.channel_id == opened.channel_id
+        assert calendar.close_channel(opened) is True
+        assert calendar.close_channel(opened) is False

@@ -1,5 +1,6 @@
-"""The Google Calendar adapter passes the remote-calendar contract against the loopback fake,
-driven through google-api-python-client with its endpoint pointed at the fake."""
+"""The Google Calendar backend passes the remote-calendar contract against the loopback fake,
+driven through google-api-python-client with its endpoint pointed at the fake; built directly, and
+once through the hook."""
 
 import pytest
 
@@ -10,7 +11,12 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def calendar(google_calendar):
+def calendar(google_backend):
+    return google_backend
+
+
+@pytest.fixture
+def from_connection(google_calendar):
     return google_calendar
 
 

@@ -4,9 +4,10 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from ponton.mail.local import LocalCapture
+from ponton.mail.backends.local import LocalCapture, LocalCaptureOptions
 from ponton.mail.message import Address
-from tests.contract.mail_provider import MailProviderContract
+from tests.contract.mail_provider import MailProviderContract, sample_mail
+from tests.fakes.smtp_server import SENDER
 
 pytestmark = pytest.mark.contract
 
@@ -46,7 +47,18 @@ class CapturedFolder:
 
 @pytest.fixture
 def provider(tmp_path):
-    return LocalCapture(tmp_path / "mail", Address("planning@ponton.example", "Planning ponton"))
+    return LocalCapture(options=LocalCaptureOptions(folder=tmp_path / "mail", sender=SENDER))
+
+
+@pytest.fixture
+def hooked(tmp_path, monkeypatch):
+    """Without a mail connection, the DAGs capture into PONTON_HOME/mail."""
+    from ponton.hooks.mail import get_mail_provider
+
+    monkeypatch.setenv("PONTON_HOME", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    backend = get_mail_provider()
+    return LocalCapture(options=LocalCaptureOptions(folder=backend.folder, sender=SENDER))
 
 
 @pytest.fixture
@@ -65,11 +77,12 @@ class TestLocalCapture(MailProviderContract):
 
 def test_a_capture_folder_that_cannot_be_created_is_a_config_error(tmp_path):
     from ponton.errors import ConfigError
-    from tests.contract.mail_provider import sample_mail
 
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    capture = LocalCapture(blocker / "mail", Address("a@ponton.example"))
+    capture = LocalCapture(
+        options=LocalCaptureOptions(folder=blocker / "mail", sender=Address("a@ponton.example"))
+    )
     with pytest.raises(ConfigError, match="not writable"):
         capture.send(sample_mail(capture.sender))
 

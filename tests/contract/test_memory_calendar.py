@@ -14,6 +14,11 @@ def calendar():
 
 
 @pytest.fixture
+def from_connection():
+    return None
+
+
+@pytest.fixture
 def edit_remotely():
     def edit(calendar, remote_id, summary):
         calendar.edit(remote_id, summary=summary)

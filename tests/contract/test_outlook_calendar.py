@@ -1,5 +1,6 @@
-"""The Outlook adapter passes the remote-calendar contract against the loopback Graph fake,
-authenticated by azure-identity against the fake's Entra ID token endpoint."""
+"""The Outlook backend passes the remote-calendar contract against the loopback Graph fake,
+authenticated by azure-identity against the fake's Entra ID token endpoint; built directly, and
+once through the hook."""
 
 import pytest
 
@@ -10,7 +11,12 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture
-def calendar(outlook_calendar):
+def calendar(outlook_backend):
+    return outlook_backend
+
+
+@pytest.fixture
+def from_connection(outlook_calendar):
     return outlook_calendar
 
 

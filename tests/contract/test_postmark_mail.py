@@ -21,16 +21,20 @@ def peer():
 
 
 @pytest.fixture
-def provider(peer, monkeypatch):
+def provider(peer):
+    return peer.backend()
+
+
+@pytest.fixture
+def hooked(peer, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
-    return PostmarkMailHook()
+    return PostmarkMailHook().get_conn()
 
 
 @pytest.fixture
 def unreachable(peer, monkeypatch):
-    conn = peer.connection() | {"host": f"http://127.0.0.1:{unused_port()}"}
-    monkeypatch.setenv("AIRFLOW_CONN_DEAD_POSTMARK", json.dumps(conn))
-    return PostmarkMailHook(mail_conn_id="dead_postmark")
+    monkeypatch.setattr(peer, "url", f"http://127.0.0.1:{unused_port()}")
+    return peer.backend()
 
 
 class TestPostmark(MailProviderContract):
@@ -64,9 +68,9 @@ def test_a_wrong_server_token_asks_for_reauthorisation(peer, monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection() | {"password": "nope"})
     )
-    hook = PostmarkMailHook()
-    with pytest.raises(ReauthorizationRequired):
-        hook.send(sample_mail(hook.sender))
+    backend = PostmarkMailHook().get_conn()
+    with pytest.raises(ReauthorizationRequired, match="ponton_mail"):
+        backend.send(sample_mail(backend.sender))
 
 
 def test_status_pull_reads_message_events_from_the_details(provider, peer):
@@ -76,15 +80,14 @@ def test_status_pull_reads_message_events_from_the_details(provider, peer):
     assert kinds == {("sent", 8), ("delivered", 8)}
 
 
-def test_the_previous_webhook_password_still_works_during_rotation(peer, monkeypatch):
-    conn = peer.connection(webhook_password="new-pass", webhook_password_previous="s3cret")
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
-    hook = PostmarkMailHook()
+def test_the_previous_webhook_password_still_works_during_rotation(peer):
+    hook = peer.backend(passwords=("new-pass", "s3cret"))
     receipt = hook.send(sample_mail(hook.sender, nid=4))
     body, headers = peer.delivery_post(receipt, datetime.now(UTC))
     assert [e.notification_id for e in hook.parse_webhook(body, headers)] == [4]
 
 
-def test_connection_check_reads_the_server(provider):
-    ok, message = provider.test_connection()
+def test_connection_check_reads_the_server(peer, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
+    ok, message = PostmarkMailHook().test_connection()
     assert ok and "ponton fake" in message

@@ -7,6 +7,7 @@ import pytest
 
 from ponton.errors import ConfigError, InvalidInputError, ReauthorizationRequired, ThrottledError
 from ponton.hooks.sendgrid_mail import SendGridMailHook
+from ponton.mail.port import StatusLookup, StatusPull, WebhookReader
 from tests.contract.mail_provider import MailProviderContract, sample_mail
 from tests.fakes.loopback import unused_port
 from tests.fakes.sendgrid_api import FakeSendGrid, new_signing_key
@@ -21,16 +22,20 @@ def peer():
 
 
 @pytest.fixture
-def provider(peer, monkeypatch):
+def provider(peer):
+    return peer.backend()
+
+
+@pytest.fixture
+def hooked(peer, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
-    return SendGridMailHook()
+    return SendGridMailHook().get_conn()
 
 
 @pytest.fixture
 def unreachable(peer, monkeypatch):
-    conn = peer.connection() | {"host": f"http://127.0.0.1:{unused_port()}"}
-    monkeypatch.setenv("AIRFLOW_CONN_DEAD_SENDGRID", json.dumps(conn))
-    return SendGridMailHook(mail_conn_id="dead_sendgrid")
+    monkeypatch.setattr(peer, "url", f"http://127.0.0.1:{unused_port()}")
+    return peer.backend()
 
 
 class TestSendGrid(MailProviderContract):
@@ -48,9 +53,9 @@ def test_our_ids_go_in_custom_args_and_the_x_message_id_is_kept(provider, peer):
 def test_a_revoked_key_asks_for_reauthorisation(peer, monkeypatch):
     conn = peer.connection() | {"password": "SG.revoked"}
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
-    hook = SendGridMailHook()
-    with pytest.raises(ReauthorizationRequired):
-        hook.send(sample_mail(hook.sender))
+    backend = SendGridMailHook().get_conn()
+    with pytest.raises(ReauthorizationRequired, match="ponton_mail"):
+        backend.send(sample_mail(backend.sender))
 
 
 def test_a_lasting_rate_limit_is_throttling_with_the_reset_time(provider, peer):
@@ -69,17 +74,15 @@ def test_validation_errors_are_reported_with_sendgrids_message(provider, peer):
 def test_without_the_activity_api_lookup_is_unavailable_but_webhooks_work(peer, monkeypatch):
     conn = peer.connection(activity_api=False)
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
-    hook = SendGridMailHook()
-    assert hook.capabilities == {"webhooks"}
-    with pytest.raises(ConfigError, match="activity_api"):
-        hook.find("n1-00000000")
+    backend = SendGridMailHook().get_conn()
+    assert isinstance(backend, WebhookReader)
+    assert not isinstance(backend, StatusLookup | StatusPull)
 
 
-def test_activity_api_refused_by_the_account_is_a_config_error(peer, monkeypatch):
+def test_activity_api_refused_by_the_account_is_a_config_error(peer):
     peer.activity = False
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     with pytest.raises(ConfigError, match="Email Activity"):
-        SendGridMailHook().find("n1-00000000")
+        peer.backend().find("n1-00000000")
 
 
 def test_status_pull_reads_activity_ids_with_the_filter_suffix(provider, peer):
@@ -90,13 +93,11 @@ def test_status_pull_reads_activity_ids_with_the_filter_suffix(provider, peer):
     assert events[0].provider_message_id.startswith(receipt.provider_message_id + ".")
 
 
-def test_webhook_signed_by_the_previous_key_is_accepted_during_rotation(peer, monkeypatch):
+def test_webhook_signed_by_the_previous_key_is_accepted_during_rotation(peer):
     old_public = peer.public_key
     old_private = peer.signing_key
     _, new_public = new_signing_key()  # a new key pair, as SendGrid issues on rotation
-    conn = peer.connection(webhook_public_key=new_public, webhook_public_key_previous=old_public)
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
-    hook = SendGridMailHook()
+    hook = peer.backend(webhook_keys=(new_public, old_public))
     receipt = hook.send(sample_mail(hook.sender, nid=3))
     stored = peer._find(receipt.provider_message_id)
     body, headers = peer.signed_post(
@@ -105,6 +106,7 @@ def test_webhook_signed_by_the_previous_key_is_accepted_during_rotation(peer, mo
     assert [e.notification_id for e in hook.parse_webhook(body, headers)] == [3]
 
 
-def test_connection_check_proves_key_and_scope(provider):
-    ok, message = provider.test_connection()
+def test_connection_check_proves_key_and_scope(peer, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
+    ok, message = SendGridMailHook().test_connection()
     assert ok and "planning@ponton.example" in message

@@ -33,15 +33,19 @@ def peer(request, tmp_path):
 
 
 @pytest.fixture
-def provider(peer, monkeypatch):
-    use_connection(monkeypatch, peer.connection())
-    return SmtpMailHook()
+def provider(peer):
+    return peer.backend()
 
 
 @pytest.fixture
-def unreachable(peer, monkeypatch):
-    use_connection(monkeypatch, peer.connection() | {"port": unused_port()}, "dead_relay")
-    return SmtpMailHook(mail_conn_id="dead_relay")
+def hooked(peer, monkeypatch):
+    use_connection(monkeypatch, peer.connection())
+    return SmtpMailHook().get_conn()
+
+
+@pytest.fixture
+def unreachable(peer):
+    return peer.backend(port=unused_port())
 
 
 class TestSmtpRelay(MailProviderContract):
@@ -57,42 +61,35 @@ def starttls_peer(tmp_path):
 
 def test_a_wrong_password_asks_for_new_credentials(starttls_peer, monkeypatch):
     use_connection(monkeypatch, starttls_peer.connection() | {"password": "wrong"})
+    backend = SmtpMailHook().get_conn()
     with pytest.raises(ReauthorizationRequired, match="ponton_mail"):
-        SmtpMailHook().send(sample_mail(SmtpMailHook().sender))
+        backend.send(sample_mail(backend.sender))
     assert starttls_peer.seen() == []
 
 
-def test_an_untrusted_certificate_names_the_fix(starttls_peer, monkeypatch):
-    conn = starttls_peer.connection()
-    del conn["extra"]["ssl_ca_file"]
-    use_connection(monkeypatch, conn)
-    hook = SmtpMailHook()
+def test_an_untrusted_certificate_names_the_fix(starttls_peer):
+    backend = starttls_peer.backend(ssl_ca_file=None)
     with pytest.raises(ConfigError, match="ssl_ca_file"):
-        hook.send(sample_mail(hook.sender))
+        backend.send(sample_mail(backend.sender))
 
 
-def test_auth_without_starttls_is_a_configuration_error(starttls_peer, monkeypatch):
-    conn = starttls_peer.connection()
-    conn["extra"]["disable_tls"] = True
-    use_connection(monkeypatch, conn)
-    hook = SmtpMailHook()
+def test_auth_without_starttls_is_a_configuration_error(starttls_peer):
+    backend = starttls_peer.backend(starttls=False)
     with pytest.raises(ConfigError, match="disable_tls"):
-        hook.send(sample_mail(hook.sender))
+        backend.send(sample_mail(backend.sender))
 
 
-def test_a_connection_dropped_after_data_is_an_unknown_outcome(starttls_peer, monkeypatch):
-    use_connection(monkeypatch, starttls_peer.connection())
+def test_a_connection_dropped_after_data_is_an_unknown_outcome(starttls_peer):
     starttls_peer.handler.drop_after_data = True
-    hook = SmtpMailHook()
+    backend = starttls_peer.backend()
     with pytest.raises(OutcomeUnknown, match="may have been accepted"):
-        hook.send(sample_mail(hook.sender))
+        backend.send(sample_mail(backend.sender))
     assert len(starttls_peer.seen()) == 1, "the relay did take it: resending would duplicate"
 
 
-def test_the_envelope_uses_the_validated_addresses(starttls_peer, monkeypatch):
-    use_connection(monkeypatch, starttls_peer.connection())
-    hook = SmtpMailHook()
-    hook.send(sample_mail(hook.sender))
+def test_the_envelope_uses_the_validated_addresses(starttls_peer):
+    backend = starttls_peer.backend()
+    backend.send(sample_mail(backend.sender))
     assert starttls_peer.handler.envelopes == [
         ("planning@ponton.example", ["chloe.dubois@example.com"])
     ]

@@ -77,6 +77,13 @@ print("HEAVY:" + ",".join(name for name in sys.argv[2:] if name in sys.modules))
 """
 
 
+def test_every_task_has_an_execution_timeout(dagbag):
+    for dag_id, dag in dagbag.dags.items():
+        for task in dag.tasks:
+            timeout = task.execution_timeout
+            assert timeout and timeout <= timedelta(hours=2), (dag_id, task.task_id)
+
+
 def test_parsing_imports_no_heavy_client_library(dagbag):
     # A fresh interpreter: other tests in this worker may already have imported these libraries.
     out = subprocess.run(

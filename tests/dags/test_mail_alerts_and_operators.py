@@ -100,8 +100,10 @@ def test_an_unknown_connection_type_names_the_supported_ones(monkeypatch):
     from ponton.hooks.mail import get_mail_provider
 
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps({"conn_type": "http"}))
-    with pytest.raises(ConfigError, match="ponton_smtp, smtp, ponton_sendgrid, ponton_postmark"):
+    with pytest.raises(ConfigError, match="must be one of") as caught:
         get_mail_provider()
+    for conn_type in ("ponton_smtp", "smtp", "ponton_sendgrid", "ponton_postmark"):
+        assert conn_type in str(caught.value)
 
 
 def test_the_mail_operators_return_small_summaries(home, platform_env):

@@ -50,6 +50,7 @@ class LoopbackServer:
                     if fake.failures:
                         status, body, headers = fake.failures.popleft()
                         raise Reply(status, body, headers)
+                    fake.authorize(self, parts.path)
                     for method, pattern, name in fake.routes:
                         match = re.fullmatch(pattern, parts.path)
                         if method == self.command and match:
@@ -97,6 +98,9 @@ class LoopbackServer:
             ca.cert_pem.write_to_path(self.ca_file)
             self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def authorize(self, request, path: str) -> None:
+        """Subclasses check the request's credentials here (raise :class:`Reply` to refuse)."""
 
     @property
     def url(self) -> str:

@@ -1,16 +1,26 @@
-"""Drive peer for tests: the loopback Drive fake over TLS, one root folder per test, and the
-``ponton_gdrive`` connection that points google-api-python-client at it."""
+"""Drive peer for tests: the loopback Drive fake over TLS with its token endpoint, a service
+account whose key the fake knows, one root folder per test; the backend built directly (as any
+caller of the library would) or through a ``ponton_gdrive`` connection."""
 
 from __future__ import annotations
 
 import json
-import uuid
 
 import pytest
 
-from tests.fakes.gdrive import FOLDER, FakeDrive
+from ponton.retry import RetryPolicy
+from tests.fakes.gdrive import DRIVE, FakeDrive
 
-__all__ = ["drive_connection", "fake_drive", "gdrive_storage"]
+__all__ = [
+    "drive_backend",
+    "drive_connection",
+    "drive_service_account",
+    "fake_drive",
+    "gdrive_storage",
+]
+
+CHUNK = 256 * 1024
+FAST_RETRY = RetryPolicy(attempts=4, base_seconds=0.01, max_seconds=0.05)
 
 
 @pytest.fixture(scope="session")
@@ -19,16 +29,70 @@ def fake_drive(tmp_path_factory):
         yield fake
 
 
-def drive_connection(monkeypatch, fake: FakeDrive, conn_id: str, **extra) -> str:
+@pytest.fixture(scope="session")
+def drive_service_account(fake_drive) -> dict:
+    """A service-account key file (as the Cloud console issues it) pointing at the fake."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    email = "ponton-docs@ponton-test.iam.gserviceaccount.com"
+    fake_drive.service_accounts[email] = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    private = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return {
+        "type": "service_account",
+        "project_id": "ponton-test",
+        "private_key_id": "key-1",
+        "private_key": private,
+        "client_email": email,
+        "client_id": "1000",
+        "token_uri": f"{fake_drive.url}/token",
+    }
+
+
+def drive_backend(fake: FakeDrive, key_info: dict, folder_id: str, *, scopes=(DRIVE,), **options):
+    """The Drive backend on a client authenticated with the service account, no Airflow."""
+    import google_auth_httplib2
+    import httplib2
+    from google.oauth2 import service_account
+    from googleapiclient.discovery import build
+
+    from ponton.storage.backends.gdrive import DriveOptions, GoogleDriveStorage
+
+    credentials = service_account.Credentials.from_service_account_info(
+        key_info, scopes=list(scopes)
+    )
+    http = httplib2.Http(ca_certs=fake.ca_file, timeout=30)
+    http.redirect_codes = http.redirect_codes - {308}
+    service = build(
+        "drive",
+        "v3",
+        http=google_auth_httplib2.AuthorizedHttp(credentials, http=http),
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": f"{fake.url}/drive/v3/"},
+    )
+    settings = DriveOptions(**({"folder_id": folder_id, "chunk_size": CHUNK} | options))
+    return GoogleDriveStorage(service=service, options=settings, retry=FAST_RETRY)
+
+
+def drive_connection(monkeypatch, fake: FakeDrive, key_info: dict, conn_id: str, **extra) -> str:
     """A fresh root folder in the fake and a connection whose ``folder_id`` is that folder."""
-    folder_id = f"root-{uuid.uuid4().hex[:8]}"
-    fake.files[folder_id] = {"id": folder_id, "name": folder_id, "mimeType": FOLDER, "parents": []}
+    folder_id = extra.pop("folder_id", None) or fake.new_folder()
     extras = {
-        "anonymous": True,
+        "keyfile_dict": json.dumps(key_info),
         "api_endpoint": f"{fake.url}/drive/v3/",
         "ca_certs": fake.ca_file,
         "folder_id": folder_id,
-        "chunk_size": 256 * 1024,
+        "chunk_size": CHUNK,
     }
     monkeypatch.setenv(
         f"AIRFLOW_CONN_{conn_id.upper()}",
@@ -38,9 +102,6 @@ def drive_connection(monkeypatch, fake: FakeDrive, conn_id: str, **extra) -> str
 
 
 @pytest.fixture
-def gdrive_storage(fake_drive, monkeypatch):
-    from ponton.hooks.gdrive_storage import GoogleDriveStorageHook
-
+def gdrive_storage(fake_drive, drive_service_account):
     fake_drive.failures.clear()
-    drive_connection(monkeypatch, fake_drive, "ponton_gdrive_test")
-    return GoogleDriveStorageHook(storage_conn_id="ponton_gdrive_test")
+    return drive_backend(fake_drive, drive_service_account, fake_drive.new_folder())

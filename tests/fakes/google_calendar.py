@@ -7,6 +7,8 @@ Documented behaviour it follows (developers.google.com/calendar/api): client-set
 listings returning changes and deletions since the token (410 ``fullSyncRequired`` once a token
 expires), multipart/mixed batches at ``/batch/calendar/v3``, ``events.watch`` / ``channels.stop``,
 and the OAuth token endpoint (400 ``invalid_grant`` for a revoked refresh token).
+Recurring events (masters listed when any instance overlaps the window, exceptions and cancelled
+instances listed apart, ``events.instances``): see ``tests.fakes.google_series``.
 """
 
 from __future__ import annotations
@@ -14,17 +16,16 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from email.parser import BytesParser
-from email.policy import HTTP
+from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.google_series import any_instance_overlaps, bounds, instances, moment
+from tests.fakes.google_transport import GoogleTransport
 from tests.fakes.loopback import LoopbackServer, json_response
 
 _ID = re.compile(r"^[0-9a-v]{5,1024}$")
@@ -61,16 +62,21 @@ def _error(status: int, message: str, reason: str | None = None) -> tuple[int, d
     return status, {}, body
 
 
-def _bounds(item: dict[str, Any]) -> tuple[datetime, datetime]:
-    def moment(raw: dict[str, str]) -> datetime:
-        if "date" in raw:
-            return datetime.combine(date.fromisoformat(raw["date"]), datetime.min.time(), UTC)
-        return datetime.fromisoformat(raw["dateTime"]).astimezone(UTC)
+def _in_window(item: dict[str, Any], low: datetime, high: datetime) -> bool:
+    """timeMin bounds an event's end, timeMax its start; a recurring master is listed when any of
+    its instances overlaps: https://developers.google.com/calendar/api/v3/reference/events/list
+    A cancelled instance stub has no start: it is windowed by its original start (the docs are
+    silent; the harsher reading lists it)."""
+    if item.get("recurrence"):
+        return any_instance_overlaps(item, low, high)
+    if "start" not in item:
+        begins = moment(item["originalStartTime"])
+        return low <= begins < high
+    start, end = bounds(item)
+    return end > low and start < high
 
-    return moment(item["start"]), moment(item["end"])
 
-
-class FakeGoogleCalendar(LoopbackServer):
+class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
     def __init__(self, page_size: int = 250) -> None:
         super().__init__()
         self.page_size = page_size
@@ -83,6 +89,7 @@ class FakeGoogleCalendar(LoopbackServer):
         self._pages: dict[str, tuple[list[dict], str | None, int]] = {}
         self._message_numbers = itertools.count(1)
         self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
+        self.guest_mail: list[tuple[str, str]] = []  # (guest, event id) Google may have emailed
 
     # -- back door: what a person or Google itself does ----------------------------------------
     def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
@@ -93,6 +100,27 @@ class FakeGoogleCalendar(LoopbackServer):
         item = {"id": uuid.uuid4().hex[:20].translate(str.maketrans("wxyz", "0123"))} | item
         self._store(calendar_id, item)
         return item["id"]
+
+    def move_instance(self, calendar_id: str, master_id: str, original: dict, **fields) -> str:
+        """A person moves (or edits) one instance in Google Calendar: an exception appears."""
+        (row,) = self._instances(calendar_id, master_id, moment(original))
+        return self._store(calendar_id, row | fields)["id"]
+
+    def cancel_instance(self, calendar_id: str, master_id: str, original: dict) -> str:
+        """A person deletes one instance: a cancelled stub with only the documented fields."""
+        (row,) = self._instances(calendar_id, master_id, moment(original))
+        stub = {k: row[k] for k in ("id", "recurringEventId", "originalStartTime")}
+        return self._store(calendar_id, stub | {"status": "cancelled"})["id"]
+
+    def _instances(self, calendar_id: str, master_id: str, at: datetime) -> list[dict]:
+        master = self.calendars[calendar_id][master_id].item
+        exceptions = {
+            s.item["id"]: s.item
+            for s in self.calendars[calendar_id].values()
+            if s.item.get("recurringEventId") == master_id
+        }
+        found = instances(master, exceptions, at, at + timedelta(seconds=1))
+        return [r for r in found if moment(r["originalStartTime"]) == at]
 
     def items(self, calendar_id: str, *, live: bool = True) -> list[dict[str, Any]]:
         stored = self.calendars.get(calendar_id, {}).values()
@@ -117,61 +145,6 @@ class FakeGoogleCalendar(LoopbackServer):
         )
         return json_response(status, headers, body)
 
-    def _token(self, request: Request) -> Response:
-        form = request.form
-        if form.get("grant_type") != "refresh_token" or not form.get("refresh_token"):
-            return json_response(400, {}, {"error": "unsupported_grant_type"})
-        if form["refresh_token"] in self.revoked_refresh_tokens:
-            return json_response(
-                400,
-                {},
-                {
-                    "error": "invalid_grant",
-                    "error_description": "Token has been expired or revoked.",
-                },
-            )
-        token = secrets.token_urlsafe(16)
-        self.access_tokens.add(token)
-        return json_response(
-            200, {}, {"access_token": token, "expires_in": 3599, "token_type": "Bearer"}
-        )
-
-    def _batch(self, request: Request) -> Response:
-        content_type = request.headers.get("Content-Type", "")
-        message = BytesParser(policy=HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + request.get_data()
-        )
-        boundary = f"batch_{uuid.uuid4().hex}"
-        chunks = []
-        for part in message.iter_parts():
-            raw = part.get_payload(decode=True)
-            head, _, body = raw.partition(b"\r\n\r\n")
-            if not _:
-                head, _, body = raw.partition(b"\n\n")
-            lines = head.decode().splitlines()
-            method, target, _version = lines[0].split(" ", 2)
-            headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
-            headers.setdefault("Authorization", request.headers.get("Authorization", ""))
-            split = urlsplit(target)
-            status, extra, payload = self.serve(
-                method, unquote(split.path), split.query, headers, body
-            )
-            reply = [f"HTTP/1.1 {status} {'OK' if status < 300 else 'Error'}"]
-            reply += [f"{k}: {v}" for k, v in extra.items()]
-            text = "" if payload is None else json.dumps(payload)
-            if payload is not None:
-                reply.append("Content-Type: application/json; charset=UTF-8")
-            reply.append(f"Content-Length: {len(text.encode())}")
-            content_id = part["Content-ID"].strip("<>")
-            chunks.append(
-                f"--{boundary}\r\nContent-Type: application/http\r\n"
-                f"Content-ID: <response-{content_id}>\r\n\r\n"
-                + "\r\n".join(reply)
-                + f"\r\n\r\n{text}\r\n"
-            )
-        body = "".join(chunks) + f"--{boundary}--\r\n"
-        return Response(body, 200, content_type=f"multipart/mixed; boundary={boundary}")
-
     def serve(self, method: str, path: str, query: str, headers, body: bytes):
         """One API call (top level or inside a batch)."""
         path = path.removeprefix("/calendar/v3")
@@ -187,12 +160,15 @@ class FakeGoogleCalendar(LoopbackServer):
         params = {k: v[-1] for k, v in parse_qs(query).items()}
         data = json.loads(body) if body else {}
         with self._lock:
+            self._mail_guests(method, params, data)
             if path == "/channels/stop" and method == "POST":
                 return self._stop(data)
-            match = re.fullmatch(r"/calendars/([^/]+)/events(?:/([^/]+))?", path)
+            match = re.fullmatch(r"/calendars/([^/]+)/events(?:/([^/]+))?(/instances)?", path)
             if not match:
                 return _error(404, f"no route for {method} {path}")
-            calendar_id, event_id = match.groups()
+            calendar_id, event_id, listing_instances = match.groups()
+            if listing_instances and method == "GET":
+                return self._list_instances(calendar_id, event_id, params)
             if event_id == "watch" and method == "POST":
                 return self._watch(calendar_id, data)
             if event_id is None:
@@ -205,6 +181,14 @@ class FakeGoogleCalendar(LoopbackServer):
             elif method in ("PUT", "PATCH", "DELETE"):
                 return self._write(method, calendar_id, event_id, data, headers.get("If-Match"))
         return _error(405, f"{method} not allowed on {path}")
+
+    def _mail_guests(self, method: str, params: dict[str, str], data: dict) -> None:
+        """Guests a write may email. events.insert/update/patch document ``sendUpdates``
+        (https://developers.google.com/calendar/api/v3/reference/events/insert) with ``none``
+        meaning no notification, but are silent on the default ("some emails might still be
+        sent"): the harsher reading, every guest is mailed unless ``sendUpdates=none``."""
+        if method in ("POST", "PUT", "PATCH") and params.get("sendUpdates") != "none":
+            self.guest_mail += [(a["email"], data.get("id", "")) for a in data.get("attendees", ())]
 
     # -- events ----------------------------------------------------------------------------------
     def _store(self, calendar_id: str, item: dict[str, Any], *, created: bool = False) -> dict:
@@ -247,26 +231,81 @@ class FakeGoogleCalendar(LoopbackServer):
             return _error(409, "The requested identifier already exists.", "duplicate")
         return 200, {}, self._store(calendar_id, data | {"id": event_id}, created=True)
 
-    def _get(self, calendar_id: str, event_id: str):
+    def _item(self, calendar_id: str, event_id: str) -> dict | None:
+        """A stored event, or an instance of a stored series addressed by its instance id
+        (``events.get``/``patch``/``delete`` accept instance ids, as events.instances returns
+        them: https://developers.google.com/calendar/api/guides/recurringevents)."""
         stored = self.calendars.get(calendar_id, {}).get(event_id)
-        if stored is None:
+        if stored is not None:
+            return stored.item
+        master_id, _, suffix = event_id.rpartition("_")
+        master = self.calendars.get(calendar_id, {}).get(master_id)
+        if master is None or not master.item.get("recurrence") or not suffix:
+            return None
+        try:
+            if "T" in suffix:
+                at = datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+            else:
+                at = datetime.strptime(suffix, "%Y%m%d").replace(tzinfo=UTC)
+        except ValueError:
+            return None
+        found = [r for r in self._instances(calendar_id, master_id, at) if r["id"] == event_id]
+        return found[0] if found else None
+
+    def _get(self, calendar_id: str, event_id: str):
+        item = self._item(calendar_id, event_id)
+        if item is None:
             return _error(404, "Not Found")
-        return 200, {}, stored.item
+        return 200, {}, item
 
     def _write(self, method: str, calendar_id: str, event_id: str, data: dict, if_match):
-        stored = self.calendars.get(calendar_id, {}).get(event_id)
-        if stored is None:
+        item = self._item(calendar_id, event_id)
+        if item is None:
             return _error(404, "Not Found")
-        if if_match and if_match != stored.item["etag"]:
+        if if_match and if_match != item["etag"]:
             return _error(412, "Precondition Failed", "conditionNotMet")
         if method == "DELETE":
-            if stored.item.get("status") == "cancelled":
+            if item.get("status") == "cancelled":
                 return _error(410, "Resource has been deleted", "deleted")
-            self._store(calendar_id, stored.item | {"status": "cancelled"})
+            if item.get("recurringEventId"):  # one instance: a cancelled stub remains
+                stub = {k: item[k] for k in ("id", "recurringEventId", "originalStartTime")}
+                self._store(calendar_id, stub | {"status": "cancelled"})
+                return 204, {}, None
+            self._store(calendar_id, item | {"status": "cancelled"})
+            # The docs are silent on the exceptions of a deleted series; the harsher reading:
+            # they are cancelled with it and reported as changes too.
+            for stored in list(self.calendars[calendar_id].values()):
+                if stored.item.get("recurringEventId") == event_id:
+                    self._store(calendar_id, stored.item | {"status": "cancelled"})
             return 204, {}, None
-        keep = {k: stored.item[k] for k in ("id", "iCalUID", "created") if k in stored.item}
-        base = stored.item if method == "PATCH" else {}
+        keep_keys = ("id", "iCalUID", "created", "recurringEventId", "originalStartTime")
+        keep = {k: item[k] for k in keep_keys if k in item}
+        base = item if method == "PATCH" else {}
         return 200, {}, self._store(calendar_id, base | data | keep)
+
+    def _list_instances(self, calendar_id: str, event_id: str, params: dict[str, str]):
+        """``events.instances``: the series laid out, exceptions applied; cancelled instances
+        only with ``showDeleted``; ``originalStart`` picks one instance:
+        https://developers.google.com/calendar/api/v3/reference/events/instances"""
+        stored = self.calendars.get(calendar_id, {}).get(event_id)
+        if stored is None or not stored.item.get("recurrence"):
+            return _error(404, "Not Found")
+        if "originalStart" in params:
+            at = datetime.fromisoformat(params["originalStart"].replace("Z", "+00:00"))
+            rows = self._instances(calendar_id, event_id, at.astimezone(UTC))
+        else:
+            low = datetime.fromisoformat(params.get("timeMin", "1970-01-01T00:00:00+00:00"))
+            high = datetime.fromisoformat(params.get("timeMax", "2100-01-01T00:00:00+00:00"))
+            exceptions = {
+                s.item["id"]: s.item
+                for s in self.calendars[calendar_id].values()
+                if s.item.get("recurringEventId") == event_id
+            }
+            rows = instances(stored.item, exceptions, low, high)
+        if params.get("showDeleted") != "true":
+            rows = [r for r in rows if r.get("status") != "cancelled"]
+        size = min(int(params.get("maxResults", 250)), 2500, self.page_size)
+        return 200, {}, self._page(rows, None, size)
 
     def _list(self, calendar_id: str, params: dict[str, str]):
         if "pageToken" in params:
@@ -287,12 +326,23 @@ class FakeGoogleCalendar(LoopbackServer):
                 )
             items = [s.item for s in stored if s.version > since]
         else:
+            if params.get("singleEvents") == "true":
+                return _error(400, "singleEvents=true is not modelled by this fake.")
+            # Cancelled events are left out unless showDeleted, but cancelled INSTANCES of a
+            # recurring event are listed anyway when singleEvents is false (the default):
+            # https://developers.google.com/calendar/api/v3/reference/events/list (showDeleted)
             show_deleted = params.get("showDeleted") == "true"
-            items = [s.item for s in stored if show_deleted or s.item.get("status") != "cancelled"]
+            items = [
+                s.item
+                for s in stored
+                if show_deleted
+                or s.item.get("status") != "cancelled"
+                or s.item.get("recurringEventId")
+            ]
             if "timeMin" in params or "timeMax" in params:
                 low = datetime.fromisoformat(params.get("timeMin", "1970-01-01T00:00:00Z"))
                 high = datetime.fromisoformat(params.get("timeMax", "9999-01-01T00:00:00Z"))
-                items = [i for i in items if _bounds(i)[1] > low and _bounds(i)[0] < high]
+                items = [i for i in items if _in_window(i, low, high)]
             if "privateExtendedProperty" in params:
                 key, _, value = params["privateExtendedProperty"].partition("=")
                 items = [

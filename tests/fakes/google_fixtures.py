@@ -1,4 +1,5 @@
-"""Fixtures wiring the Google Calendar fake to a ``ponton_google_calendar`` connection."""
+"""Fixtures wiring the Google Calendar fake: a backend built directly from OAuth credentials (no
+Airflow), and a ``ponton_google_calendar`` connection for the hook path."""
 
 import json
 
@@ -33,9 +34,54 @@ def google_conn(google_fake, monkeypatch):
     return "google_calendar_test"
 
 
+def google_backend_for(fake: FakeGoogleCalendar, calendar_id: str = CALENDAR, **options):
+    """The backend as any caller builds it: a discovery client on OAuth credentials + options."""
+    from google.oauth2.credentials import Credentials
+    from googleapiclient.discovery import build
+
+    from ponton.calendars.backends.google import GoogleCalendarBackend, GoogleCalendarOptions
+    from ponton.retry import RetryPolicy
+
+    credentials = Credentials(
+        None,
+        refresh_token="refresh-ok",
+        client_id="client-id",
+        client_secret="client-secret",
+        token_uri=f"{fake.url}/token",
+    )
+    service = build(
+        "calendar",
+        "v3",
+        credentials=credentials,
+        static_discovery=True,
+        cache_discovery=False,
+        client_options={"api_endpoint": fake.url},
+    )
+    chosen = {"retry": RetryPolicy(max_seconds=0.2)} | options
+    return GoogleCalendarBackend(
+        service=service,
+        options=GoogleCalendarOptions(
+            calendar_id=calendar_id,
+            conn_id="google-direct",
+            batch_uri=f"{fake.url}/batch/calendar/v3",
+            **chosen,
+        ),
+    )
+
+
+@pytest.fixture
+def google_backend(google_fake):
+    return google_backend_for(google_fake)
+
+
 @pytest.fixture
 def google_calendar(google_conn):
+    """The same calendar through the hook (what the DAGs do)."""
     from ponton.hooks.google_calendar import GoogleCalendarHook
 
-    hook = GoogleCalendarHook(google_calendar_conn_id=google_conn)
-    return hook.calendar(CALENDAR, {"retry_max_seconds": 0.2})
+    hook = GoogleCalendarHook(
+        google_calendar_conn_id=google_conn,
+        calendar_id=CALENDAR,
+        options={"retry_max_seconds": 0.2},
+    )
+    return hook.get_conn()

@@ -63,7 +63,7 @@ def _zoned(naive: datetime, raw: dict[str, str]) -> datetime:
 
 
 def _zone(raw: dict[str, str]):
-    from ponton.calendars.outlook import zone
+    from ponton.calendars.backends.outlook_mapping import zone
 
     return zone(raw.get("timeZone"))
 
@@ -85,6 +85,7 @@ class FakeGraph(LoopbackServer):
         self.latency = 0.0  # seconds each API call takes, to observe client concurrency
         self.in_flight = 0
         self.max_in_flight = 0
+        self.invitations: list[tuple[str, str]] = []  # (attendee, event id) Outlook mailed
 
     @property
     def graph_url(self) -> str:
@@ -97,6 +98,10 @@ class FakeGraph(LoopbackServer):
     def edit(self, mailbox: str, event_id: str, **fields: Any) -> None:
         stored = self.mailboxes[mailbox][event_id]
         self._put(mailbox, stored.item | fields, stored.properties)
+
+    def add_foreign(self, mailbox: str, item: dict[str, Any]) -> str:
+        """An event made by a person in Outlook (or an invitation landing in the mailbox)."""
+        return self._put(mailbox, {"id": "AAMk" + uuid.uuid4().hex} | item, [])["id"]
 
     def remove(self, mailbox: str, event_id: str) -> None:
         stored = self.mailboxes[mailbox][event_id]
@@ -213,6 +218,13 @@ class FakeGraph(LoopbackServer):
         return _error(400, "BadRequest", f"Unsupported {method} {path}")
 
     # -- events ------------------------------------------------------------------------------
+    def _invite(self, body: dict, event_id: str) -> None:
+        """Writing attendees sends each of them a meeting request, with no switch to stop it
+        (https://learn.microsoft.com/graph/api/user-post-events: "...sends an invitation")."""
+        self.invitations += [
+            (a["emailAddress"]["address"], event_id) for a in body.get("attendees") or ()
+        ]
+
     def _put(self, mailbox: str, item: dict, properties: list[dict]) -> dict:
         version = next(self._clock)
         change_key = uuid.uuid4().hex[:16]
@@ -224,6 +236,10 @@ class FakeGraph(LoopbackServer):
         }
         item.setdefault("recurrence", None)
         item.setdefault("iCalUId", uuid.uuid4().hex)
+        # Defaults of https://learn.microsoft.com/graph/api/resources/event: sensitivity "normal";
+        # an event made in the mailbox is the owner's own (responseStatus "organizer").
+        item.setdefault("sensitivity", "normal")
+        item.setdefault("responseStatus", {"response": "organizer"})
         self.mailboxes.setdefault(mailbox, {})[item["id"]] = _Stored(item, properties, version)
         return item
 
@@ -242,6 +258,7 @@ class FakeGraph(LoopbackServer):
                 return 201, {}, stored.item
         properties = body.pop("singleValueExtendedProperties", [])
         item = body | {"id": "AAMk" + uuid.uuid4().hex}
+        self._invite(body, item["id"])
         return 201, {}, self._put(mailbox, item, properties)
 
     def _event(self, method: str, mailbox: str, event_id: str, body: dict, headers):
@@ -266,6 +283,7 @@ class FakeGraph(LoopbackServer):
             if problem := invalid_recurrence(stored.item | body):
                 return _error(400, "ErrorInvalidRequest", problem)
             properties = body.pop("singleValueExtendedProperties", stored.properties)
+            self._invite(body, event_id)
             return 200, {}, self._put(mailbox, stored.item | body, properties)
         return _error(405, "BadRequest", method)
 

@@ -1,5 +1,6 @@
-"""Fixtures wiring the Graph fake (HTTPS, throw-away CA) to a ``ponton_outlook_calendar``
-connection authenticated by azure-identity against the fake's token endpoint."""
+"""Fixtures wiring the Graph fake (HTTPS, throw-away CA): a backend built directly on an
+azure-identity credential (no Airflow), and a ``ponton_outlook_calendar`` connection for the
+hook path."""
 
 import json
 
@@ -44,10 +45,39 @@ def outlook_conn(graph_fake, monkeypatch):
     return "outlook_test"
 
 
+def outlook_backend_for(fake: FakeGraph, calendar: str = MAILBOX, **options):
+    """The backend as any caller builds it: a Graph session on a client-secret credential."""
+    from azure.identity import ClientSecretCredential
+
+    from ponton.calendars.backends.graph import GraphSession
+    from ponton.calendars.backends.outlook import OutlookCalendarBackend, OutlookCalendarOptions
+    from ponton.retry import RetryPolicy
+
+    credential = ClientSecretCredential(
+        "tenant-1", "app-1", SECRET, authority=fake.url, disable_instance_discovery=True
+    )
+    session = GraphSession(
+        fake.graph_url,
+        lambda: credential.get_token(f"{fake.url}/.default").token,
+        conn_id="outlook-direct",
+        retry=RetryPolicy(max_seconds=0.2),
+    )
+    return OutlookCalendarBackend(
+        session=session, options=OutlookCalendarOptions(calendar=calendar, **options)
+    )
+
+
+@pytest.fixture
+def outlook_backend(graph_fake):
+    return outlook_backend_for(graph_fake)
+
+
 @pytest.fixture
 def outlook_calendar(outlook_conn):
+    """The same mailbox through the hook (what the DAGs do)."""
     from ponton.hooks.outlook_calendar import OutlookCalendarHook
 
-    return OutlookCalendarHook(outlook_conn_id=outlook_conn).calendar(
-        MAILBOX, {"retry_max_seconds": 0.2}
+    hook = OutlookCalendarHook(
+        outlook_conn_id=outlook_conn, calendar_id=MAILBOX, options={"retry_max_seconds": 0.2}
     )
+    return hook.get_conn()

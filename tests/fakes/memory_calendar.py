@@ -21,7 +21,7 @@ class _Stored:
 
 
 class MemoryCalendar:
-    capabilities = frozenset({"read", "write", "incremental", "batch"})
+    capabilities = frozenset({"read", "write", "incremental"})
 
     def __init__(self) -> None:
         self._events: dict[str, _Stored] = {}

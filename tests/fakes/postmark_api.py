@@ -63,6 +63,25 @@ class FakePostmark(RoutedLoopbackServer):
             | extra,
         }
 
+    def backend(self, *, token=None, passwords=None):
+        """The backend built directly on this fake, without an Airflow connection."""
+        from postmarker.core import PostmarkClient
+
+        from ponton.mail.backends.postmark import PostmarkBackend, PostmarkOptions
+        from tests.fakes.smtp_server import SENDER, fast_retry
+
+        client = PostmarkClient(
+            server_token=token or self.token, root_api_url=self.url + "/", timeout=10
+        )
+        user, password = self.webhook_auth
+        options = PostmarkOptions(
+            sender=SENDER,
+            retry=fast_retry(),
+            webhook_username=user,
+            webhook_passwords=(password,) if passwords is None else passwords,
+        )
+        return PostmarkBackend(client=client, options=options)
+
     # -- what the tests script --------------------------------------------------------------
 
     def refuse_next(self, permanent: bool, times: int = 1) -> None:

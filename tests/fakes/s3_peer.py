@@ -14,7 +14,7 @@ import pytest
 os.environ.setdefault("S3_UPLOAD_PART_MIN_SIZE", str(256 * 1024))
 PART = 256 * 1024
 
-__all__ = ["PART", "moto_endpoint", "s3_bucket", "s3_connection", "s3_storage"]
+__all__ = ["PART", "moto_endpoint", "s3_backend", "s3_bucket", "s3_connection", "s3_storage"]
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +65,16 @@ def s3_bucket(moto_endpoint):
     return client, name
 
 
-@pytest.fixture
-def s3_storage(s3_bucket, moto_endpoint, monkeypatch):
-    from ponton.hooks.s3_storage import S3StorageHook
+def s3_backend(client, bucket: str, **options):
+    """The S3 backend on a ready boto3 client, no Airflow."""
+    from ponton.storage.backends.s3 import S3Options, S3Storage
 
-    _client, bucket = s3_bucket
-    s3_connection(monkeypatch, moto_endpoint, "ponton_s3_test", bucket=bucket, part_size=PART)
-    return S3StorageHook(storage_conn_id="ponton_s3_test")
+    return S3Storage.open(
+        client=client, options=S3Options(**({"bucket": bucket, "part_size": PART} | options))
+    )
+
+
+@pytest.fixture
+def s3_storage(s3_bucket):
+    client, bucket = s3_bucket
+    return s3_backend(client, bucket)

@@ -76,6 +76,27 @@ class FakeSendGrid(RoutedLoopbackServer):
             | extra,
         }
 
+    def backend(self, *, activity_api: bool = True, webhook_keys=None, api_key=None):
+        """The backend built directly on this fake, without an Airflow connection."""
+        from sendgrid import SendGridAPIClient
+
+        from ponton.mail.backends.sendgrid import (
+            SendGridActivityBackend,
+            SendGridBackend,
+            SendGridOptions,
+        )
+        from tests.fakes.smtp_server import SENDER, fast_retry
+
+        client = SendGridAPIClient(api_key=api_key or self.api_key, host=self.url)
+        client.client.timeout = 10
+        options = SendGridOptions(
+            sender=SENDER,
+            retry=fast_retry(),
+            webhook_keys=(self.public_key,) if webhook_keys is None else webhook_keys,
+        )
+        kind = SendGridActivityBackend if activity_api else SendGridBackend
+        return kind(client=client, options=options)
+
     # -- what the tests script --------------------------------------------------------------
 
     def refuse_next(self, permanent: bool, times: int = 1) -> None:

@@ -16,9 +16,17 @@ import trustme
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 
+from ponton.mail.message import Address
+from ponton.retry import RetryPolicy
 from tests.fakes.loopback import unused_port
 
 USER, PASSWORD = "relay-user", "relay-pass"
+SENDER = Address("planning@ponton.example", "Planning ponton")
+
+
+def fast_retry() -> RetryPolicy:
+    """The backends' policy with waits short enough for the suite (the policy has its own tests)."""
+    return RetryPolicy(attempts=3, max_seconds=0.05)
 
 
 class RecordingHandler:
@@ -96,6 +104,24 @@ class SmtpPeer:
         if self.auth:
             conn |= {"login": USER, "password": PASSWORD}
         return conn
+
+    def backend(self, *, port: int | None = None, **changes: Any):
+        """The backend built directly on this server, without an Airflow connection."""
+        from ponton.mail.backends.smtp import SmtpBackend, SmtpLogin, SmtpOptions
+
+        options = {
+            "sender": SENDER,
+            "retry": fast_retry(),
+            "host": "localhost",
+            "port": port or self.port,
+            "implicit_tls": self.mode == "implicit",
+            "starttls": self.mode == "starttls",
+            "ssl_ca_file": str(self.ca_file),
+            "timeout": 5,
+        } | changes
+        login = SmtpLogin(USER, changes.pop("password", PASSWORD)) if self.auth else None
+        options.pop("password", None)
+        return SmtpBackend(login=login, options=SmtpOptions(**options))
 
     def refuse_next(self, permanent: bool, times: int = 1) -> None:
         reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"

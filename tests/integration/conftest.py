@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ponton.mail.local import LocalCapture
+from ponton.mail.backends.local import LocalCapture, LocalCaptureOptions
 from ponton.mail.message import Address
 
 SENDER = Address("planning@ponton.example", "Planning ponton")
@@ -46,7 +46,12 @@ def mail_backend(tmp_path, monkeypatch):
         if kind == "local":
             folder = tmp_path / "mail"
             monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
-            return MailBackend(kind, LocalCapture(folder, SENDER), folder, None)
+            return MailBackend(
+                kind,
+                LocalCapture(options=LocalCaptureOptions(folder=folder, sender=SENDER)),
+                folder,
+                None,
+            )
         if kind == "smtp":
             peer = SmtpPeer(tmp_path, mode="starttls", auth=True)
             connection = peer.connection()

@@ -18,10 +18,10 @@ from ponton.platform import PlatformDB
 def main() -> None:
     kind, db_url, folder = sys.argv[1:4]
     if kind == "local":
-        from ponton.mail.local import LocalCapture
+        from ponton.mail.backends.local import LocalCapture, LocalCaptureOptions
         from tests.integration.conftest import SENDER
 
-        provider = LocalCapture(Path(folder), SENDER)
+        provider = LocalCapture(options=LocalCaptureOptions(folder=Path(folder), sender=SENDER))
     else:
         from ponton.hooks.mail import get_mail_provider
 

@@ -128,3 +128,15 @@ def test_graph_subscription_is_validated_by_the_webhook_handshake(
     binding_id = add_binding(platform_env, "outlook", MAILBOX, outlook_conn)
     assert run(binding_id)["action"] == "create"
     assert len(graph_fake.subscriptions) == 1 and seen[0].startswith("text/plain")
+
+
+def test_the_cli_runs_the_same_channel_service(platform_env, google_conn, google_fake, capsys):
+    import json
+
+    from ponton.cli import main
+
+    binding_id = add_binding(platform_env, "google", CALENDAR, google_conn)
+    assert main(["sync", "channel", str(binding_id), "--webhook-base-url", BASE]) == 0
+    assert json.loads(capsys.readouterr().out)["action"] == "create"
+    (channel,) = google_fake.channels.values()
+    assert channels.binding(platform_env, binding_id)["channel_id"] == channel["id"]

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.integration
 def memory_provider(monkeypatch):
     """Route the google provider to one shared in-memory calendar, through the real registry."""
     calendar = MemoryCalendar()
-    monkeypatch.setitem(adapters.FACTORIES, "google", "tests.integration.test_calendar_cli:_open")
+    monkeypatch.setitem(adapters.FACTORIES, "google", _open)
     monkeypatch.setattr("tests.integration.test_calendar_cli._CALENDAR", calendar, raising=False)
     return calendar
 
@@ -142,7 +142,7 @@ def test_keep_platform_pushes_the_platform_version(platform_env, memory_provider
 
 
 def test_unknown_provider_adapter_is_a_clear_error(platform_env, capsys, monkeypatch):
-    monkeypatch.delitem(adapters.FACTORIES, "outlook")  # an installation without that adapter
+    monkeypatch.delitem(adapters.FACTORIES, "outlook")  # an installation without that backend
     main(
         [
             "bindings",
@@ -159,7 +159,7 @@ def test_unknown_provider_adapter_is_a_clear_error(platform_env, capsys, monkeyp
     )
     binding = capsys.readouterr().out.strip()
     assert main(["sync", "run", binding, "--json"]) == 2
-    assert "no adapter for provider 'outlook'" in capsys.readouterr().err
+    assert "no backend for provider 'outlook'" in capsys.readouterr().err
 
 
 def test_a_refused_event_is_listed_with_its_reason(platform_env, memory_provider, capsys):

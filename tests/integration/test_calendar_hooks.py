@@ -45,4 +45,4 @@ def test_outlook_connection_without_tenant_is_a_config_error(monkeypatch):
         json.dumps({"conn_type": "ponton_outlook_calendar", "login": "app", "password": "s"}),
     )
     with pytest.raises(ConfigError, match="tenant_id"):
-        OutlookCalendarHook(outlook_conn_id="outlook_bad").calendar(MAILBOX).find("x")
+        OutlookCalendarHook(outlook_conn_id="outlook_bad", calendar_id=MAILBOX).get_conn().find("x")

@@ -106,9 +106,9 @@ def test_google_wrong_token_is_forbidden_and_nothing_stored(client, platform_env
     assert inbox_rows(platform_env) == []
 
 
-def test_google_unknown_channel_is_dropped(client, platform_env):
+def test_google_unknown_channel_is_refused_like_a_wrong_token(client, platform_env):
     response = client.post("/webhooks/google", headers=google_headers(channel="stale"))
-    assert response.json() == {"status": "dropped: unknown channel"}
+    assert response.status_code == 403
     assert inbox_rows(platform_env) == []
 
 

@@ -61,16 +61,19 @@ def test_a_429_storm_completes_within_the_retries(google_calendar, google_fake):
 
 
 def test_throttling_beyond_the_retries_surfaces_as_a_transient_error(google_conn, google_fake):
-    from ponton.errors import ThrottledError
+    from ponton.errors import ThrottledError, TransientError
     from ponton.hooks.google_calendar import GoogleCalendarHook
 
-    calendar = GoogleCalendarHook(google_calendar_conn_id=google_conn).calendar(
-        CALENDAR, {"retry_attempts": 2, "retry_max_seconds": 0.1}
-    )
+    calendar = GoogleCalendarHook(
+        google_calendar_conn_id=google_conn,
+        calendar_id=CALENDAR,
+        options={"retry_attempts": 2, "retry_max_seconds": 0.1},
+    ).get_conn()
     google_fake.fail(503, times=10)
     with pytest.raises(Exception) as caught:
         calendar.list_changes(None, *WINDOW)
-    assert not isinstance(caught.value, ThrottledError) and caught.value.permanent is False
+    assert isinstance(caught.value, TransientError)
+    assert not isinstance(caught.value, ThrottledError)
 
 
 def test_revoked_refresh_token_requires_reauthorisation(google_calendar, google_fake):
@@ -124,16 +127,20 @@ def test_writes_are_sent_in_batches_of_at_most_fifty(google_calendar, google_fak
     assert len(google_fake.items(CALENDAR)) == 120
 
 
-def test_watch_and_stop_a_channel(google_calendar, google_fake):
-    from datetime import timedelta
+def test_a_channel_lives_at_most_seven_days_and_cannot_be_extended(google_calendar, google_fake):
+    from datetime import UTC, datetime, timedelta
 
-    resource_id, expires = google_calendar.watch(
-        "chan-1", "https://hooks.example.com/ponton/webhooks/google", "s3cret", timedelta(days=30)
+    channel = google_calendar.open_channel(
+        channel_id="chan-1",
+        address="https://hooks.example.com/ponton/webhooks/google",
+        token="s3cret",
+        expires_at=datetime.now(UTC) + timedelta(days=30),
     )
     assert google_fake.channels["chan-1"]["token"] == "s3cret"
-    assert expires <= __import__("datetime").datetime.now(expires.tzinfo) + timedelta(days=7)
-    assert google_calendar.stop("chan-1", resource_id) is True
-    assert google_calendar.stop("chan-1", resource_id) is False
+    assert channel.expires_at <= datetime.now(UTC) + timedelta(days=7)
+    assert google_calendar.renew_channel(channel, expires_at=channel.expires_at) is None
+    assert google_calendar.close_channel(channel) is True
+    assert google_calendar.close_channel(channel) is False
 
 
 def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):

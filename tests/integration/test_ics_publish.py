@@ -10,7 +10,7 @@ from ponton.demo.seed import seed
 from ponton.ics import parse_calendar
 from ponton.journal import Journal
 from ponton.platform.schema import planning_events
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 18, tzinfo=UTC)
@@ -22,7 +22,7 @@ def test_feeds_per_resource_and_mission_are_uploaded_once_then_only_when_changed
     from ponton.ics.publish import publish_feeds
 
     seed(platform_db, date(2026, 3, 16))
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     journal = Journal(platform_db, RunContext())
     first = publish_feeds(platform_db, [storage], journal, NOW)
     keys = {r.key for r in first}

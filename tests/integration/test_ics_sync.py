@@ -1,7 +1,7 @@
 """ICS feeds and CalDAV bound through the real registry and sync engine (`ponton sync run`)."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import caldav
 import pytest
@@ -68,7 +68,10 @@ def test_caldav_binding_syncs_both_ways_with_radicale(platform_env, capsys, monk
     with RadicaleServer() as radicale:
         client = caldav.DAVClient(radicale.url, username="ana", password="x", require_tls=False)
         made = client.principal().make_calendar(name="Ana", cal_id="ana")
-        monkeypatch.setenv("AIRFLOW_CONN_ANA_DAV", json.dumps({"login": "ana", "password": "x"}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_ANA_DAV",
+            json.dumps({"login": "ana", "password": "x", "extra": {"allow_hosts": "127.0.0.1"}}),
+        )
         binding = bind(
             capsys,
             "--provider",
@@ -151,3 +154,58 @@ def test_cancel_marks_the_planning_event_cancelled_and_leaves_the_rest(
         )
     assert statuses["M-2026-014-w0-ana.martin@demo.ponton"] == "cancelled"
     assert sorted(set(statuses.values())) == ["cancelled", "confirmed"]
+
+
+def test_uid_less_holiday_feed_imports_and_an_edit_is_seen_as_an_edit(
+    platform_env, capsys, tmp_path
+):
+    today = datetime.now(UTC).date()
+    seed(platform_env, today)
+    days = [today + timedelta(days=offset) for offset in (3, 10, 40)]
+
+    def holidays(description: str, stamp: str) -> str:
+        events = "".join(
+            f"BEGIN:VEVENT\nDTSTAMP:{stamp}\nDTSTART;VALUE=DATE:{day:%Y%m%d}\n"
+            f"SUMMARY:Holiday {n}\nDESCRIPTION:{description}\nRRULE:\nEND:VEVENT\n"
+            for n, day in enumerate(days)
+        )
+        return f"BEGIN:VCALENDAR\nPRODID:-//holiday script//EN\n{events}END:VCALENDAR\n"
+
+    feed = tmp_path / "holidays.ics"
+    feed.write_text(holidays("public holiday", "20260101T000000Z"))
+    binding = bind(capsys, "--provider", "ics", "--source", str(feed), "--resource", "ana.martin")
+    first = run_json(capsys, "sync", "run", binding, "--json")
+    edited = holidays("public holiday", "20260301T000000Z").replace("y\nRRULE", "y!\nRRULE", 1)
+    feed.write_text(edited)
+    again = run_json(capsys, "sync", "run", binding, "--json")
+    assert first["foreign_created"] == 3  # nothing skipped: three UIDs derived, RRULE: ignored
+    assert again["foreign_created"] == 0 and again["foreign_updated"] == 1
+    assert main(["journal", "tail", "--json", "--outcome", "changed"]) == 0
+    rows = [r for r in json.loads(capsys.readouterr().out) if r["action"] == "derived_uids"]
+    assert [row["details"]["count"] for row in rows] == [3, 1]  # then only the edited block
+
+
+def test_an_event_removed_from_a_large_feed_is_deleted_without_a_full_listing(
+    platform_env, capsys, tmp_path
+):
+    today = datetime.now(UTC).date()
+    seed(platform_env, today)
+
+    def feed(days: list[int]) -> str:
+        events = "".join(
+            f"BEGIN:VEVENT\nUID:match-{n}@club\nDTSTAMP:20260101T000000Z\n"
+            f"DTSTART;VALUE=DATE:{today + timedelta(days=n):%Y%m%d}\nSUMMARY:Match {n}\n"
+            "END:VEVENT\n"
+            for n in days
+        )
+        return f"BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//club//EN\n{events}END:VCALENDAR\n"
+
+    path = tmp_path / "club.ics"
+    path.write_text(feed(list(range(1, 41))))
+    binding = bind(capsys, "--provider", "ics", "--source", str(path), "--resource", "ana.martin")
+    first = run_json(capsys, "sync", "run", binding, "--json")
+    path.write_text(feed([n for n in range(1, 41) if n != 7]))
+    again = run_json(capsys, "sync", "run", binding, "--json")
+    assert first["foreign_created"] == 40
+    assert again["full_listing"] is False
+    assert again["foreign_deleted"] == 1 and again["foreign_created"] == 0

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from ponton.journal import Journal
 from ponton.mail import ledger
+from ponton.mail.backends.sendgrid_events import dedupe_key as sendgrid_key
 from ponton.mail.dispatch import dispatch_pending
 from ponton.mail.reconcile import cursor_name, fold_webhook_inbox, pull_provider_events
-from ponton.mail.sendgrid import dedupe_key as sendgrid_key
 from ponton.platform.schema import notification_events, notifications
 from ponton.webhooks import inbox
 from tests.integration.test_mail_dispatch import add
@@ -85,7 +85,7 @@ def test_a_bounce_after_delivery_deferrals_and_an_open_are_all_kept(platform_db,
             ID=41,
         ),
     ]
-    from ponton.mail.postmark import dedupe_key
+    from ponton.mail.backends.postmark_events import dedupe_key
 
     inbox.store_many(platform_db, "postmark", [(dedupe_key(r), r) for r in records])
     fold_webhook_inbox(platform_db, Journal(platform_db))

@@ -109,9 +109,12 @@ def test_attendees_are_not_written_unless_the_binding_asks(outlook_conn, graph_f
     from ponton.model import Attendee
 
     event = sample_event("a@platform", attendees=(Attendee("guest@example.com"),))
-    hook = OutlookCalendarHook(outlook_conn_id=outlook_conn)
-    hook.calendar(MAILBOX).apply_writes([RemoteWrite("create", "a@platform", event=event)])
-    hook.calendar(MAILBOX, {"write_attendees": True}).apply_writes(
+    plain = OutlookCalendarHook(outlook_conn_id=outlook_conn, calendar_id=MAILBOX)
+    plain.get_conn().apply_writes([RemoteWrite("create", "a@platform", event=event)])
+    inviting = OutlookCalendarHook(
+        outlook_conn_id=outlook_conn, calendar_id=MAILBOX, options={"write_attendees": True}
+    )
+    inviting.get_conn().apply_writes(
         [
             RemoteWrite(
                 "create", "b@platform", event=sample_event("b@platform", attendees=event.attendees)
@@ -124,17 +127,18 @@ def test_attendees_are_not_written_unless_the_binding_asks(outlook_conn, graph_f
 
 def test_subscription_create_renew_delete(outlook_calendar, graph_fake):
     now = datetime.now(UTC)
-    sub_id, expires = outlook_calendar.subscribe(
-        "https://hooks.example.com/ponton/webhooks/graph",
-        "state-1",
-        now + timedelta(days=2),
-        "https://hooks.example.com/ponton/webhooks/graph",
+    opened = outlook_calendar.open_channel(
+        channel_id="ignored",
+        address="https://hooks.example.com/ponton/webhooks/graph",
+        token="state-1",
+        expires_at=now + timedelta(days=2),
     )
-    assert graph_fake.subscriptions[sub_id]["clientState"] == "state-1"
-    renewed = outlook_calendar.renew(sub_id, now + timedelta(days=6))
-    assert renewed > expires
-    assert outlook_calendar.unsubscribe(sub_id) is True
-    assert outlook_calendar.unsubscribe(sub_id) is False
+    assert graph_fake.subscriptions[opened.channel_id]["clientState"] == "state-1"
+    renewed = outlook_calendar.renew_channel(opened, expires_at=now + timedelta(days=6))
+    assert renewed.expires_at > opened.expires_at
+    assert outlook_calendar.close_channel(renewed) is True
+    assert outlook_calendar.close_channel(renewed) is False
+    assert outlook_calendar.renew_channel(renewed, expires_at=now + timedelta(days=1)) is None
 
 
 def test_at_most_four_requests_per_mailbox_are_in_flight(outlook_calendar, graph_fake):

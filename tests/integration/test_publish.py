@@ -21,7 +21,7 @@ from ponton.documents.roadmap import Edition, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform.schema import document_versions, documents, kv_cursors, missions
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 pytestmark = pytest.mark.integration
 CODE = "M-2026-014"
@@ -30,7 +30,11 @@ CODE = "M-2026-014"
 @pytest.fixture
 def world(platform_db, tmp_path):
     seed(platform_db, date(2026, 3, 2))
-    return platform_db, LocalFolderStorage(tmp_path / "storage"), Journal(platform_db, RunContext())
+    return (
+        platform_db,
+        LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage")),
+        Journal(platform_db, RunContext()),
+    )
 
 
 def versions(db) -> list[tuple[int, str]]:
@@ -106,8 +110,11 @@ def test_lost_fingerprint_with_changed_inputs_issues_the_next_edition(world):
     assert "version 2 du 10 mars 2026" in reader.pages[0].extract_text()
 
 
-def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(world, tmp_path):
+def test_mission_assets_are_published_and_a_missing_source_is_a_clear_error(
+    world, tmp_path, monkeypatch
+):
     db, storage, journal = world
+    monkeypatch.setenv("PONTON_DOCUMENT_ROOTS", str(tmp_path))
     source = tmp_path / "plan.dwg"
     source.write_bytes(b"plan v1")
     with db.begin() as conn:

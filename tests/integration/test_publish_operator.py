@@ -39,7 +39,8 @@ def test_publish_then_rerun_reports_uploaded_then_unchanged(platform_env, local_
     assert (first["uploaded"], first["backends"]) == (1, ["local"]) and first["bytes_uploaded"] > 0
     again = operator().run({}, RunContext("dag", "run", "publish"))
     assert (again["uploaded"], again["unchanged"], again["bytes_uploaded"]) == (0, 1, 0)
-    assert [p.name for p in local_conn.rglob("*.pdf")] == ["feuille-de-route-M-2026-021.pdf"]
+    stored = [p.name for p in local_conn.rglob("*.pdf") if p.is_file()]
+    assert stored == ["feuille-de-route-M-2026-021.pdf"]
 
 
 def test_unknown_storage_connection_fails_the_task_without_retry(platform_env, local_conn):

@@ -12,6 +12,7 @@ from ponton.model import Event
 from ponton.platform.schema import availability, conflicts, planning_events, sync_state
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
+from ponton.sync.status import SyncStatus
 from tests.fakes.memory_calendar import MemoryCalendar
 
 pytestmark = pytest.mark.integration
@@ -174,18 +175,16 @@ def test_mass_delete_guard_refuses_then_override_applies(setup):
     assert sync(allow_mass_delete=True)["platform_deleted"] == 6
 
 
-def test_crash_after_remote_write_does_not_duplicate_on_rerun(setup, monkeypatch):
+def test_crash_after_remote_write_does_not_duplicate_on_rerun(setup):
     db, calendar, sync, _ = setup
     add_event(db, "p1")
-    from ponton.sync import store
 
-    def crash(*args, **kwargs):
-        raise ConnectionError("DB went away after the remote write")
+    class LosesTheDatabase(SyncStatus):
+        def save_pair(self, key, remote, platform_hash):
+            raise ConnectionError("DB went away after the remote write")
 
-    monkeypatch.setattr(store, "save_state", crash)
     with pytest.raises(ConnectionError):
-        sync()
-    monkeypatch.undo()
+        sync(status=LosesTheDatabase)
     assert len(calendar._events) == 1
     result = sync()
     assert result["remote_created"] == 0 and result["unchanged"] == 1

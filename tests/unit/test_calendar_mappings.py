@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ponton.calendars import google, outlook
+from ponton.calendars.backends import google_mapping as google
+from ponton.calendars.backends import outlook_mapping as outlook
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 
@@ -42,6 +43,7 @@ def events(draw):
         timezone=zone,
         status=draw(st.sampled_from(["CONFIRMED", "TENTATIVE"])),
         transparency=draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])),
+        privacy=draw(st.sampled_from(["PUBLIC", "PRIVATE", "CONFIDENTIAL"])),
     )
 
 
@@ -145,3 +147,37 @@ def test_google_recurrence_and_attendees_round_trip():
     remote = google.from_google(body | {"etag": '"1"'})
     assert remote.event.attendees == event.attendees
     assert google.to_google(event, "u", write_attendees=False).get("attendees") is None
+
+
+def test_graph_private_invitation_is_read_with_its_categories_and_own_answer():
+    item = {
+        "id": "AAMk2",
+        "subject": "Comité",
+        "start": {"dateTime": "2026-03-17T09:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-03-17T10:00:00.0000000", "timeZone": "UTC"},
+        "sensitivity": "personal",
+        "categories": ["Perso", "Famille"],
+        "responseStatus": {"response": "declined"},
+    }
+    event = outlook.from_graph(item).event
+    assert (event.privacy, event.categories, event.response) == (
+        "PRIVATE",
+        ("Perso", "Famille"),
+        "DECLINED",
+    )
+
+
+def test_google_self_attendee_answer_and_visibility_are_read():
+    item = {
+        "id": "abcde12345",
+        "summary": "Comité",
+        "start": {"dateTime": "2026-03-17T09:00:00Z"},
+        "end": {"dateTime": "2026-03-17T10:00:00Z"},
+        "visibility": "confidential",
+        "attendees": [
+            {"email": "boss@example.com", "responseStatus": "accepted"},
+            {"email": "ana@example.com", "self": True, "responseStatus": "tentative"},
+        ],
+    }
+    event = google.from_google(item).event
+    assert (event.privacy, event.response) == ("CONFIDENTIAL", "TENTATIVE")

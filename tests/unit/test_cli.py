@@ -1,4 +1,6 @@
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -50,3 +52,25 @@ def test_since_accepts_durations_and_iso_dates(text):
 def test_since_rejects_garbage():
     with pytest.raises(InvalidInputError):
         parse_since("soon")
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    """The modules a fresh interpreter has imported after ``ponton ARGV``."""
+    code = (
+        "import sys\n"
+        "from ponton.cli import main\n"
+        f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+        "print(' '.join(sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(out.stdout.strip().splitlines()[-1].split())
+
+
+def test_help_imports_no_command_module_nor_their_libraries():
+    heavy = {"sqlalchemy", "alembic", "requests", "urllib3", "icalendar", "ponton.cli.ics"}
+    assert heavy & _modules_after(["--help"]) == set()
+
+
+def test_a_command_loads_only_its_own_module():
+    loaded = {m for m in _modules_after(["docs", "--help"]) if m.startswith("ponton.cli.")}
+    assert loaded == {"ponton.cli.docs"}

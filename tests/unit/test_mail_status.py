@@ -5,7 +5,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ponton.errors import InvalidInputError
-from ponton.mail import postmark, sendgrid
+from ponton.mail.backends import postmark_events as postmark
+from ponton.mail.backends import sendgrid_events as sendgrid
 from ponton.mail.status import STATUSES, StatusEvent, supersedes
 
 pytestmark = pytest.mark.unit

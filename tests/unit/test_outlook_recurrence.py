@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ponton.calendars import outlook
+from ponton.calendars.backends import outlook_mapping as outlook
 from ponton.errors import InvalidInputError
 from ponton.model import Event
 from ponton.sync.occurrences import occurrences

@@ -1,4 +1,2 @@
-"""Pure mappings between the platform :class:`~ponton.model.Event` and calendar vendors' JSON.
-
-No Airflow and no HTTP here: the hooks under ``ponton.hooks`` do the talking and call these.
-"""
+"""Calendars: the vendor backends of the RemoteCalendar port (``ponton.calendars.backends``) and
+the push-channel service (``ponton.calendars.channels``)."""

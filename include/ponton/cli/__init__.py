@@ -13,27 +13,40 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from ponton.errors import PontonError
+#: Command group -> (the ``ponton.cli`` module that registers it, its one-line help). Start-up
+#: stays fast: ``ponton --help`` imports none of these modules, a command imports only its own.
+COMMANDS = {
+    "db": ("db", "migrate or inspect the platform database"),
+    "journal": ("journal", "read the integration journal"),
+    "demo": ("demo", "demo data"),
+    "bindings": ("calendar", "calendars bound to platform resources"),
+    "sync": ("calendar", "run calendar syncs outside Airflow"),
+    "conflicts": ("calendar", "sync and scheduling conflicts"),
+    "ics": ("ics", "inspect ICS calendars"),
+    "roadmap": ("roadmap", "mission roadmaps (feuilles de route)"),
+    "notifications": ("notifications", "delivery status of the notifications log"),
+    "doctor": ("doctor", "check DB, connections, channels and credentials"),
+    "docs": ("docs", "generate documentation from the code"),
+}
 
-COMMAND_MODULES = (
-    "db",
-    "journal",
-    "demo",
-    "calendar",
-    "ics",
-    "roadmap",
-    "notifications",
-    "doctor",
-    "docs",
-)
 
-
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for ``argv``: the named group in full, every other group as a name and help."""
     parser = argparse.ArgumentParser(prog="ponton", description=__doc__.splitlines()[0])
     groups = parser.add_subparsers(dest="group", required=True, metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"ponton.cli.{name}").register(groups)
+    words = sys.argv[1:] if argv is None else argv
+    wanted = next((word for word in words if not word.startswith("-")), None)
+    module = COMMANDS[wanted][0] if wanted in COMMANDS else None
+    for name, (owner, help_text) in COMMANDS.items():
+        if owner != module:
+            groups.add_parser(name, help=help_text)
+    if module:
+        importlib.import_module(f"ponton.cli.{module}").register(groups, helps=_helps(module))
     return parser
+
+
+def _helps(module: str) -> dict[str, str]:
+    return {name: text for name, (owner, text) in COMMANDS.items() if owner == module}
 
 
 def print_json(payload: Any) -> None:
@@ -42,15 +55,11 @@ def print_json(payload: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
-    try:
-        return int(args.func(args) or 0)
-    except PontonError as exc:
-        print(f"ponton: {exc}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    from ponton.cli.failures import run_command
+
+    return run_command(args.func, args)
 
 
 if __name__ == "__main__":  # pragma: no cover - exercised through the console script

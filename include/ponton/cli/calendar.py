@@ -3,50 +3,66 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from ponton.cli import print_json
+from ponton.cli.args import binding_options, non_empty, row_id
+from ponton.cli.database import open_db
 from ponton.journal import Journal
 from ponton.platform import PlatformDB
 from ponton.secrets import EnvConnectionResolver
 from ponton.sync.bindings import PROVIDERS, add_binding, list_bindings
+from ponton.sync.filters import filters_from
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    bindings = groups.add_parser("bindings", help="calendars bound to platform resources")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    bindings = groups.add_parser("bindings", help=helps["bindings"])
     sub = bindings.add_subparsers(dest="command", required=True)
     add = sub.add_parser("add", help="bind a resource to a calendar; prints the binding id")
     add.add_argument("--provider", required=True, choices=PROVIDERS)
-    add.add_argument("--source", required=True, help="file, URL, CalDAV URL or calendar id")
-    add.add_argument("--resource", required=True, help="resource key (created if new)")
+    add.add_argument(
+        "--source", required=True, type=non_empty, help="file, URL, CalDAV URL or calendar id"
+    )
+    add.add_argument(
+        "--resource", required=True, type=non_empty, help="resource key (created if new)"
+    )
     add.add_argument("--policy", default="manual", choices=POLICIES)
     add.add_argument("--direction", default="import", choices=DIRECTIONS)
     add.add_argument("--conn-id", help="Airflow connection holding the credentials")
     add.add_argument("--mission", help="limit the binding to one mission code")
-    add.add_argument("--options", type=json.loads, default=None, help="JSON object of options")
+    add.add_argument("--options", type=binding_options, default=None, help="JSON object of options")
     add.set_defaults(func=_add)
     listing = sub.add_parser("list", help="every binding")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(func=_list)
 
-    sync = groups.add_parser("sync", help="run calendar syncs outside Airflow")
+    sync = groups.add_parser("sync", help=helps["sync"])
     sync_sub = sync.add_subparsers(dest="command", required=True)
     run = sync_sub.add_parser("run", help="one sync of one binding (what the DAG task does)")
-    run.add_argument("binding", type=int)
+    run.add_argument("binding", type=row_id)
     run.add_argument("--dry-run", action="store_true", help="print the plan, write nothing")
     run.add_argument("--allow-mass-delete", action="store_true")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=_run)
+    channel = sync_sub.add_parser(
+        "channel", help="create, renew or stop a binding's push channel (what the channel DAG does)"
+    )
+    channel.add_argument("binding", type=int)
+    channel.add_argument(
+        "--webhook-base-url",
+        default="",
+        help="public HTTPS URL of the webhook app (the ponton_webhook_base_url variable)",
+    )
+    channel.set_defaults(func=_channel)
 
-    conflicts = groups.add_parser("conflicts", help="sync and scheduling conflicts")
+    conflicts = groups.add_parser("conflicts", help=helps["conflicts"])
     c_sub = conflicts.add_subparsers(dest="command", required=True)
     c_list = c_sub.add_parser("list", help="open conflicts")
     c_list.add_argument("--all", action="store_true", help="resolved and cleared ones too")
     c_list.add_argument("--json", action="store_true")
     c_list.set_defaults(func=_conflicts)
     resolve = c_sub.add_parser("resolve", help="settle a conflict keeping one side")
-    resolve.add_argument("conflict", type=int)
+    resolve.add_argument("conflict", type=row_id)
     resolve.add_argument(
         "--keep",
         required=True,
@@ -83,8 +99,9 @@ def _list(args: argparse.Namespace) -> int:
             "direction": b.direction,
             "policy": b.conflict_policy,
             "enabled": b.enabled,
+            "filters": filters_from(b.options).describe(),
         }
-        for b in list_bindings(PlatformDB())
+        for b in list_bindings(open_db())
     ]
     if args.json:
         print_json(rows)
@@ -92,6 +109,7 @@ def _list(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r['id']:>4}  {r['provider']:<8} {r['resource']:<20} {r['direction']:<7} ", end="")
         print(r["policy"])
+        print(f"      filters: {r['filters']}")
     return 0
 
 
@@ -99,7 +117,7 @@ def _run(args: argparse.Namespace) -> int:
     from ponton.sync.adapters import calendar_opener
     from ponton.sync.engine import run_sync
 
-    db = PlatformDB()
+    db = open_db()
     summary = run_sync(
         db,
         args.binding,
@@ -117,10 +135,26 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _channel(args: argparse.Namespace) -> int:
+    from ponton.calendars.channels import reconcile_channel
+    from ponton.sync.adapters import calendar_opener
+
+    db = PlatformDB()
+    summary = reconcile_channel(
+        db,
+        args.binding,
+        calendar_opener(EnvConnectionResolver()),
+        webhook_base_url=args.webhook_base_url,
+        journal=Journal(db),
+    )
+    print_json(summary)
+    return 0
+
+
 def _conflicts(args: argparse.Namespace) -> int:
     from ponton.sync.resolution import list_conflicts
 
-    rows = list_conflicts(PlatformDB(), status=None if args.all else "open")
+    rows = list_conflicts(open_db(), status=None if args.all else "open")
     if args.json:
         print_json(rows)
         return 0
@@ -141,10 +175,10 @@ def _conflicts(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    from ponton.sync.resolution import resolve_conflict
-
-    db = PlatformDB()
     import getpass
 
+    from ponton.sync.resolution import resolve_conflict
+
+    db = open_db()
     print(resolve_conflict(db, args.conflict, args.keep, Journal(db), by=getpass.getuser()))
     return 0

@@ -7,8 +7,8 @@ import argparse
 from ponton.platform import PlatformDB
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    db = groups.add_parser("db", help="migrate or inspect the platform database")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    db = groups.add_parser("db", help=helps["db"])
     sub = db.add_subparsers(dest="command", required=True)
     upgrade = sub.add_parser("upgrade", help="apply migrations up to the latest revision")
     upgrade.set_defaults(func=_upgrade)
@@ -24,8 +24,12 @@ def _upgrade(_args: argparse.Namespace) -> int:
 
 
 def _status(_args: argparse.Namespace) -> int:
+    from ponton.cli.database import missing_sqlite_file
+
     db = PlatformDB()
-    current, head = db.current_revision(), db.head_revision()
+    # A missing SQLite file is reported, not created (a mistyped path stays visible).
+    current = None if missing_sqlite_file(db) else db.current_revision()
+    head = db.head_revision()
     state = "up to date" if current == head else "needs `ponton db upgrade`"
     print(f"current {current or '(none)'}, latest {head}: {state}")
     return 0 if current == head else 1

@@ -10,8 +10,8 @@ from ponton.demo.seed import seed
 from ponton.platform import PlatformDB
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    demo = groups.add_parser("demo", help="demo data")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    demo = groups.add_parser("demo", help=helps["demo"])
     sub = demo.add_subparsers(dest="command", required=True)
     seed_cmd = sub.add_parser("seed", help="migrate and seed the platform DB (safe to rerun)")
     seed_cmd.add_argument("--anchor", type=date.fromisoformat, help="week to start (YYYY-MM-DD)")

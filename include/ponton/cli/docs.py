@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    docs = groups.add_parser("docs", help="generate documentation from the code")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    docs = groups.add_parser("docs", help=helps["docs"])
     sub = docs.add_subparsers(dest="command", required=True)
     config = sub.add_parser("config", help="docs/configuration.md: connection types, variables")
     config.add_argument("--output", type=Path, default=Path("docs/configuration.md"))

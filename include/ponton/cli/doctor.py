@@ -19,8 +19,8 @@ from ponton.platform import PlatformDB
 AIRFLOW_CHECKS = "ponton.hooks.connection_checks"
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    doctor = groups.add_parser("doctor", help="check DB, connections, channels and credentials")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    doctor = groups.add_parser("doctor", help=helps["doctor"])
     doctor.add_argument("--json", action="store_true", help="print the checks as JSON")
     doctor.set_defaults(func=_doctor)
 

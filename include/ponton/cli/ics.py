@@ -12,17 +12,17 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
+from ponton.calendars.backends.connect import ALLOW_HOSTS_ENV, allow_list
 from ponton.cli import print_json
 from ponton.errors import InvalidInputError, PontonError
 from ponton.ics import Limits, default_window, expand, feed_hash, parse_calendar
-from ponton.ics.bindings import ALLOW_HOSTS_ENV, allow_list
 from ponton.ics.feeds import FeedOptions, fetch_feed, redact
 
 TIMEOUT_SECONDS = 10.0
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    ics = groups.add_parser("ics", help="inspect ICS calendars")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    ics = groups.add_parser("ics", help=helps["ics"])
     sub = ics.add_subparsers(dest="command", required=True)
     inspect = sub.add_parser("inspect", help="count events, occurrences and errors of a calendar")
     inspect.add_argument("source", metavar="FILE_OR_URL", help="a .ics path, https:// or webcal://")

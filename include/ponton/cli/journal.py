@@ -6,20 +6,21 @@ import argparse
 from datetime import datetime, timedelta
 
 from ponton.cli import print_json
+from ponton.cli.args import row_limit
+from ponton.cli.database import open_db
 from ponton.errors import InvalidInputError
 from ponton.journal import OUTCOMES, Journal
-from ponton.platform import PlatformDB
 from ponton.platform.schema import utcnow
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    journal = groups.add_parser("journal", help="read the integration journal")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    journal = groups.add_parser("journal", help=helps["journal"])
     sub = journal.add_subparsers(dest="command", required=True)
     tail = sub.add_parser("tail", help="newest journal rows, oldest first")
     tail.add_argument("--integration", help="only this integration (ics, google, s3, mail, ...)")
     tail.add_argument("--outcome", choices=OUTCOMES)
     tail.add_argument("--since", help="ISO date/time, or a duration such as 2h or 3d")
-    tail.add_argument("-n", "--limit", type=int, default=20)
+    tail.add_argument("-n", "--limit", type=row_limit, default=20)
     tail.add_argument("--json", action="store_true", help="one JSON list instead of a table")
     tail.set_defaults(func=_tail)
 
@@ -28,7 +29,12 @@ def parse_since(text: str) -> datetime:
     """``2h``/``30m``/``3d`` back from now, or an ISO timestamp (UTC when no offset is given)."""
     units = {"m": "minutes", "h": "hours", "d": "days"}
     if text[-1:] in units and text[:-1].isdigit():
-        return utcnow() - timedelta(**{units[text[-1]]: int(text[:-1])})
+        try:
+            return utcnow() - timedelta(**{units[text[-1]]: int(text[:-1])})
+        except OverflowError:
+            raise InvalidInputError(
+                f"--since {text!r} reaches before year 1; give a shorter duration"
+            ) from None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
@@ -40,7 +46,7 @@ def parse_since(text: str) -> datetime:
 
 def _tail(args: argparse.Namespace) -> int:
     since = parse_since(args.since) if args.since else None
-    entries = Journal(PlatformDB()).tail(
+    entries = Journal(open_db()).tail(
         args.limit, integration=args.integration, outcome=args.outcome, since=since
     )
     if args.json:

@@ -9,6 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ponton.cli import print_json
+from ponton.cli.args import row_id, row_limit
+from ponton.cli.database import open_db
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.mail import ledger
@@ -17,19 +19,19 @@ from ponton.platform import PlatformDB
 from ponton.platform.schema import notification_events, notifications, utcnow
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    group = groups.add_parser("notifications", help="delivery status of the notifications log")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    group = groups.add_parser("notifications", help=helps["notifications"])
     sub = group.add_subparsers(dest="command", required=True)
     status = sub.add_parser("status", help="counts and latest rows, or one notification's story")
     status.add_argument(
-        "id", nargs="?", type=int, help="one notification: its events, oldest first"
+        "id", nargs="?", type=row_id, help="one notification: its events, oldest first"
     )
     status.add_argument("--status", choices=ROW_STATUSES, help="only rows in this status")
-    status.add_argument("-n", "--limit", type=int, default=20)
+    status.add_argument("-n", "--limit", type=row_limit, default=20)
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
     resolve = sub.add_parser("resolve", help="settle a notification flagged for review")
-    resolve.add_argument("id", type=int)
+    resolve.add_argument("id", type=row_id)
     how = resolve.add_mutually_exclusive_group(required=True)
     how.add_argument("--sent", action="store_true", help="it went out (mailbox or relay log)")
     how.add_argument("--resend", action="store_true", help="it did not go out: send it again")
@@ -84,7 +86,7 @@ def _one(db: PlatformDB, nid: int, as_json: bool) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    db = PlatformDB()
+    db = open_db()
     if args.id is not None:
         return _one(db, args.id, args.json)
     query = sa.select(notifications).order_by(notifications.c.id.desc()).limit(args.limit)
@@ -108,7 +110,7 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _resolve(args: argparse.Namespace) -> int:
-    db = PlatformDB()
+    db = open_db()
     with db.begin() as conn:
         row = _row(conn, args.id)
         if row["status"] != "review":

@@ -6,11 +6,11 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from ponton.platform import PlatformDB
+from ponton.cli.database import open_db
 
 
-def register(groups: argparse._SubParsersAction) -> None:
-    roadmap = groups.add_parser("roadmap", help="mission roadmaps (feuilles de route)")
+def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
+    roadmap = groups.add_parser("roadmap", help=helps["roadmap"])
     sub = roadmap.add_subparsers(dest="command", required=True)
     render = sub.add_parser("render", help="render MISSION's roadmap to a PDF file")
     render.add_argument("mission", metavar="MISSION", help="mission code, e.g. M-2026-014")
@@ -35,7 +35,7 @@ def _render(args: argparse.Namespace) -> int:
     from ponton.documents.render import render_pdf
     from ponton.documents.roadmap import Edition, load_roadmap
 
-    roadmap = load_roadmap(PlatformDB(), args.mission)
+    roadmap = load_roadmap(open_db(), args.mission)
     edition = Edition(args.edition, args.date or date.today())
     data = render_pdf(
         roadmap,

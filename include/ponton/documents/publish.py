@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ponton.documents.fence import fenced_source, open_fenced
 from ponton.documents.roadmap import Edition, Roadmap, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
@@ -358,15 +359,11 @@ def publish_mission_assets(
         ).all()
     results = []
     for row in rows:
-        source = Path(row.source_path or "")
-        if not row.source_path or not source.is_file():
-            raise InvalidInputError(
-                f"document {row.id} ({row.name!r}) of mission {code}: source file "
-                f"{row.source_path!r} does not exist; fix documents.source_path or restore the file"
-            )
+        what = f"document {row.id} ({row.name!r}) of mission {code}"
+        source = fenced_source(row.source_path, what=what)
 
-        def open_source(source: Path = source) -> BinaryIO:
-            return source.open("rb")
+        def open_source(source: Path = source, what: str = what) -> BinaryIO:
+            return open_fenced(source, what=what)
 
         for storage in storages:
             results.append(

@@ -22,6 +22,7 @@ from ponton.platform.schema import (
     planning_events,
     resources,
 )
+from ponton.privacy import shown_text
 
 MILESTONE_KINDS = ("milestone", "site_visit", "review", "deadline", "delivery")
 CONFLICT_REASONS = {"double_booking": "double réservation", "edit_edit": "modification concurrente"}
@@ -133,7 +134,10 @@ def _item(row, tz: ZoneInfo) -> Item:
         start = local_start.date()
         end = max(start, (local_end - timedelta(microseconds=1)).date())
         when = f"{local_start:%H:%M}-{local_end:%H:%M}"
-    return Item(start, end, row.summary, row.kind, (row.who,), row.location or "", when)
+    # A private event shows in a roadmap as unavailability, never with its text.
+    label = shown_text(row.privacy, row.summary, label="Indisponible")
+    where = shown_text(row.privacy, row.location) or ""
+    return Item(start, end, label, row.kind, (row.who,), where, when)
 
 
 def _merged(items: list[Item]) -> tuple[Item, ...]:

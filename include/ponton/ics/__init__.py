@@ -1,8 +1,8 @@
 """ICS import and publish: parse, expand, hash, export, fetch feeds (no Airflow import).
 
 The integrator calls :func:`parse_calendar`, :func:`expand`, :func:`feed_hash`,
-:func:`export_calendar` and :func:`fetch_feed`; the calendar adapters live in
-:mod:`ponton.ics.feed_calendar` and :mod:`ponton.ics.caldav_calendar`.
+:func:`export_calendar` and :func:`fetch_feed`; the calendar backends built on them live in
+:mod:`ponton.calendars.backends.ics` and :mod:`ponton.calendars.backends.caldav`.
 """
 
 from ponton.ics.expand import Expansion, Occurrence, default_window, expand

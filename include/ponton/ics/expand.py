@@ -3,7 +3,9 @@
 Expansion is ``recurring_ical_events.of(calendar).between(start, end)`` on the parsed, normalised
 calendar, so occurrence counts are exactly that library's (start inclusive, end exclusive, an event
 counts when it overlaps the window). The recurrence guard runs first with the same window, so a
-rule that would take minutes is left out and reported instead.
+rule that would take minutes is left out and reported instead; the expansion spends one
+:class:`~ponton.ics.limits.Budget` (deadline and occurrence count) and stops with
+``TooExpensive`` when it runs out.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import recurring_ical_events
 
 from ponton.errors import InvalidInputError
 from ponton.ics.guard import guard_recurrences
-from ponton.ics.limits import Limits
+from ponton.ics.limits import Budget, Limits
 from ponton.ics.parse import ParsedCalendar, parse_calendar
 from ponton.model import Event
 
@@ -80,10 +82,11 @@ def expand(
     if span < timedelta(0):
         raise InvalidInputError(f"the window ends ({end}) before it starts ({start})")
     calendar = parsed.calendar or icalendar.Calendar()
+    budget = Budget(limits)  # each expansion has its own deadline and counters
     rejected = (
         {}
         if _inside(parsed.guarded, start, end)
-        else guard_recurrences(calendar, start, end, limits)
+        else guard_recurrences(calendar, start, end, limits, budget)
     )
     if rejected:
         kept = {str(c.get("UID", "")) for c in calendar.subcomponents} - set(rejected)
@@ -92,6 +95,7 @@ def expand(
     by_key = {event.key: event for event in parsed.events}
     occurrences = []
     for component in recurring_ical_events.of(calendar, skip_bad_series=True).between(start, end):
+        budget.spend("max_total_occurrences", 1, where="the expansion")
         occurrence = _occurrence(component, zone, by_key)
         if occurrence is not None:
             occurrences.append(occurrence)

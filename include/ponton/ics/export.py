@@ -8,11 +8,11 @@ Each date-time is written in the event's IANA zone with a VTIMEZONE for every zo
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import icalendar
-from icalendar.prop import vDDDTypes, vRecur
+from icalendar.prop import vDDDTypes, vDuration, vRecur
 
 from ponton.errors import InvalidInputError
 from ponton.model import Event, canonical_text
@@ -27,12 +27,15 @@ def export_calendar(
     method: str | None = "PUBLISH",
     *,
     dtstamp: datetime | None = None,
+    refresh: timedelta | None = None,
 ) -> bytes:
     """A VCALENDAR holding ``events`` (masters and overrides), named ``name`` (X-WR-CALNAME).
 
     SEQUENCE is written as each event carries it: the caller bumps it on every change.
     ``dtstamp`` defaults to now (UTC); pass one to make the output reproducible. ``method=None``
     and an empty ``name`` give a bare calendar object, as CalDAV stores require (RFC 4791).
+    ``refresh`` tells subscribers how often to poll: ``REFRESH-INTERVAL`` (RFC 7986) and
+    ``X-PUBLISHED-TTL`` (Outlook's older form, which Google also reads).
     """
     if method not in (None, "PUBLISH", "REQUEST", "CANCEL", "REPLY"):
         raise InvalidInputError(
@@ -47,6 +50,9 @@ def export_calendar(
         calendar.add("METHOD", method)
     if canonical_text(name):
         calendar.add("X-WR-CALNAME", canonical_text(name).replace("\n", " "))
+    if refresh is not None:
+        calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
     for event in events:
         calendar.add_component(_vevent(event, stamp))
     calendar.add_missing_timezones()
@@ -85,6 +91,8 @@ def _vevent(event: Event, stamp: datetime) -> icalendar.Event:
             vevent.add(key, canonical_text(text))
     vevent.add("STATUS", event.status)
     vevent.add("TRANSP", event.transparency)
+    if event.private:
+        vevent.add("CLASS", event.privacy)
     for line in event.recurrence:
         _add_recurrence(vevent, line, zone, event.uid)
     if event.organizer:

@@ -2,20 +2,16 @@
 
 * Conditional GET (If-None-Match / If-Modified-Since): an unchanged feed costs one 304.
 * Bounded: connect/read timeout, a total deadline, a size cap, at most ``max_redirects`` hops.
-* SSRF guard: every hop's host must resolve to public addresses only, unless the binding
-  allow-lists it (``allow_hosts``: host names, IP addresses or CIDR blocks). Loopback, link-local
-  (cloud metadata 169.254.169.254), private, shared, multicast and reserved ranges are refused.
+* SSRF guard: every hop goes through :class:`ponton.net.egress.EgressPolicy` (public addresses
+  only, unless the binding allow-lists the host in ``allow_hosts``).
 * A private feed URL is a secret (Google's "secret address in iCal format"): messages, logs and
   exceptions only ever show :func:`redact` (scheme and host); vendor exceptions are not chained.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import socket
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -23,7 +19,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from ponton.errors import ConfigError, InvalidInputError, ThrottledError, TransientError
+from ponton.files import open_regular_file, read_capped
 from ponton.ics.limits import Limits
+from ponton.net.egress import EgressPolicy, redact
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +33,7 @@ def _hide_request_lines(record: logging.LogRecord) -> bool:
 
 logging.getLogger("urllib3.connectionpool").addFilter(_hide_request_lines)
 USER_AGENT = "ponton-ics/1.0 (+https://github.com/ponton)"
-_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-_BLOCKED_EXTRA = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("fd00:ec2::/32"))
+__all__ = ["FeedOptions", "FeedResult", "fetch_feed", "redact"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,19 +44,13 @@ class FeedOptions:
     timeout: float = 20.0
     max_bytes: int = Limits().max_bytes
     max_redirects: int = 5
+    #: Seconds between two fetches, replacing the feed's own hint (REFRESH-INTERVAL /
+    #: X-PUBLISHED-TTL); None honours the hint, 0 fetches on every run.
+    refresh_interval: float | None = None
 
-    def allows(self, host: str, address: str) -> bool:
-        if host.lower() in {h.lower() for h in self.allow_hosts}:
-            return True
-        ip = ipaddress.ip_address(address)
-        return any(ip in network for network in self._networks())
-
-    def _networks(self) -> Iterable[_Network]:
-        for entry in self.allow_hosts:
-            try:
-                yield ipaddress.ip_network(entry, strict=False)
-            except ValueError:
-                continue
+    @property
+    def egress(self) -> EgressPolicy:
+        return EgressPolicy(allow_hosts=self.allow_hosts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +63,6 @@ class FeedResult:
     body: bytes | None = field(default=None, repr=False)
     etag: str | None = None
     last_modified: str | None = None
-
-
-def redact(source: str) -> str:
-    """What may be shown of a feed source: ``https://host`` for a URL, the file name for a path."""
-    parts = urlsplit(source)
-    if parts.scheme in ("http", "https", "webcal", "webcals"):
-        return f"{parts.scheme}://{parts.hostname or '?'}"
-    return f"file {Path(source).name}"
 
 
 def fetch_feed(
@@ -106,20 +89,13 @@ def fetch_feed(
 
 def _read_file(source: str, etag: str | None, options: FeedOptions) -> FeedResult:
     path = Path(urlsplit(source).path if source.startswith("file:") else source).expanduser()
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise ConfigError(
-            f"feed file {path} cannot be read ({exc.strerror}); check the binding's source path"
-        ) from None
-    if stat.st_size > options.max_bytes:
-        raise InvalidInputError(
-            f"feed file {path} is {stat.st_size} bytes, over the {options.max_bytes}-byte limit"
-        )
-    version = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
-    if etag == version:
-        return FeedResult(changed=False, etag=version)
-    return FeedResult(changed=True, body=path.read_bytes(), etag=version)
+    handle, info = open_regular_file(path, what="feed file")
+    with handle:
+        version = f'"{info.st_mtime_ns:x}-{info.st_size:x}"'
+        if etag == version:
+            return FeedResult(changed=False, etag=version)
+        body = read_capped(handle, path, max_bytes=options.max_bytes, what="feed file")
+    return FeedResult(changed=True, body=body, etag=version)
 
 
 class _HttpFetch:
@@ -162,30 +138,7 @@ class _HttpFetch:
         )
 
     def _check_target(self, url: str) -> None:
-        parts = urlsplit(url)
-        host = parts.hostname
-        if parts.scheme not in ("http", "https") or not host:
-            raise ConfigError(f"feed {redact(url)} points to an unsupported address")
-        try:
-            infos = socket.getaddrinfo(host, parts.port or 443, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError):
-            raise TransientError(
-                f"feed host {host} does not resolve; check the address or retry later"
-            ) from None
-        for *_, sockaddr in infos:
-            address = str(sockaddr[0]).split("%")[0]
-            if _is_public(address):
-                continue
-            if not self.options.allows(host, address):
-                raise ConfigError(
-                    f"feed {redact(url)} resolves to {address}, a loopback, private or metadata "
-                    "address; add the host to the connection's allow_hosts if it is trusted"
-                )
-        if parts.scheme == "http" and not self.options.allows(host, infos[0][4][0]):
-            raise ConfigError(
-                f"feed {redact(url)} uses plain http, which would expose its secret address; "
-                "use https:// (or allow-list the host)"
-            )
+        self.options.egress.check_url(url, what="feed")
 
     def _request(self, url: str, headers: dict[str, str]) -> requests.Response:
         try:
@@ -250,12 +203,3 @@ class _HttpFetch:
                 f"feed {redact(url)} download broke off ({exc.__class__.__name__}); will retry"
             ) from None
         return b"".join(chunks)
-
-
-def _is_public(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not any(
-        ip in net for net in _BLOCKED_EXTRA if ip.version == net.version
-    )

@@ -3,8 +3,11 @@
 ``recurring-ical-events`` (through dateutil) computes a rule from its DTSTART, materialises every
 occurrence of the window in a list, and walks day by day to the year 9999 looking for a date that
 cannot exist (``FREQ=SECONDLY;BYMONTH=2;BYMONTHDAY=30``). So before expanding, each rule is walked
-lazily here with hard bounds; a series that breaks one is left out and reported, the rest of the
-calendar expands normally.
+lazily here with hard bounds, counting the periods dateutil scans as well as the instants it
+yields (:mod:`ponton.ics.metered`); a series that breaks one is left out and reported, the rest of
+the calendar expands normally. The walk spends the calendar's :class:`~ponton.ics.limits.Budget`:
+its RDATE values and in-window occurrences count towards the calendar-wide limits, its steps
+towards ``max_total_rule_steps``, and the deadline is checked as it goes.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 import icalendar
 from dateutil.rrule import rrulestr
 
-from ponton.ics.limits import Limits
+from ponton.ics.limits import Budget, Limits
+from ponton.ics.metered import MeteredRule
 
 _DAYS_IN_MONTH = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _UNTIL = re.compile(r"(^|;)UNTIL=[^;]*", re.IGNORECASE)
@@ -24,11 +28,18 @@ _SUB_YEARLY = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY", "MONTHLY")
 
 
 def guard_recurrences(
-    calendar: icalendar.Calendar, start: date | datetime, end: date | datetime, limits: Limits
+    calendar: icalendar.Calendar,
+    start: date | datetime,
+    end: date | datetime,
+    limits: Limits,
+    budget: Budget | None = None,
 ) -> dict[str, str]:
-    """UID -> reason for every recurring series too costly to expand between start and end."""
+    """UID -> reason for every recurring series too costly to expand between start and end.
+
+    A calendar-wide limit (RDATE values, occurrences, the deadline) raises
+    :class:`~ponton.ics.limits.TooExpensive` instead: the whole calendar is too costly."""
     rejected: dict[str, str] = {}
-    budget = _Budget(limits.max_total_rule_steps)
+    budget = budget or Budget(limits)
     for vevent in calendar.subcomponents:
         if vevent.name != "VEVENT" or "RECURRENCE-ID" in vevent or "DTSTART" not in vevent:
             continue
@@ -39,11 +50,8 @@ def guard_recurrences(
     return rejected
 
 
-class _Budget:
-    """Recurrence steps left for the whole calendar."""
-
-    def __init__(self, steps: int) -> None:
-        self.left = steps
+class _ScanTooLong(Exception):
+    """Raised by the meter inside dateutil's scan; caught around the walk."""
 
 
 def _as_list(value: Any) -> list:
@@ -57,16 +65,18 @@ def _series_problem(
     start: date | datetime,
     end: date | datetime,
     limits: Limits,
-    budget: _Budget,
+    budget: Budget,
 ) -> str | None:
     rdates = sum(len(p.dts) for p in _as_list(vevent.get("RDATE")))
     if rdates > limits.max_occurrences:
         return f"{rdates} RDATE values, over the limit of {limits.max_occurrences} occurrences"
+    where = f"VEVENT UID {vevent.get('UID', '')}"
+    budget.spend("max_total_occurrences", rdates, where=where)
     dtstart = vevent["DTSTART"].dt
     first = dtstart if isinstance(dtstart, datetime) else datetime.combine(dtstart, time())
     low, high = _comparable(start, first), _comparable(end, first)
     for rule in _as_list(vevent.get("RRULE")):
-        problem = _rule_problem(rule, first, low, high, limits, budget)
+        problem = _rule_problem(rule, first, low, high, limits, budget, where)
         if problem:
             return problem
     return None
@@ -87,7 +97,8 @@ def _rule_problem(
     low: datetime,
     high: datetime,
     limits: Limits,
-    budget: _Budget,
+    budget: Budget,
+    where: str = "a recurrence rule",
 ) -> str | None:
     freq = str(_as_list(rule.get("FREQ"))[0] if rule.get("FREQ") else "").upper()
     if freq in _SUB_YEARLY and _impossible_day(rule):
@@ -96,33 +107,54 @@ def _rule_problem(
     for until in _as_list(rule.get("UNTIL")):
         stop = min(stop, _comparable(until, first))
     text = _UNTIL.sub("", rule.to_ical().decode()).strip(";")
+    scanned = 0
+
+    def meter(steps: int) -> None:
+        nonlocal scanned
+        scanned += steps
+        if scanned > limits.max_rule_steps or not _take_steps(budget, steps, limits):
+            raise _ScanTooLong
+        budget.tick(where)
+
     try:
-        recurrence = rrulestr(text, dtstart=first)
+        parsed_rule = rrulestr(text, dtstart=first)
     except (ValueError, TypeError, OverflowError) as exc:
         return f"RRULE {text[:80]!r} cannot be read ({str(exc)[:80]})"
     inside = 0
-    for steps, moment in enumerate(recurrence, 1):
-        if moment > stop:
-            return None
-        if steps > limits.max_rule_steps:
-            return (
-                f"RRULE FREQ={freq} recurs more than {limits.max_rule_steps} times between "
-                f"its start ({first:%Y-%m-%d}) and the window end; add COUNT or UNTIL"
-            )
-        if budget.left <= 0:
+    try:
+        for moment in MeteredRule.like(parsed_rule, meter):
+            if moment > stop:
+                return None
+            meter(1)
+            if moment >= low - timedelta(days=1):
+                inside += 1
+                budget.spend("max_total_occurrences", 1, where=where)
+                if inside > limits.max_occurrences:
+                    return (
+                        f"RRULE FREQ={freq} has more than {limits.max_occurrences} occurrences "
+                        "in the window; add COUNT or UNTIL or raise the max_occurrences limit"
+                    )
+    except (ValueError, IndexError, OverflowError) as exc:  # dateutil on rules it cannot follow
+        return f"RRULE {text[:80]!r} cannot be expanded ({exc.__class__.__name__})"
+    except _ScanTooLong:
+        if budget.spent.get("max_total_rule_steps", 0) > limits.max_total_rule_steps:
             return (
                 f"the calendar's recurrences need more than {limits.max_total_rule_steps} steps "
-                "in all, so this series was not expanded; raise max_total_rule_steps if genuine"
+                "in all, so this series was not expanded (too expensive); raise "
+                "max_total_rule_steps if genuine"
             )
-        budget.left -= 1
-        if moment >= low - timedelta(days=1):
-            inside += 1
-            if inside > limits.max_occurrences:
-                return (
-                    f"RRULE FREQ={freq} has more than {limits.max_occurrences} occurrences "
-                    "in the window; add COUNT or UNTIL or raise the max_occurrences limit"
-                )
+        return (
+            f"RRULE FREQ={freq} takes more than {limits.max_rule_steps} steps between its start "
+            f"({first:%Y-%m-%d}) and the window end (too expensive); add COUNT or UNTIL"
+        )
     return None
+
+
+def _take_steps(budget: Budget, steps: int, limits: Limits) -> bool:
+    """Charge ``steps`` to the calendar's rule steps; False once they are spent."""
+    total = budget.spent.get("max_total_rule_steps", 0) + steps
+    budget.spent["max_total_rule_steps"] = total
+    return total <= limits.max_total_rule_steps
 
 
 def _impossible_day(rule: icalendar.vRecur) -> bool:

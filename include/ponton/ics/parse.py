@@ -3,7 +3,8 @@
 Real feeds are messy, so one bad VEVENT never sinks the calendar: it is left out and described in
 ``ParsedCalendar.errors`` (UID or line, cause). Only input that is not a calendar at all, or that
 breaks a :class:`~ponton.ics.limits.Limits` bound for the whole file, raises
-:class:`~ponton.errors.InvalidInputError`.
+:class:`~ponton.errors.InvalidInputError`. Defects the reference libraries read through (no UID,
+an empty RRULE, an end before the start...) are repaired by :mod:`ponton.ics.repair` and noted.
 
 Normalisation: Google's ``X-WR-TIMEZONE`` is applied with ``x-wr-timezone``; Windows zone names
 (Outlook) resolve to IANA zones through icalendar's own mapping; floating times and unknown TZIDs
@@ -13,6 +14,7 @@ are read in the calendar's zone (``X-WR-TIMEZONE``, else ``default_timezone``).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -23,9 +25,12 @@ import x_wr_timezone
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
+from ponton.ics.blocks import calendar_bytes, with_derived_uids
 from ponton.ics.guard import guard_recurrences
-from ponton.ics.limits import Limits
+from ponton.ics.limits import Budget, Limits
+from ponton.ics.repair import DERIVED_PARAM, repair_vevent, zone_candidates
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
+from ponton.privacy import privacy_of
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
 _MARKER = re.compile(rb"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
@@ -39,6 +44,16 @@ class Reply:
     attendee: str
     partstat: str
     recurrence_id: datetime | date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cancellation:
+    """What one VEVENT of a ``METHOD:CANCEL`` calendar names: a whole series or event
+    (``recurrence_id`` None) or one occurrence. RFC 5546 §3.2.5 needs no DTSTART here."""
+
+    uid: str
+    recurrence_id: datetime | date | None = None
+    sequence: int = 0
 
 
 @dataclass
@@ -58,6 +73,9 @@ class ParsedCalendar:
     calendar: icalendar.Calendar | None = field(default=None, repr=False)
     #: The window the recurrence guard already checked: expanding inside it needs no new check.
     guarded: tuple[date, date] | None = None
+    cancellations: list[Cancellation] = field(default_factory=list)
+    #: UIDs derived for events that had none (see :mod:`ponton.ics.repair`), for the journal.
+    derived_uids: list[str] = field(default_factory=list)
 
 
 def parse_calendar(
@@ -66,13 +84,20 @@ def parse_calendar(
     *,
     default_timezone: str = "UTC",
     today: date | None = None,
+    feed_lines: Sequence[int] | None = None,
 ) -> ParsedCalendar:
     """Parse ``data`` (one VCALENDAR) within ``limits``.
 
     ``default_timezone`` reads floating times when the calendar names no zone; ``today`` anchors
     the recurrence guard's window (``Limits.window_days_*``), default the current UTC date.
+    ``feed_lines``: the line of each VEVENT in the published feed, when ``data`` was assembled
+    from some of its blocks (:mod:`ponton.ics.blocks`).
     """
     data, lines, errors = _prescan(data, limits)
+    budget = Budget(limits)
+    budget.spend_on_raw(data)
+    data = with_derived_uids(data, limits)
+    lines = list(feed_lines) if feed_lines is not None else lines
     try:
         calendars = icalendar.Calendar.from_ical(data, multiple=True)
     except (ValueError, IndexError, KeyError, TypeError, RecursionError) as exc:
@@ -99,6 +124,7 @@ def parse_calendar(
     kept: list[icalendar.Component] = []
     events: list[Event] = []
     replies: list[Reply] = []
+    cancellations: list[Cancellation] = []
     vevents = iter(lines)
     for index, component in enumerate(cal.subcomponents):
         if component.name != "VEVENT":
@@ -106,15 +132,21 @@ def parse_calendar(
                 kept.append(component)
             continue
         where = f"VEVENT at line {next(vevents, '?')}"
+        budget.tick(where)
+        # RFC 5546 lets a CANCEL or a REPLY omit DTSTART: what they name is read on its own.
+        message = reader.message(component) if method in ("CANCEL", "REPLY") else None
+        if message is not None and method == "CANCEL":
+            cancellations.append(message)
+        elif message is not None:
+            replies.extend(_replies(message, component))
         try:
             event, notes = reader.read(component)
         except _Skipped as skipped:
-            errors.append(f"{where}: {skipped}; the event was skipped")
+            if message is None or "DTSTART" in component:
+                errors.append(f"{where}: {skipped}; the event was skipped")
             continue
         notes = unknown.get(index, []) + notes
         errors.extend(f"{where} (UID {event.uid}): {note}" for note in notes)
-        if method == "REPLY":
-            replies.extend(_replies(event))
         events.append(event)
         kept.append(component)
     normalised = icalendar.Calendar()
@@ -122,12 +154,23 @@ def parse_calendar(
         normalised.add(key, value)
     normalised.subcomponents = kept
     window = _guard_window(today, limits)
-    rejected = guard_recurrences(normalised, *window, limits)
+    rejected = guard_recurrences(normalised, *window, limits, budget)
     if rejected:
         errors.extend(rejected.values())
         events = [e for e in events if e.uid not in rejected]
         normalised.subcomponents = [c for c in kept if str(c.get("UID", "")) not in rejected]
-    return ParsedCalendar(events, errors, method, name, zone_name, replies, normalised, window)
+    return ParsedCalendar(
+        events,
+        errors,
+        method,
+        name,
+        zone_name,
+        replies,
+        normalised,
+        window,
+        cancellations,
+        derived_uids=[uid for uid in reader.derived if uid not in rejected],
+    )
 
 
 def _guard_window(today: date | None, limits: Limits) -> tuple[date, date]:
@@ -144,19 +187,7 @@ def _prescan(data: bytes, limits: Limits) -> tuple[bytes, list[int], list[str]]:
     Returns the bytes to parse, the line number of each kept top-level VEVENT in order (so errors
     can point at a line) and a note per dropped component. Cheap: one regex pass, no parsing.
     """
-    if not isinstance(data, bytes | bytearray):
-        raise InvalidInputError("calendar data must be bytes read from a file or a feed")
-    if len(data) > limits.max_bytes:
-        raise InvalidInputError(
-            f"the calendar is {len(data)} bytes, over the {limits.max_bytes}-byte limit; "
-            "raise the binding's max_bytes option if the feed is genuine"
-        )
-    data = bytes(data).removeprefix(b"\xef\xbb\xbf")
-    if not data.lstrip()[:15].upper().startswith(b"BEGIN:VCALENDAR"):
-        raise InvalidInputError(
-            "the input is not an iCalendar file (it does not start with BEGIN:VCALENDAR); "
-            "check that the file or URL serves a .ics calendar"
-        )
+    data = calendar_bytes(data, limits)
     depth, line, last = 0, 1, 0
     top_start = top_line = 0
     too_deep = False
@@ -251,8 +282,17 @@ def _as_list(value: Any) -> list:
     return value if isinstance(value, list) else [value]
 
 
-def _replies(event: Event) -> list[Reply]:
-    return [Reply(event.uid, a.email, a.partstat, event.recurrence_id) for a in event.attendees]
+def _replies(named: Cancellation, vevent: icalendar.Component) -> list[Reply]:
+    return [
+        Reply(
+            named.uid,
+            email,
+            str(value.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+            named.recurrence_id,
+        )
+        for value in _as_list(vevent.get("ATTENDEE"))
+        if (email := _email(value))
+    ]
 
 
 class _EventReader:
@@ -262,12 +302,30 @@ class _EventReader:
         self.zone = zone
         self.limits = limits
         self.cancelled = cancelled
+        self.derived: list[str] = []
+
+    def message(self, vevent: icalendar.Component) -> Cancellation | None:
+        """The series or occurrence a CANCEL or REPLY component names (None without a UID)."""
+        uid = str(vevent.get("UID", "")).strip()
+        if not uid or len(uid) > 255:
+            return None
+        recurrence_id = None
+        if "RECURRENCE-ID" in vevent:
+            try:
+                recurrence_id, _ = self._moment(vevent, "RECURRENCE-ID", [])
+            except (_Skipped, ValueError, TypeError, AttributeError):
+                return None
+        return Cancellation(uid, recurrence_id, _int(vevent.get("SEQUENCE")))
 
     def read(self, vevent: icalendar.Component) -> tuple[Event, list[str]]:
         notes: list[str] = []
         uid = str(vevent.get("UID", "")).strip()
         if not uid:
             raise _Skipped("it has no UID")
+        if vevent["UID"].params.pop(DERIVED_PARAM, None):
+            self.derived.append(uid)
+            notes.append("it has no UID; this UID was derived from DTSTART and SUMMARY")
+        notes.extend(repair_vevent(vevent))
         if len(uid) > 255:
             raise _Skipped(f"UID {uid[:40]!r}... is longer than 255 characters")
         try:
@@ -284,6 +342,12 @@ class _EventReader:
         end = self._end(vevent, start, notes)
         recurrence_id = None
         if "RECURRENCE-ID" in vevent:
+            if str(vevent["RECURRENCE-ID"].params.get("RANGE", "")).upper() == "THISANDFUTURE":
+                raise _Skipped(
+                    "RECURRENCE-ID;RANGE=THISANDFUTURE (one edit for this and every later "
+                    "occurrence) is not supported; split the series into two in the calendar "
+                    "client instead"
+                )
             recurrence_id, _ = self._moment(vevent, "RECURRENCE-ID", notes)
         description = str(vevent.get("DESCRIPTION", ""))
         if len(description) > self.limits.max_text_chars:
@@ -317,6 +381,7 @@ class _EventReader:
                 str(c) for value in _as_list(vevent.get("CATEGORIES")) for c in value.cats
             ),
             url=str(url) if url else None,
+            privacy=privacy_of(vevent.get("CLASS")),
             last_modified=self._aware(last_modified.dt) if last_modified else None,
         )
 
@@ -408,8 +473,8 @@ def _iana_name(value: datetime, tzid: Any) -> str | None:
 
 
 def _zone_name(name: str) -> str | None:
-    """The IANA name for an IANA or Windows zone name, None when neither is known."""
-    for candidate in (name.strip("/"), WINDOWS_TO_OLSON.get(name.strip("/"))):
+    """The IANA name for an IANA, Windows or vendor-prefixed zone name, None when none is known."""
+    for candidate in zone_candidates(name, WINDOWS_TO_OLSON):
         if not candidate:
             continue
         try:

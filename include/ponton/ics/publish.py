@@ -1,4 +1,5 @@
-"""ICS publishing: the platform's planning as subscribable feeds, one per resource and mission.
+"""ICS publishing: the platform's planning as subscribable feeds, one per resource and mission,
+and each resource's busy time (:mod:`ponton.ics.availability`).
 
 Feeds are written through the storage port (the local folder by default), so Google Calendar and
 Outlook users can subscribe to them. Output is reproducible — DTSTAMP is the newest change of the
@@ -14,18 +15,22 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ponton.ics.availability import availability_feeds
 from ponton.ics.export import export_calendar
 from ponton.journal import Journal
 from ponton.model import Event
 from ponton.platform import PlatformDB
 from ponton.platform.planning import row_to_event
 from ponton.platform.schema import missions, planning_events, resources
+from ponton.privacy import shown
 from ponton.storage.hashing import digest_bytes
 from ponton.storage.port import Storage
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
 PAST_DAYS = 30
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+#: The polling interval published feeds advertise: the publish DAG runs every 30 minutes.
+REFRESH = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -36,7 +41,9 @@ class Feed:
 
     def render(self) -> bytes:
         stamps = [e.last_modified for e in self.events if e.last_modified]
-        return export_calendar(self.events, self.name, dtstamp=max(stamps, default=EPOCH))
+        return export_calendar(
+            self.events, self.name, dtstamp=max(stamps, default=EPOCH), refresh=REFRESH
+        )
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,7 @@ def planning_feeds(db: PlatformDB, now: datetime | None = None) -> list[Feed]:
     by_mission: dict[tuple[str, str], list[Event]] = defaultdict(list)
     with db.engine.connect() as conn:
         for row in conn.execute(query).mappings():
-            event = row_to_event(row)
+            event = shown(row_to_event(row))
             by_resource[(row["resource_key"], row["resource_name"])].append(event)
             if row["mission_code"]:
                 by_mission[(row["mission_code"], row["mission_title"])].append(event)
@@ -93,9 +100,11 @@ def planning_feeds(db: PlatformDB, now: datetime | None = None) -> list[Feed]:
 def publish_feeds(
     db: PlatformDB, storages: list[Storage], journal: Journal, now: datetime | None = None
 ) -> list[FeedResult]:
-    """Render every feed and store the ones whose bytes changed, on every backend."""
+    """Render every feed and store the ones whose bytes changed, on every backend.
+
+    A private event appears in the planning feeds as "Busy" and its time only."""
     results = []
-    for feed in planning_feeds(db, now):
+    for feed in [*planning_feeds(db, now), *availability_feeds(db, now)]:
         data = feed.render()
         for storage in storages:
             current = storage.head(feed.key)

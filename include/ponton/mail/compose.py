@@ -32,6 +32,7 @@ from ponton.mail.message import (
     message_reference,
 )
 from ponton.platform.schema import planning_events, resources
+from ponton.privacy import shown_text
 
 TEMPLATES = Path(__file__).with_name("templates")
 _TEMPLATE_NAME = re.compile(r"[a-z0-9_]{1,100}")
@@ -112,15 +113,15 @@ def weekly_planning_context(conn: sa.Connection, context: Mapping[str, Any]) -> 
     for row in all_day:
         day = max(row.start_date, week_start)
         by_day.setdefault(day, []).append(
-            {"when": "journée", "summary": row.summary, "location": row.location}
+            {"when": "journée", "summary": _summary(row), "location": _location(row)}
         )
     for row in timed:
         local_start, local_end = row.start_at.astimezone(zone), row.end_at.astimezone(zone)
         by_day.setdefault(local_start.date(), []).append(
             {
                 "when": f"{local_start:%H:%M}-{local_end:%H:%M}",
-                "summary": row.summary,
-                "location": row.location,
+                "summary": _summary(row),
+                "location": _location(row),
             }
         )
     days = [
@@ -134,7 +135,7 @@ def weekly_planning_context(conn: sa.Connection, context: Mapping[str, Any]) -> 
             weekly.append(
                 {
                     "when": f"{_DAYS_FR[local.weekday()].lower()} {local:%H:%M}",
-                    "summary": row.summary,
+                    "summary": _summary(row),
                 }
             )
     return {
@@ -216,3 +217,12 @@ def compose(row: Mapping[str, Any], sender: Address, conn: sa.Connection | None)
         )
     except InvalidInputError as exc:
         raise InvalidInputError(f"notification {nid}: {exc}") from exc
+
+
+def _summary(row: Any) -> str:
+    """A private event is mailed as "Occupé" and its time, nothing more."""
+    return shown_text(row.privacy, row.summary, label="Occupé")
+
+
+def _location(row: Any) -> str:
+    return shown_text(row.privacy, row.location)

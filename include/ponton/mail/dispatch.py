@@ -31,7 +31,7 @@ from ponton.journal import Journal
 from ponton.mail import ledger
 from ponton.mail.compose import compose
 from ponton.mail.message import OutgoingMail, message_reference
-from ponton.mail.port import MailProvider
+from ponton.mail.port import MailProvider, StatusLookup
 from ponton.platform import PlatformDB
 from ponton.platform.schema import utcnow
 
@@ -69,6 +69,7 @@ class Dispatcher:
         self.journal = journal
         self.settle = settle
         self.attempt_id = uuid.uuid4().hex
+        self.lookup = provider if isinstance(provider, StatusLookup) else None
 
     def _journal(self, action: str, nid: int, outcome: str, conn=None, **details: Any) -> None:
         self.journal.record(
@@ -95,11 +96,11 @@ class Dispatcher:
         reason, receipt = None, None
         if row["provider"] and row["provider"] != self.provider.name:
             reason = f"sent through {row['provider']}, now configured: {self.provider.name}"
-        elif "lookup" not in self.provider.capabilities:
+        elif self.lookup is None:
             reason = f"{self.provider.name} cannot say whether attempt {row['attempt_id']} went out"
         else:
             try:
-                receipt = self.provider.find(reference)
+                receipt = self.lookup.find(reference)
             except ConfigError as exc:  # e.g. SendGrid without the Email Activity add-on
                 reason = f"{self.provider.name} lookup unavailable: {exc}"
         if reason:

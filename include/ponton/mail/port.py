@@ -1,6 +1,6 @@
-"""The mail port: what dispatch and reconciliation need from any mail provider.
+"""The mail port: what dispatch and reconciliation need from any mail backend.
 
-Every backend (local capture here; SMTP, SendGrid and Postmark as hooks) implements
+Every backend (``ponton.mail.backends``: local capture, SMTP, SendGrid, Postmark) implements
 :class:`MailProvider` and passes the contract suite in ``tests/contract/mail_provider.py``.
 Backends translate vendor errors into :mod:`ponton.errors`, and callers never see an HTTP
 status code or an SMTP reply:
@@ -10,7 +10,11 @@ status code or an SMTP reply:
 * ``TransientError`` (``ThrottledError`` for rate limits): the provider did *not* take the message
   (429, 5xx, connection refused, SMTP 4xx); sending it later is safe;
 * ``OutcomeUnknown``: the request left but no answer came back; the message may have gone out, so
-  it must not be sent again before asking the provider (``find``) or a human.
+  it must not be sent again before asking the provider (:class:`StatusLookup`) or a human.
+
+What only some providers can do is a small protocol of its own (:class:`StatusLookup`,
+:class:`StatusPull`, :class:`WebhookReader`), declared by the backend class and discovered once
+with ``isinstance``.
 """
 
 from __future__ import annotations
@@ -18,14 +22,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from ponton.mail.message import Address, OutgoingMail
 from ponton.mail.status import StatusEvent
-
-# lookup: ``find`` can tell whether a message went out; events: ``fetch_events`` pulls statuses;
-# webhooks: ``parse_webhook`` verifies and reads the provider's push notifications.
-Capability = Literal["lookup", "events", "webhooks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,26 +48,36 @@ class EventPage:
 @runtime_checkable
 class MailProvider(Protocol):
     name: str  # stored in notifications.provider: "local", "smtp", "sendgrid", "postmark"
-    capabilities: frozenset[Capability]
     sender: Address  # the From of every message, from the connection
 
     def send(self, message: OutgoingMail) -> Receipt:
         """Hand one message to the provider; raise as described in the module docstring."""
         ...
 
-    def find(self, reference: str) -> Receipt | None:
-        """The message sent with our ``reference``, or None when the provider never took it.
-        Only with the ``lookup`` capability; a provider that cannot tell raises ``ConfigError``."""
+    def check_access(self) -> str:
+        """Prove the credentials and the peer without sending anything; a line for a human."""
         ...
 
+
+@runtime_checkable
+class StatusLookup(Protocol):
+    def find(self, reference: str) -> Receipt | None:
+        """The message sent with our ``reference``, or None when the provider never took it."""
+        ...
+
+
+@runtime_checkable
+class StatusPull(Protocol):
     def fetch_events(self, cursor: str | None) -> EventPage:
         """Status events since ``cursor`` (None: a recent window). Events may repeat across pages;
-        their ``provider_event_id`` makes folding them idempotent. Only with ``events``."""
+        their ``provider_event_id`` makes folding them idempotent."""
         ...
 
+
+@runtime_checkable
+class WebhookReader(Protocol):
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> list[StatusEvent]:
         """Verify a push from the provider, then read it. ``WebhookUnauthenticated`` when it
         carries no signature or credentials, ``WebhookForbidden`` when they do not verify,
-        ``InvalidInputError`` when the verified body is not what the provider sends. Only with
-        ``webhooks``."""
+        ``InvalidInputError`` when the verified body is not what the provider sends."""
         ...

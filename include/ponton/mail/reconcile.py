@@ -12,17 +12,18 @@ from typing import Any
 
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
-from ponton.mail import ledger, postmark, sendgrid
+from ponton.mail import ledger
+from ponton.mail.backends import postmark_events, sendgrid_events
 from ponton.mail.dispatch import INTEGRATION
-from ponton.mail.port import MailProvider
+from ponton.mail.port import MailProvider, StatusPull
 from ponton.mail.status import StatusEvent
 from ponton.platform import PlatformDB
 from ponton.webhooks import inbox
 
 # Webhook inbox source → reader of one stored (already verified) raw event.
 INBOX_READERS: dict[str, Callable[[Mapping[str, Any], datetime], StatusEvent]] = {
-    "sendgrid": lambda raw, _received: sendgrid.status_event(raw),
-    "postmark": postmark.status_event,
+    "sendgrid": lambda raw, _received: sendgrid_events.status_event(raw),
+    "postmark": postmark_events.status_event,
 }
 
 
@@ -32,7 +33,7 @@ def cursor_name(provider: MailProvider) -> str:
 
 def pull_provider_events(db: PlatformDB, provider: MailProvider, journal: Journal) -> dict:
     """Ask the provider for events since the stored cursor; fold them; move the cursor."""
-    if "events" not in provider.capabilities:
+    if not isinstance(provider, StatusPull):
         summary = {"provider": provider.name, "skipped": "the provider offers no status pull"}
         journal.record(INTEGRATION, "reconcile_pull", outcome="skipped", details=summary)
         return summary

@@ -103,7 +103,13 @@ class PlatformDB:
                 f"platform DB URL is not a database URL ({exc}); set PONTON_PLATFORM_DB_URL "
                 "or the ponton_platform connection to e.g. postgresql://user@host/db"
             ) from exc
-        if parsed.get_backend_name() == "sqlite":
+        backend = parsed.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise ConfigError(
+                f"platform DB URL uses {backend!r}; ponton supports sqlite:/// and "
+                "postgresql:// URLs (PONTON_PLATFORM_DB_URL or the ponton_platform connection)"
+            )
+        if backend == "sqlite":
             if parsed.database and parsed.database != ":memory:":
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(parsed)

@@ -96,7 +96,10 @@ planning_events = sa.Table(
     "planning_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("uid", sa.String(255), nullable=False, unique=True),
+    sa.Column("uid", sa.String(255), nullable=False),
+    # "" for a single event or a series master; for an override or a cancellation of one
+    # occurrence, the occurrence's original start in canonical form (``ponton.model.moment_key``).
+    sa.Column("recurrence_id", sa.String(20), nullable=False, server_default=""),
     sa.Column("mission_id", sa.ForeignKey("missions.id", ondelete="SET NULL"), index=True),
     sa.Column("resource_id", sa.ForeignKey("resources.id", ondelete="CASCADE"), nullable=False),
     sa.Column("summary", sa.String(500), nullable=False, server_default=""),
@@ -118,8 +121,13 @@ planning_events = sa.Table(
     _created(),
     _updated(),
     sa.Column("deleted_at", UTCDateTime),
+    # Content hash of the version last published (ICS feed or remote calendar): a publish of
+    # another version bumps ``sequence`` first.
+    sa.Column("published_hash", sa.String(64)),
+    sa.Column("privacy", sa.String(20), nullable=False, server_default="public"),
     sa.Index(None, "resource_id", "start_at"),
     sa.Index(None, "updated_at"),
+    sa.UniqueConstraint("uid", "recurrence_id"),
 )
 
 availability = sa.Table(
@@ -265,6 +273,8 @@ foreign_events = sa.Table(
         "binding_id", sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE"), nullable=False
     ),
     sa.Column("remote_id", sa.String(1024), nullable=False),
+    # The UID shared by a series' master and overrides: their busy blocks are expanded together.
+    sa.Column("series_uid", sa.String(255)),
     sa.Column("content_hash", sa.String(64), nullable=False),
     sa.Column("seen_at", UTCDateTime, nullable=False, default=utcnow),
     sa.UniqueConstraint("binding_id", "remote_id"),

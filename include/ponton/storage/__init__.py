@@ -1,7 +1,6 @@
-"""Document storage: the port, key rules, hashing and the embedded local-folder backend.
-
-Cloud backends (S3, Google Drive, SharePoint) live in ``ponton.hooks``: they need Airflow
-connections. Import the names below from here.
+"""Document storage: the port, key rules and hashing; one backend per vendor in
+:mod:`ponton.storage.backends` (local folder, S3, Google Drive, SharePoint), each built from a
+ready client and typed options. Import the names below from here.
 """
 
 from ponton.storage.keys import KeyRules, validate_key

@@ -27,7 +27,10 @@ class KeyRules:
     no_trailing_dot_or_space: bool = False
 
 
-LOCAL_RULES = KeyRules("local", max_bytes=1024, forbidden_chars='\\:*?"<>|')
+# ``.ponton`` holds the local backend's version store: no key may name it.
+LOCAL_RULES = KeyRules(
+    "local", max_bytes=1024, forbidden_chars='\\:*?"<>|', forbidden_names=frozenset({".ponton"})
+)
 S3_RULES = KeyRules("s3", max_bytes=1024, forbidden_chars="\\{}^%`[]<>~#|")
 GDRIVE_RULES = KeyRules("gdrive", max_bytes=1024, forbidden_chars="\\")
 # https://support.microsoft.com/office/restrictions-and-limitations-in-onedrive-and-sharepoint

@@ -3,7 +3,8 @@
 Every backend (local folder, S3, Google Drive, SharePoint/OneDrive) implements :class:`Storage` and
 passes the contract suite in ``tests/contract/test_storage.py``. Backends translate vendor errors
 into :mod:`ponton.errors`, retry throttling internally, and verify every upload against the
-checksum they report: callers never see an HTTP status code or an unverified receipt.
+checksum they report: callers never see an HTTP status code or an unverified receipt. Optional
+features are the small protocols below, discovered once with ``isinstance``.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from typing import BinaryIO, Literal, Protocol, runtime_checkable
 
 from ponton.errors import PermanentError, TransientError
 
-# ``versions``: every put of new bytes keeps the previous ones and list_versions returns them.
 # ``sha256``/``md5``/``quickxor``: the hash the backend itself computes and reports.
 # ``resumable``: large puts go in bounded chunks that survive a dropped connection.
 # ``kms``: server-side encryption with a customer key.
-Capability = Literal["versions", "sha256", "md5", "quickxor", "resumable", "kms"]
+Capability = Literal["sha256", "md5", "quickxor", "resumable", "kms"]
 Algorithm = Literal["sha256", "md5", "quickxor"]
 
 
 @dataclass(frozen=True, slots=True)
 class Receipt:
-    """What a verified put returns; ``checksum`` is the backend's own hash in its algorithm."""
+    """What a verified put returns; ``checksum`` is the backend's own hash of what it stores (in
+    its algorithm), which differs from ours only where the service rewrites files it stores."""
 
     key: str
     remote_id: str
@@ -69,6 +70,11 @@ class ChecksumMismatch(TransientError):
         )
 
 
+class StoredBytesChanged(PermanentError):
+    """A read found other bytes than the hash recorded when they were stored (edited in place,
+    disk corruption): ``ponton documents verify --repair`` publishes them again."""
+
+
 class QuotaExceeded(PermanentError):
     """The target has no room left; someone must free space or raise the quota."""
 
@@ -81,7 +87,8 @@ class ObjectNotFound(PermanentError):
 class Storage(Protocol):
     """A document store addressed by validated keys (``mission/M-1/roadmap.pdf``)."""
 
-    name: str  # recorded as ``document_versions.backend``
+    name: str  # the vendor: local, s3, gdrive, sharepoint
+    location: str  # the root this instance writes under (bucket/prefix, folder, drive/folder)
     capabilities: frozenset[Capability]
     algorithm: Algorithm  # the hash put() verifies against
 
@@ -107,16 +114,47 @@ class Storage(Protocol):
         """The bytes of the current version (or ``version_id``) in chunks."""
         ...
 
-    def list_versions(self, key: str) -> list[VersionInfo]:
-        """Every kept version, oldest first; just the current one without ``versions``."""
+    def list_keys(self) -> Iterator[str]:
+        """Every key stored under the root (what a drift check calls *extra* when no ledger
+        row names it)."""
         ...
+
+
+@runtime_checkable
+class Versions(Protocol):
+    """Every put of new bytes keeps the previous ones."""
+
+    def list_versions(self, key: str) -> list[VersionInfo]:
+        """Every kept version, oldest first."""
+        ...
+
+
+@runtime_checkable
+class PrunableVersions(Protocol):
+    """Old versions can be deleted one by one (retention by count or age)."""
+
+    def delete_version(self, key: str, version_id: str) -> None: ...
+
+
+@runtime_checkable
+class PinnedVersions(Protocol):
+    """The service purges old versions unless they are pinned (Drive's ``keepForever``):
+    publishing pins the versions the ledger records and unpins those past retention."""
+
+    def pin_version(self, key: str, version_id: str, *, keep: bool) -> None: ...
 
 
 def verify_checksum(backend: str, key: str, algorithm: str, ours: str, reported: str | None) -> str:
     """The reported checksum when it matches ours; a missing or different one is an error."""
     if not reported:
         raise ChecksumMismatch(backend, key, algorithm, ours, "nothing")
-    same = reported == ours if algorithm == "quickxor" else reported.lower() == ours.lower()
-    if not same:
+    if not same_checksum(algorithm, ours, reported):
         raise ChecksumMismatch(backend, key, algorithm, ours, reported)
     return reported
+
+
+def same_checksum(algorithm: str, ours: str, reported: str | None) -> bool:
+    """Hex digests compare case-insensitively; quickXorHash is base64 and compares exactly."""
+    if not reported:
+        return False
+    return reported == ours if algorithm == "quickxor" else reported.lower() == ours.lower()

@@ -1,25 +1,63 @@
-"""Which adapter serves which provider, resolved at run time.
+"""Which backend serves which binding provider, derived from the one registry of connection types.
 
-Only dotted paths here: the CLI and the DAG import just the adapter a binding needs. Google and
-Outlook adapters are Airflow hooks (their credentials are Airflow connections), so those two need
-Airflow installed; ICS feeds and CalDAV work with the domain alone.
+Google and Outlook are opened through their hooks (``ponton.provider.hooks_for("calendar")``:
+credentials are Airflow connections, so those two need Airflow installed); ICS feeds and CalDAV
+need no hook and are opened from the binding's connection by
+``ponton.calendars.backends.connect``. Only dotted paths here: the CLI and the DAG import just
+the backend a binding needs.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from functools import partial
 
 from ponton.errors import ConfigError
+from ponton.provider import hooks_for
 from ponton.secrets import ConnectionResolver
 from ponton.sync.bindings import Binding
 from ponton.sync.engine import CalendarOpener
 from ponton.sync.port import RemoteCalendar
 
-FACTORIES: dict[str, str] = {
-    "ics": "ponton.ics.bindings:open_ics_feed",
-    "caldav": "ponton.ics.bindings:open_caldav",
-    "google": "ponton.hooks.google_calendar:open_google_calendar",
-    "outlook": "ponton.hooks.outlook_calendar:open_outlook_calendar",
+Opener = Callable[[Binding, ConnectionResolver], RemoteCalendar]
+HOOKLESS = {
+    "ics": "ponton.calendars.backends.connect:open_ics_feed",
+    "caldav": "ponton.calendars.backends.connect:open_caldav",
+}
+
+
+def provider_of(conn_type: str) -> str:
+    """The binding provider a calendar connection type serves: ``ponton_<provider>_calendar``."""
+    return conn_type.removeprefix("ponton_").removesuffix("_calendar")
+
+
+def _import(path: str):
+    """``module:name`` or ``module.Name``."""
+    module, _, name = path.rpartition(":") if ":" in path else path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def open_hookless(opener_path: str, binding: Binding, resolver: ConnectionResolver):
+    return _import(opener_path)(binding, resolver)
+
+
+def open_with_hook(hook_path: str, binding: Binding, resolver: ConnectionResolver):
+    """The hook authenticates from the binding's connection (or its default one) through Airflow
+    itself, so ``resolver`` is not needed; ``get_conn()`` is the backend."""
+    hook_class = _import(hook_path)
+    conn_id = binding.conn_id or hook_class.default_conn_name
+    hook = hook_class(
+        **{hook_class.conn_name_attr: conn_id}, calendar_id=binding.source, options=binding.options
+    )
+    return hook.get_conn()
+
+
+FACTORIES: dict[str, Opener] = {
+    provider: partial(open_hookless, path) for provider, path in HOOKLESS.items()
+} | {
+    provider_of(conn_type): partial(open_with_hook, hook)
+    for conn_type, hook in hooks_for("calendar").items()
 }
 
 
@@ -27,13 +65,12 @@ def calendar_opener(resolver: ConnectionResolver) -> CalendarOpener:
     """A function opening the remote calendar of a binding, credentials from ``resolver``."""
 
     def open_calendar(binding: Binding) -> RemoteCalendar:
-        path = FACTORIES.get(binding.provider)
-        if path is None:
+        factory = FACTORIES.get(binding.provider)
+        if factory is None:
             raise ConfigError(
-                f"{binding.label}: no adapter for provider {binding.provider!r} in this "
+                f"{binding.label}: no backend for provider {binding.provider!r} in this "
                 f"installation (available: {', '.join(sorted(FACTORIES)) or 'none'})"
             )
-        module, _, name = path.partition(":")
-        return getattr(importlib.import_module(module), name)(binding, resolver)
+        return factory(binding, resolver)
 
     return open_calendar

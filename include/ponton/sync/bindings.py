@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from ponton.errors import ConfigError, InvalidInputError
 from ponton.platform import PlatformDB
 from ponton.platform.schema import calendar_bindings, missions, resources
+from ponton.sync.filters import validate_options
 from ponton.sync.planner import DIRECTIONS, POLICIES
 
 PROVIDERS = ("ics", "caldav", "google", "outlook")
@@ -33,6 +34,7 @@ class Binding:
     options: dict[str, Any] = field(default_factory=dict)
     enabled: bool = True
     cursor: str | None = None
+    resource_email: str | None = None
 
     @property
     def label(self) -> str:
@@ -74,6 +76,7 @@ def add_binding(
 ) -> int:
     """Create a binding (and the resource, named by its key, if it does not exist yet)."""
     _validate(provider, direction, policy)
+    validate_options(options)
     with db.begin() as conn:
         resource_id = conn.execute(
             sa.select(resources.c.id).where(resources.c.key == resource)
@@ -110,6 +113,7 @@ def _query():
         calendar_bindings,
         resources.c.key.label("resource_key"),
         resources.c.timezone.label("resource_timezone"),
+        resources.c.email.label("resource_email"),
     ).join(resources, resources.c.id == calendar_bindings.c.resource_id)
 
 
@@ -128,6 +132,7 @@ def _binding(row) -> Binding:
         options=row.options or {},
         enabled=row.enabled,
         cursor=row.sync_token,
+        resource_email=row.resource_email,
     )
 
 

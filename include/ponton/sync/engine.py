@@ -15,13 +15,18 @@ from typing import Any
 
 from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
 from ponton.journal import Journal
-from ponton.model import Event
+from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
-from ponton.sync import store
+from ponton.platform import planning as planning_rows
+from ponton.platform.itip import apply_itip
+from ponton.privacy import journal_content, shown
+from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
+    Action,
     Conflict,
     CreateRemote,
     DeletePlatform,
@@ -34,7 +39,8 @@ from ponton.sync.planner import (
     plan_sync,
     series_in_window,
 )
-from ponton.sync.port import RemoteCalendar, RemoteWrite
+from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
+from ponton.sync.status import SyncStatus
 
 INTEGRATION = "calendar"
 CalendarOpener = Callable[[Binding], RemoteCalendar]
@@ -87,18 +93,29 @@ class SyncSummary:
         return data
 
 
-def describe(action: object) -> str:
+def describe(action: Action) -> str:
     """One line per planned action, for ``--dry-run``."""
-    name = type(action).__name__
-    uid = getattr(action, "uid", "")
-    event = getattr(action, "event", None) or getattr(
-        getattr(action, "remote", None), "event", None
-    )
-    what = f" {event.summary!r} {event.start}" if isinstance(event, Event) else ""
-    return f"{name} {uid}{what}"
+    match action:
+        case CreateRemote(event=event) | UpdateRemote(event=event):
+            subject: Event | None = event
+        case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
+            subject = remote.event
+        case _:
+            subject = None
+    what = f" {shown(subject).summary!r} {subject.start}" if subject else ""
+    return f"{type(action).__name__} {action.uid}{what}"
 
 
 def run_sync(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, **options: Any
+) -> dict[str, Any]:
+    """One sync of one binding (options as :func:`_run_sync`); a second run of the same binding
+    meanwhile gets ``BindingBusy`` and changes nothing."""
+    with binding_lock(db, binding_id):
+        return _run_sync(db, binding_id, open_calendar, **options)
+
+
+def _run_sync(
     db: PlatformDB,
     binding_id: int,
     open_calendar: CalendarOpener,
@@ -107,21 +124,31 @@ def run_sync(
     dry_run: bool = False,
     allow_mass_delete: bool = False,
     now: datetime | None = None,
+    status: type[SyncStatus] = SyncStatus,
 ) -> dict[str, Any]:
+    """Sync one binding. ``status`` is the class that records the binding's sync state (a test
+    passes a subclass to inject a failure at a precise step)."""
     now = now or datetime.now(UTC)
     with db.engine.connect() as conn:
         binding = load_binding(conn, binding_id)
         start, end = binding.window(now)
-        platform, deleted = store.load_platform(conn, binding, start, end)
-        state = store.load_state(conn, binding.id)
-        known_foreign = store.load_known_foreign(conn, binding.id)
-        open_conflicts = store.open_conflict_uids(conn, binding.id)
+        platform, deleted = planning_rows.load_scope(
+            conn,
+            resource_id=binding.resource_id,
+            mission_id=binding.mission_id,
+            start=start,
+            end=end,
+        )
+        recorded = status(conn, binding.id)
+        state = recorded.pairs()
+        known_foreign = busy.known_foreign(conn, binding.id)
+        open_conflicts = recorded.open_conflict_keys()
         # Synced events that aged out of the window (or scope) are left alone, not deleted.
-        aged_out = store.live_elsewhere(conn, set(state) - set(platform) - deleted)
+        aged_out = planning_rows.live_elsewhere(conn, set(state) - set(platform) - deleted)
         # A version the remote refused is not offered again until its content changes.
         refused = {
             uid
-            for uid, refused_hash in store.refused_hashes(conn, binding.id).items()
+            for uid, refused_hash in recorded.refused_hashes().items()
             if uid in platform and platform[uid].content_hash() == refused_hash
         }
     listed_at = datetime.now(UTC)
@@ -139,7 +166,7 @@ def run_sync(
             details={"error": type(exc).__name__, "message": str(exc)},
         )
         raise
-    rejected = list(getattr(calendar, "last_errors", ()))
+    rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
     if rejected:
         journal.record(
             INTEGRATION,
@@ -148,6 +175,16 @@ def run_sync(
             object_type="binding",
             object_id=binding.id,
             details={"count": len(rejected), "errors": rejected[:50]},
+        )
+    derived = calendar.derived_uids() if isinstance(calendar, ParseDiagnostics) else []
+    if derived:
+        journal.record(
+            INTEGRATION,
+            "derived_uids",
+            outcome="changed",
+            object_type="binding",
+            object_id=binding.id,
+            details={"count": len(derived), "uids": derived[:50]},
         )
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
@@ -194,13 +231,22 @@ def run_sync(
         summary.plan = [describe(a) for a in plan.actions]
         _count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
-    errors = _apply_remote(db, binding, calendar, plan, summary, journal)
-    parsed = getattr(calendar, "last_parsed", None)
-    if getattr(parsed, "replies", None):
+    errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
+    message = calendar.itip_message() if isinstance(calendar, ItipMessages) else None
+    if message is not None:
         with db.begin() as conn:
-            summary.replies = store.apply_replies(conn, binding.resource_id, parsed.replies)
+            counts = apply_itip(
+                conn,
+                binding.resource_id,
+                method=message.method,
+                events=message.events,
+                replies=message.replies,
+                cancellations=message.cancellations,
+            )
+        summary.replies = counts.replies
+        summary.platform_updated += counts.cancelled + counts.requests
     # Double bookings only matter from now on: past overlaps are history, not conflicts.
-    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now)
+    _apply_platform(db, binding, plan, summary, journal, known_foreign, start, end, now, status)
     if errors:
         journal.record(
             INTEGRATION,
@@ -212,8 +258,9 @@ def run_sync(
         )
         raise errors[0]
     with db.begin() as conn:
-        store.save_cursor(conn, binding.id, plan.cursor)
-        summary.notifications = store.mark_notifications_processed(conn, binding.id, listed_at)
+        recorded = status(conn, binding.id)
+        recorded.save_cursor(plan.cursor)
+        summary.notifications = recorded.mark_notifications_processed(listed_at)
     result = summary.finish(binding.direction)
     journal.record(
         INTEGRATION,
@@ -253,31 +300,31 @@ def _apply_remote(
     plan: Plan,
     summary: SyncSummary,
     journal: Journal,
+    status: type[SyncStatus],
 ) -> list[Exception]:
     writes: list[RemoteWrite] = []
+    keys: list[str] = []  # the planning key of each write, in order
     written: dict[str, Event] = {}
     for action in plan.actions:
+        uid = split_key(action.uid)[0]
         if isinstance(action, CreateRemote):
-            writes.append(RemoteWrite("create", action.uid, event=action.event))
+            writes.append(RemoteWrite("create", uid, event=action.event))
         elif isinstance(action, UpdateRemote):
-            writes.append(
-                RemoteWrite("update", action.uid, action.event, action.remote_id, action.etag)
-            )
+            writes.append(RemoteWrite("update", uid, action.event, action.remote_id, action.etag))
         elif isinstance(action, DeleteRemote):
-            writes.append(
-                RemoteWrite("delete", action.uid, remote_id=action.remote_id, etag=action.etag)
-            )
+            writes.append(RemoteWrite("delete", uid, remote_id=action.remote_id, etag=action.etag))
         else:
             continue
+        keys.append(action.uid)
         if not isinstance(action, DeleteRemote):
             written[action.uid] = action.event
     if not writes:
         return []
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
-    counters = {"create": "remote_created", "update": "remote_updated", "delete": "remote_deleted"}
     with db.begin() as conn:
-        for result in results:
+        recorded = status(conn, binding.id)
+        for key, result in zip(keys, results, strict=True):
             write = result.write
             if isinstance(result.error, PreconditionFailed):
                 summary.stale += 1  # changed remotely meanwhile: the next run re-reads and re-plans
@@ -287,37 +334,27 @@ def _apply_remote(
                 # express): refuse it, keep syncing the rest of the calendar.
                 summary.refused += 1
                 outcome, details = "refused", {"reason": str(result.error)}
-                if write.platform_uid in written:
-                    store.record_refusal(
-                        conn,
-                        binding.id,
-                        write.platform_uid,
-                        written[write.platform_uid],
-                        str(result.error),
-                    )
+                if key in written:
+                    recorded.record_refusal(key, written[key], str(result.error))
             elif result.error is not None:
                 errors.append(result.error)
                 outcome, details = "error", {"reason": str(result.error)}
             else:
-                setattr(summary, counters[write.op], getattr(summary, counters[write.op]) + 1)
+                summary.remote_created += write.op == "create"
+                summary.remote_updated += write.op == "update"
+                summary.remote_deleted += write.op == "delete"
                 if write.op == "delete":
-                    store.forget_state(conn, binding.id, write.platform_uid)
+                    recorded.forget_pair(key)
                 else:
-                    store.save_state(
-                        conn,
-                        binding.id,
-                        write.platform_uid,
-                        result.remote,
-                        written[write.platform_uid].content_hash(),
-                    )
-                    store.clear_refusals(conn, binding.id, [write.platform_uid])
+                    recorded.save_pair(key, result.remote, written[key].content_hash())
+                    recorded.clear_refusals([key])
                 outcome, details = "changed", None
             journal.record(
                 INTEGRATION,
                 f"remote_{write.op}",
                 outcome=outcome,
                 object_type="event",
-                object_id=write.platform_uid,
+                object_id=key,
                 details=details,
                 conn=conn,
             )
@@ -334,12 +371,14 @@ def _apply_platform(
     start: datetime,
     end: datetime,
     now: datetime,
+    status: type[SyncStatus],
 ) -> None:
     with db.begin() as conn:
+        recorded = status(conn, binding.id)
         for action in plan.actions:
             if isinstance(action, UpdatePlatform):
-                platform_hash = store.update_planning(conn, action.uid, action.remote.event)
-                store.save_state(conn, binding.id, action.uid, action.remote, platform_hash)
+                platform_hash = planning_rows.update_planning(conn, action.uid, action.remote.event)
+                recorded.save_pair(action.uid, action.remote, platform_hash)
                 summary.platform_updated += 1
                 journal.record(
                     INTEGRATION,
@@ -348,11 +387,14 @@ def _apply_platform(
                     object_type="event",
                     object_id=action.uid,
                     conn=conn,
-                    details={"from": binding.label, "content": action.remote.event.content()},
+                    details={
+                        "from": binding.label,
+                        "content": journal_content(action.remote.event),
+                    },
                 )
             elif isinstance(action, DeletePlatform):
-                store.soft_delete_planning(conn, action.uid)
-                store.forget_state(conn, binding.id, action.uid)
+                planning_rows.soft_delete_planning(conn, action.uid)
+                recorded.forget_pair(action.uid)
                 summary.platform_deleted += 1
                 journal.record(
                     INTEGRATION,
@@ -364,11 +406,11 @@ def _apply_platform(
                     details={"from": binding.label},
                 )
             elif isinstance(action, LinkState):
-                store.save_state(conn, binding.id, action.uid, action.remote, action.platform_hash)
+                recorded.save_pair(action.uid, action.remote, action.platform_hash)
             elif isinstance(action, ForgetState):
-                store.forget_state(conn, binding.id, action.uid)
-            elif isinstance(action, Conflict) and store.record_edit_conflict(
-                conn, binding.id, action.uid, action.platform, action.remote
+                recorded.forget_pair(action.uid)
+            elif isinstance(action, Conflict) and recorded.record_edit_conflict(
+                action.uid, action.platform, action.remote
             ):
                 summary.conflicts += 1
         for decision in plan.decisions:
@@ -382,20 +424,26 @@ def _apply_platform(
                 details={
                     "policy": decision.policy,
                     "winner": decision.winner,
-                    "platform": decision.platform.content(),
-                    "remote": decision.remote.event.content(),
+                    "platform": journal_content(decision.platform),
+                    "remote": journal_content(decision.remote.event),
                 },
             )
         _count_foreign(plan, summary, known_foreign)
-        summary.busy_blocks = store.write_busy_blocks(
-            conn, binding, plan.foreign_upserts, plan.foreign_removals, start, end
+        summary.busy_blocks = busy.write_busy_blocks(
+            conn,
+            binding,
+            plan.foreign_upserts,
+            plan.foreign_removals,
+            start,
+            end,
+            listed=plan.foreign_listed,
         )
         found = list(
             find_double_bookings(
-                binding.resource_key, store.busy_intervals(conn, binding, max(start, now), end)
+                binding.resource_key, busy.busy_intervals(conn, binding, max(start, now), end)
             )
         )
-        new = store.record_double_bookings(conn, binding, found)
+        new = busy.record_double_bookings(conn, binding, found)
         summary.double_bookings = len(new)
         summary.conflicts += len(new)
         for booking in new:

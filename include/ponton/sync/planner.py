@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from ponton.model import Event
+from ponton.model import Event, event_key, split_key
 from ponton.sync.occurrences import occurrences
 from ponton.sync.port import ChangeSet, RemoteEvent
 
@@ -129,6 +129,8 @@ class Plan:
     # Foreign events: changed or new ones to (re)write as busy blocks, and remote ids now gone.
     foreign_upserts: list[RemoteEvent] = field(default_factory=list)
     foreign_removals: list[str] = field(default_factory=list)
+    # Every foreign event of the listing: a series is expanded with all its listed components.
+    foreign_listed: list[RemoteEvent] = field(default_factory=list)
     foreign_unchanged: int = 0
     unchanged: int = 0
     full: bool = True
@@ -136,10 +138,6 @@ class Plan:
 
     def of(self, kind: type) -> list:
         return [a for a in self.actions if isinstance(a, kind)]
-
-    @property
-    def writes_remote(self) -> bool:
-        return any(isinstance(a, CreateRemote | UpdateRemote | DeleteRemote) for a in self.actions)
 
 
 def comparable(event: Event) -> dict:
@@ -195,7 +193,9 @@ def plan_sync(
 ) -> Plan:
     """Plan one sync run.
 
-    ``platform``: live platform events of the binding's scope by uid. ``changes``: what the remote
+    ``platform``: live platform events of the binding's scope by key (``Event.key``: the uid of
+    a single event or series master, ``uid#recurrence-id`` of an override); ``state``, the sync
+    state rows, and every uid below are keyed the same way. ``changes``: what the remote
     listing returned. ``state``: sync_state rows by platform uid. ``known_foreign``: remote id →
     content hash of the foreign events already stored as busy blocks. ``left_alone``: uids not
     to touch this run (a queued conflict, or an event that aged out of the window).
@@ -215,14 +215,20 @@ def plan_sync(
     by_remote_id = {row.remote_id: row.platform_uid for row in state.values()}
 
     # Which remote events belong to which platform uid; the rest is foreign.
+    # Keys are planning keys (``Event.key``): a series master and each of its overrides are
+    # synced as objects of their own, so a master's change never clobbers an override.
+    known_keys = set(platform) | set(state) | deleted_on_platform
+    series = {split_key(key)[0] for key in known_keys}
     ours: dict[str, RemoteEvent] = {}
     foreign: dict[str, RemoteEvent] = {}
     for remote in changes.events:
         uid = by_remote_id.get(remote.remote_id)
-        if uid is None and remote.platform_uid and remote.event.recurrence_id is None:
-            claimed = remote.platform_uid
-            if claimed in platform or claimed in state or claimed in deleted_on_platform:
-                uid = claimed
+        if uid is None and remote.platform_uid:
+            claimed = event_key(remote.platform_uid, remote.event.recurrence_id)
+            if claimed in known_keys or (
+                remote.event.recurrence_id is not None and remote.platform_uid in series
+            ):
+                uid = claimed  # ours, or a new override of one of our series
         if uid is not None:
             ours[uid] = remote
         elif remote.platform_uid is None or remote.platform_uid not in deleted_on_platform:
@@ -247,6 +253,8 @@ def plan_sync(
         known, remote = remote_for(uid)
         if row is None:
             if event is None:
+                if remote is not None and importing and split_key(uid)[0] in platform:
+                    plan.actions.append(UpdatePlatform(uid, remote))  # an occurrence edited there
                 continue  # ours in name only: platform never had it or deleted it before any sync
             if remote is not None:
                 if comparable(event) == comparable(remote.event):
@@ -310,6 +318,7 @@ def plan_sync(
         else:
             plan.unchanged += 1
 
+    plan.foreign_listed = list(foreign.values())
     for remote_id, remote in foreign.items():
         if known_foreign.get(remote_id) == remote.event.content_hash():
             plan.foreign_unchanged += 1
@@ -322,15 +331,6 @@ def plan_sync(
         # An incremental listing names only what changed: the rest is unchanged.
         plan.foreign_unchanged += len(set(known_foreign) - set(foreign) - gone_ids)
     return plan
-
-
-def window_overlaps(event: Event, start: datetime, end: datetime) -> bool:
-    """Whether a (non-recurring) event overlaps [start, end); recurring masters always do."""
-    if event.recurrence:
-        return True
-    if event.all_day:
-        return event.start < end.date() and event.end > start.date()
-    return event.start < end and event.end > start
 
 
 def series_in_window(event: Event, start: datetime, end: datetime) -> bool:

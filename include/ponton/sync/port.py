@@ -1,7 +1,7 @@
 """The remote-calendar port: what the sync engine needs from any external calendar.
 
 Every adapter (ICS feed, CalDAV, Google Calendar, Outlook) implements :class:`RemoteCalendar` and
-passes the contract suite in ``tests/contract/test_remote_calendar.py``. Adapters translate vendor
+passes the contract suite in ``tests/contract/remote_calendar.py``. Adapters translate vendor
 errors into :mod:`ponton.errors` (``PreconditionFailed`` for a stale etag, ``ThrottledError`` for
 429, ``ReauthorizationRequired`` for revoked credentials, ``ConfigError`` for a wrong calendar id),
 page, batch and retry internally: callers never see an HTTP status code.
@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from ponton.model import Event
 
-Capability = Literal["read", "write", "incremental", "batch", "push"]
+if TYPE_CHECKING:
+    from ponton.ics.parse import ParsedCalendar
+
+Capability = Literal["read", "write", "incremental"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +72,7 @@ class WriteResult:
 class RemoteCalendar(Protocol):
     """An external calendar bound to a platform resource.
 
-    Adapters that read iCalendar data may also expose ``last_errors`` (the components the last
-    listing had to leave out, each message naming it) and ``last_parsed`` (with ``replies`` from
-    a METHOD:REPLY calendar); the engine journals the first and applies the second.
+    Optional features are the small protocols below, discovered once with ``isinstance``.
     """
 
     capabilities: frozenset[Capability]
@@ -91,4 +92,57 @@ class RemoteCalendar(Protocol):
         ``create`` is idempotent: creating a platform uid that already exists returns the existing
         event. ``update``/``delete`` with a stale etag give ``PreconditionFailed`` in that write's
         result; deleting an event that is already gone succeeds."""
+        ...
+
+
+@runtime_checkable
+class ParseDiagnostics(Protocol):
+    """A backend reading iCalendar data reports what its last listing had to leave out."""
+
+    def rejected_components(self) -> list[str]:
+        """One message per isolated component or repair of the last listing, naming it."""
+        ...
+
+    def derived_uids(self) -> list[str]:
+        """UIDs the last listing derived for events published without one."""
+        ...
+
+
+@runtime_checkable
+class ItipMessages(Protocol):
+    """A backend reading iTIP calendars (METHOD:REPLY, CANCEL, REQUEST) hands them to the engine."""
+
+    def itip_message(self) -> ParsedCalendar | None:
+        """The last listing when it was an iTIP message (method, events, replies, cancellations)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A push channel (Google) or subscription (Graph) as the provider knows it."""
+
+    channel_id: str
+    expires_at: datetime
+    resource_id: str | None = None
+
+
+@runtime_checkable
+class PushChannels(Protocol):
+    """A backend whose provider notifies ponton of changes (``ponton.calendars.channels``)."""
+
+    #: The webhook route receiving this provider's notifications (``/webhooks/<route>``).
+    webhook_route: str
+
+    def open_channel(
+        self, *, channel_id: str, address: str, token: str, expires_at: datetime
+    ) -> Channel:
+        """Open a channel to ``address``; the provider may cap ``expires_at`` or assign its id."""
+        ...
+
+    def renew_channel(self, channel: Channel, *, expires_at: datetime) -> Channel | None:
+        """Extend ``channel``; None when it cannot be extended (open a new one instead)."""
+        ...
+
+    def close_channel(self, channel: Channel) -> bool:
+        """Stop ``channel``; False when the provider no longer knows it."""
         ...

@@ -13,15 +13,11 @@ import sqlalchemy as sa
 
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
+from ponton.model import split_key
 from ponton.platform import PlatformDB
 from ponton.platform.planning import row_to_event
-from ponton.platform.schema import (
-    calendar_bindings,
-    conflicts,
-    planning_events,
-    sync_state,
-    utcnow,
-)
+from ponton.platform.schema import conflicts, planning_events, utcnow
+from ponton.sync.status import SyncStatus
 
 KEEP = ("platform", "remote")
 ACTIONS = (*KEEP, "dismiss")
@@ -97,25 +93,17 @@ def _rewrite_state(conn: sa.Connection, conflict: dict[str, Any], keep: str) -> 
             "platform_hash": None,
         }
     else:
+        series_uid, rid = split_key(uid)
         row = (
-            conn.execute(sa.select(planning_events).where(planning_events.c.uid == uid))
+            conn.execute(
+                sa.select(planning_events).where(
+                    planning_events.c.uid == series_uid, planning_events.c.recurrence_id == rid
+                )
+            )
             .mappings()
             .one()
         )
         values = {"platform_hash": row_to_event(row).content_hash(), "remote_hash": None}
-    conn.execute(
-        calendar_bindings.update()
-        .where(calendar_bindings.c.id == binding_id)
-        .values(sync_token=None)
-    )
-    where = (sync_state.c.binding_id == binding_id) & (sync_state.c.platform_uid == uid)
-    if conn.execute(sync_state.update().where(where).values(**values)).rowcount == 0:
-        conn.execute(
-            sync_state.insert().values(
-                binding_id=binding_id,
-                platform_uid=uid,
-                remote_id=conflict["remote_id"],
-                synced_at=utcnow(),
-                **values,
-            )
-        )
+    recorded = SyncStatus(conn, binding_id)
+    recorded.reset_cursor()
+    recorded.keep_side(uid, remote_id=conflict["remote_id"], values=values)

@@ -11,6 +11,8 @@ import importlib
 
 from fastapi import FastAPI
 
+from ponton.webhooks.headers import SecurityHeaders
+
 ROUTER_MODULES: tuple[str, ...] = ("ponton.webhooks.calendar", "ponton.webhooks.mail")
 
 
@@ -20,7 +22,9 @@ def create_app() -> FastAPI:
         description="Push notifications from calendar and mail providers.",
         docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
+    app.add_middleware(SecurityHeaders)
 
     @app.get("/webhooks/health", include_in_schema=False)
     def health() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
@@ -14,6 +15,7 @@ from ponton.platform.db import insert_for
 from ponton.platform.schema import utcnow, webhook_inbox
 
 MAX_BODY_BYTES = 1_000_000
+MAX_KEY = 200  # the column holds 300; a longer key becomes a digest, so no input breaks the insert
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +37,13 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     return bytes(body)
 
 
+def bounded_key(key: str) -> str:
+    """``key`` itself when short enough, else a stable digest of it (replays still dedupe)."""
+    if len(key) <= MAX_KEY:
+        return key
+    return f"sha256:{hashlib.sha256(key.encode('utf-8', 'surrogatepass')).hexdigest()}"
+
+
 def store(
     db: PlatformDB,
     source: str,
@@ -53,26 +62,39 @@ def store_many(
     binding_id: int | None = None,
 ) -> int:
     """Insert ``(dedupe_key, payload)`` pairs in one transaction; the number that were new."""
+    return len(store_batch(db, source, [(key, payload, binding_id) for key, payload in items]))
+
+
+def store_batch(
+    db: PlatformDB,
+    source: str,
+    items: Sequence[tuple[str, Mapping[str, Any], int | None]],
+    conn: sa.Connection | None = None,
+) -> set[str]:
+    """Insert ``(dedupe_key, payload, binding_id)`` triples all at once or not at all; the keys
+    that were new (others are replays). Keys are bounded with :func:`bounded_key`."""
     if not items:
-        return 0
+        return set()
+    if conn is None:
+        with db.begin() as own:
+            return store_batch(db, source, items, conn=own)
     received_at = utcnow()
     statement = (
         insert_for(db.dialect, webhook_inbox)
         .on_conflict_do_nothing(index_elements=["source", "dedupe_key"])
-        .returning(webhook_inbox.c.id)
+        .returning(webhook_inbox.c.dedupe_key)
     )
     rows = [
         {
             "source": source,
-            "dedupe_key": key,
+            "dedupe_key": bounded_key(key),
             "payload": dict(payload),
             "binding_id": binding_id,
             "received_at": received_at,
         }
-        for key, payload in items
+        for key, payload, binding_id in items
     ]
-    with db.begin() as conn:
-        return len(conn.execute(statement, rows).all())
+    return {row.dedupe_key for row in conn.execute(statement, rows)}
 
 
 def pending(db: PlatformDB, source: str, limit: int = 1000) -> list[dict[str, Any]]:

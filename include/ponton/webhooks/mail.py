@@ -15,6 +15,7 @@ reads the environment variable itself (:class:`ponton.secrets.EnvConnectionResol
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -23,11 +24,14 @@ from starlette.concurrency import run_in_threadpool
 
 from ponton import settings
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
-from ponton.mail import postmark, sendgrid
+from ponton.mail.backends import postmark_events as postmark
+from ponton.mail.backends import sendgrid_events as sendgrid
 from ponton.secrets import EnvConnectionResolver
 from ponton.webhooks.inbox import platform_db, read_body, store_many
+from ponton.webhooks.schemas import check_json
 
 router = APIRouter(tags=["mail"])
+log = logging.getLogger(__name__)
 
 
 class Verifier(Protocol):
@@ -66,13 +70,14 @@ async def receive(
     try:
         checker = verifier()
     except ConfigError as exc:
+        log.error("%s webhook refused a post: %s", source, exc)  # the cause stays server-side
         raise HTTPException(
             status_code=503,
-            detail=f"{source} webhook not configured on this server ({exc}); see "
-            "docs/integrations/mail.md",
+            detail=f"{source} webhook not configured on this server; see docs/integrations/mail.md",
         ) from exc
     try:
         checker.verify(body, request.headers)
+        check_json(body, f"{source} post")
         raw_events = checker.raw_events(body)
     except WebhookUnauthenticated as exc:
         headers = {"WWW-Authenticate": 'Basic realm="ponton"'} if source == "postmark" else None

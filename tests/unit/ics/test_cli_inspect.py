@@ -37,7 +37,7 @@ def test_hostile_file_reports_isolated_errors_and_exits_0(capsys):
         capsys, FIXTURES / "hostile.ics", "--json", "--start", "2026-03-01", "--end", "2026-04-01"
     )
     summary = json.loads(out.out)
-    assert code == 0 and summary["events"] == 3 and len(summary["errors"]) == 5
+    assert code == 0 and summary["events"] == 4 and len(summary["errors"]) == 5
 
 
 def test_default_window_is_reported(capsys):
@@ -70,4 +70,4 @@ def test_human_output_lists_errors(capsys):
     code, out = inspect(
         capsys, FIXTURES / "hostile.ics", "--start", "2026-03-01", "--end", "2026-04-01"
     )
-    assert code == 0 and "3 events" in out.out and "backwards@test" in out.out
+    assert code == 0 and "4 events" in out.out and "backwards@test" in out.out

@@ -100,6 +100,7 @@ def events(draw, index):
         recurrence=recurrence,
         status=draw(st.sampled_from(["CONFIRMED", "TENTATIVE", "CANCELLED"])),
         transparency=draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])),
+        privacy=draw(st.sampled_from(["PUBLIC", "PRIVATE", "CONFIDENTIAL"])),
         sequence=draw(st.integers(0, 50)),
         attendees=tuple(
             Attendee(f"p{i}@example.com", partstat=draw(st.sampled_from(["ACCEPTED", "DECLINED"])))

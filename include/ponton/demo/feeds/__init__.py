@@ -3,7 +3,9 @@
 The seed places events relative to the current Monday, so the feeds are generated for an anchor
 date rather than stored: ``demo_feed(anchor, "ana.martin")`` holds an edit of a platform event
 (moved by 30 minutes and renamed, as if Ana changed it in her own calendar) and foreign busy time,
-one block of which overlaps a planning workshop (a double booking); ``"bruno.leroy"`` holds
+one block of which overlaps a planning workshop (a double booking), a private medical appointment
+(CLASS:PRIVATE: it must block her time and show nothing else) and an invitation she declined
+(overlapping a workshop, yet neither busy time nor a double booking); ``"bruno.leroy"`` holds
 foreign events only, one of them recurring. Output is deterministic for a given anchor, so a rerun
 serves the same bytes (same feed hash, nothing to sync).
 """
@@ -15,12 +17,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ponton.ics.export import export_calendar
-from ponton.model import Event
+from ponton.model import Attendee, Event
 
 PARIS = ZoneInfo("Europe/Paris")
 DEMO_FEEDS = ("ana.martin", "bruno.leroy")
 #: The platform event the Ana feed edits (created by ponton.demo.seed).
 EDITED_UID = "M-2026-014-w0-ana.martin@demo.ponton"
+#: Ana's private appointment and the invitation she declined, in her feed.
+PRIVATE_UID = "ana-medecin@agenda.example.com"
+DECLINED_UID = "ana-copil@agenda.example.com"
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -62,6 +67,24 @@ def demo_events(anchor: date, resource_key: str) -> list[Event]:
                 _at(monday + timedelta(days=4), 11),
                 _at(monday + timedelta(days=4), 12),
                 transparency="TRANSPARENT",
+            ),
+            _busy(
+                "ana-medecin",
+                "RDV médical — Dr Lambert (privé)",
+                _at(monday + timedelta(days=3), 10),
+                _at(monday + timedelta(days=3), 11),
+                description="Bilan annuel, apporter les résultats d'analyse",
+                location="Cabinet Dr Lambert, Paris 15e",
+                privacy="PRIVATE",
+            ),
+            # Declined by Ana: overlaps the M-2026-021 workshop but blocks nothing.
+            _busy(
+                "ana-copil",
+                "Comité de pilotage régional",
+                _at(wednesday, 14),
+                _at(wednesday, 15),
+                organizer="direction@example.com",
+                attendees=(Attendee("ana.martin@example.com", "Ana Martin", "DECLINED"),),
             ),
         ]
     if resource_key == "bruno.leroy":

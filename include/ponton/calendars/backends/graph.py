@@ -1,0 +1,162 @@
+"""Authenticated Microsoft Graph calls for the Outlook backend: one request with retries, JSON
+``$batch`` in chunks of <= 20 with throttled sub-requests resent alone, the translation of every
+Graph failure into ponton errors, and Outlook's concurrency budget per mailbox.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from ponton.errors import (
+    ConfigError,
+    InvalidInputError,
+    PontonError,
+    PreconditionFailed,
+    ReauthorizationRequired,
+    ThrottledError,
+    TransientError,
+)
+from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+
+BATCH_LIMIT = 20
+MAILBOX_CONCURRENCY = 4
+RUNBOOK = "docs/integrations/outlook.md#re-authorisation"
+_mailbox_slots: dict[str, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def mailbox_slot(mailbox: str) -> threading.BoundedSemaphore:
+    with _slots_lock:
+        return _mailbox_slots.setdefault(
+            mailbox.lower(), threading.BoundedSemaphore(MAILBOX_CONCURRENCY)
+        )
+
+
+def translate(
+    status: int, body: Any, headers: Any, *, conn_id: str, what: str
+) -> PontonError | None:
+    """Every Graph failure becomes a ponton error here, and nowhere else (None: success)."""
+    if status < 400:
+        return None
+    error = body.get("error", {}) if isinstance(body, dict) else {}
+    code = error.get("code", "") if isinstance(error, dict) else str(error)
+    message = error.get("message", "") if isinstance(error, dict) else ""
+    retry_after = parse_retry_after((headers or {}).get("Retry-After"))
+    if status == 429:
+        result: PontonError = ThrottledError(
+            f"{what}: Graph throttled ponton ({code})", retry_after
+        )
+    elif status >= 500:
+        result = ThrottledError(f"{what}: Graph answered {status} {code}", retry_after)
+    elif status == 401:
+        result = ReauthorizationRequired(conn_id, f"Graph answered 401 {code}", RUNBOOK)
+    elif status == 412:
+        result = PreconditionFailed(f"{what}: changed in Outlook since ponton read it")
+    elif status == 403:
+        result = ConfigError(
+            f"{what}: Graph answered 403 {code} ({message}); grant Calendars.ReadWrite "
+            f"(application) with admin consent to the app of connection {conn_id!r}, and check "
+            "any application access policy restricting its mailboxes"
+        )
+    elif status == 404:
+        result = ConfigError(f"{what}: not found in Graph ({code}); check the mailbox/calendar id")
+    else:
+        result = InvalidInputError(
+            f"{what}: Graph refused the request ({status} {code}: {message})"
+        )
+    result.http_status = status
+    return result
+
+
+def http_status(error: BaseException | None) -> int | None:
+    return error.http_status if isinstance(error, PontonError) else None
+
+
+class GraphSession:
+    """Authenticated calls to one Graph base URL; ``token`` returns a fresh bearer token."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: Callable[[], str],
+        *,
+        conn_id: str,
+        retry: RetryPolicy | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self.conn_id = conn_id
+        self.retry = retry or RetryPolicy()
+        self.timeout = timeout
+        self.http = requests.Session()
+
+    def _send(self, mailbox: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+        target = (
+            url if url.startswith("https://") or url.startswith("http://") else self.base_url + url
+        )
+        headers = {"Authorization": f"Bearer {self.token()}"} | kwargs.pop("headers", {})
+        with mailbox_slot(mailbox):
+            try:
+                return self.http.request(
+                    method, target, headers=headers, timeout=self.timeout, **kwargs
+                )
+            except requests.RequestException as exc:
+                raise TransientError(f"Graph {method} {url}: {exc}") from exc
+
+    def call(self, mailbox: str, method: str, url: str, what: str, **kwargs: Any) -> Any:
+        """One request with retries; returns the decoded body (None for 204)."""
+        for attempt in self.retry.retrying():
+            with attempt:
+                response = self._send(mailbox, method, url, **kwargs)
+                body = _json_or_none(response)
+                error = translate(
+                    response.status_code, body, response.headers, conn_id=self.conn_id, what=what
+                )
+                if error is not None:
+                    raise error
+                return body
+        raise AssertionError("unreachable: tenacity reraises")
+
+    def batch(self, mailbox: str, requests_: list[dict], what: str) -> list[dict]:
+        """JSON ``$batch`` in chunks of <= 20; throttled sub-requests are resent alone."""
+        answers: dict[str, dict] = {}
+        for offset in range(0, len(requests_), BATCH_LIMIT):
+            pending = requests_[offset : offset + BATCH_LIMIT]
+            for attempt in self.retry.retrying():
+                with attempt:
+                    body = self.call(mailbox, "POST", "/$batch", what, json={"requests": pending})
+                    retry: dict[str, PontonError] = {}
+                    for reply in body["responses"]:
+                        answers[reply["id"]] = reply
+                        error = translate(
+                            reply["status"],
+                            reply.get("body"),
+                            reply.get("headers"),
+                            conn_id=self.conn_id,
+                            what=what,
+                        )
+                        if error is not None and is_retryable(error):
+                            retry[reply["id"]] = error
+                    pending = [r for r in pending if r["id"] in retry]
+                    if pending:
+                        waits = [e.retry_after for e in retry.values() if e.retry_after is not None]
+                        raise ThrottledError(
+                            f"{what}: {len(pending)} request(s) throttled in a batch",
+                            max(waits, default=None),
+                        )
+        return [answers[r["id"]] for r in requests_]
+
+
+def _json_or_none(response: requests.Response) -> Any:
+    """The decoded body; None when empty or not JSON (a proxy's HTML 502 page, say)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None

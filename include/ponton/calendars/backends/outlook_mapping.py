@@ -1,0 +1,229 @@
+"""Event <-> Microsoft Graph event JSON.
+
+The platform uid travels in a single-value extended property (fixed GUID, queryable with
+``$filter``) and, encoded, in ``transactionId`` (Graph's own guard against a retried POST creating
+a twin; it is also what a delta listing returns, where ``$expand`` is not available). Attendees are
+not written unless the binding asks for it: Graph would send each of them an invitation.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ponton.calendars.backends.outlook_recurrence import to_patterned, to_rrule
+from ponton.errors import InvalidInputError
+from ponton.model import Attendee, Event
+from ponton.sync.port import RemoteEvent
+
+PROPERTY_GUID = "8a9d5b1e-6c1f-4f4e-9a53-0c4f2e7d1b6a"
+UID_PROPERTY_ID = f"String {{{PROPERTY_GUID}}} Name ponton_uid"
+TRANSACTION_PREFIX = "ponton-"
+
+# Windows zone names Graph may return (mailbox settings, older clients) -> IANA. Writes use IANA
+# names, which Graph accepts.
+WINDOWS_ZONES = {
+    "UTC": "UTC",
+    "GMT Standard Time": "Europe/London",
+    "Greenwich Standard Time": "Atlantic/Reykjavik",
+    "W. Europe Standard Time": "Europe/Berlin",
+    "Romance Standard Time": "Europe/Paris",
+    "Central Europe Standard Time": "Europe/Budapest",
+    "Central European Standard Time": "Europe/Warsaw",
+    "E. Europe Standard Time": "Europe/Chisinau",
+    "FLE Standard Time": "Europe/Kiev",
+    "GTB Standard Time": "Europe/Bucharest",
+    "Russian Standard Time": "Europe/Moscow",
+    "Turkey Standard Time": "Europe/Istanbul",
+    "Israel Standard Time": "Asia/Jerusalem",
+    "South Africa Standard Time": "Africa/Johannesburg",
+    "Morocco Standard Time": "Africa/Casablanca",
+    "Arabian Standard Time": "Asia/Dubai",
+    "India Standard Time": "Asia/Calcutta",
+    "China Standard Time": "Asia/Shanghai",
+    "Singapore Standard Time": "Asia/Singapore",
+    "Tokyo Standard Time": "Asia/Tokyo",
+    "AUS Eastern Standard Time": "Australia/Sydney",
+    "New Zealand Standard Time": "Pacific/Auckland",
+    "Eastern Standard Time": "America/New_York",
+    "Central Standard Time": "America/Chicago",
+    "Mountain Standard Time": "America/Denver",
+    "Pacific Standard Time": "America/Los_Angeles",
+    "Atlantic Standard Time": "America/Halifax",
+    "E. South America Standard Time": "America/Sao_Paulo",
+    "Canada Central Standard Time": "America/Regina",
+    "Hawaiian Standard Time": "Pacific/Honolulu",
+}
+_SHOW_AS = {"OPAQUE": "busy", "TRANSPARENT": "free"}
+_RESPONSE_TO_PARTSTAT = {
+    "accepted": "ACCEPTED",
+    "declined": "DECLINED",
+    "tentativelyAccepted": "TENTATIVE",
+    "none": "NEEDS-ACTION",
+    "notResponded": "NEEDS-ACTION",
+    "organizer": "ACCEPTED",
+}
+_PRIVACY_TO_SENSITIVITY = {"PUBLIC": "normal", "PRIVATE": "private", "CONFIDENTIAL": "confidential"}
+# "personal" hides nothing in Outlook itself, but it is the owner's own business: read as private.
+_SENSITIVITY_TO_PRIVACY = {"normal": "PUBLIC", "personal": "PRIVATE"} | {
+    v: k for k, v in _PRIVACY_TO_SENSITIVITY.items() if k != "PUBLIC"
+}
+_GRAPH_FORMAT = "%Y-%m-%dT%H:%M:%S.0000000"
+
+
+def transaction_id_for(platform_uid: str) -> str:
+    """Deterministic and reversible, so a delta listing tells which platform event it saw."""
+    encoded = base64.urlsafe_b64encode(platform_uid.encode()).decode().rstrip("=")
+    return TRANSACTION_PREFIX + encoded
+
+
+def platform_uid_from_transaction(transaction_id: str | None) -> str | None:
+    if not transaction_id or not transaction_id.startswith(TRANSACTION_PREFIX):
+        return None
+    encoded = transaction_id[len(TRANSACTION_PREFIX) :]
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def zone(name: str | None) -> ZoneInfo:
+    """IANA or Windows zone name -> ZoneInfo (UTC when absent)."""
+    if not name:
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(WINDOWS_ZONES.get(name, name))
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInputError(
+            f"Graph time zone {name!r} is unknown to ponton; add it to WINDOWS_ZONES in "
+            "ponton.calendars.backends.outlook_mapping or set the mailbox to an IANA zone"
+        ) from exc
+
+
+def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
+    if isinstance(value, datetime):
+        name = timezone or getattr(value.tzinfo, "key", None) or "UTC"
+        local = value.astimezone(zone(name))
+        return {"dateTime": local.strftime(_GRAPH_FORMAT), "timeZone": name}
+    return {"dateTime": datetime.combine(value, time()).strftime(_GRAPH_FORMAT), "timeZone": "UTC"}
+
+
+def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) -> dict[str, Any]:
+    """The body for POST/PATCH of an event."""
+    if event.recurrence_id is not None:
+        raise InvalidInputError(
+            f"event {platform_uid!r} overrides one occurrence of a series; ponton writes whole "
+            "series and single events to Outlook only: fold the change into the series"
+        )
+    body: dict[str, Any] = {
+        "subject": event.summary,
+        "body": {"contentType": "text", "content": event.description},
+        "location": {"displayName": event.location},
+        "start": _moment(event.start, event.timezone),
+        "end": _moment(event.end, event.timezone),
+        "isAllDay": event.all_day,
+        "showAs": "tentative" if event.status == "TENTATIVE" else _SHOW_AS[event.transparency],
+        "sensitivity": _PRIVACY_TO_SENSITIVITY[event.privacy],
+        "transactionId": transaction_id_for(platform_uid),
+        "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": platform_uid}],
+    }
+    if event.recurrence:
+        name = body["start"]["timeZone"]
+        body["recurrence"] = to_patterned(
+            platform_uid, event.recurrence, event.start, name, zone(name)
+        )
+    if write_attendees:
+        body["attendees"] = [
+            {"emailAddress": {"address": a.email, "name": a.name or a.email}, "type": "required"}
+            for a in event.attendees
+        ]
+    return body
+
+
+def _parse_moment(raw: dict[str, str], all_day: bool) -> datetime | date:
+    text = raw["dateTime"]
+    head, _, fraction = text.partition(".")
+    naive = datetime.fromisoformat(head)
+    if fraction:
+        naive += timedelta(microseconds=int(fraction[:6].ljust(6, "0")))
+    if all_day:
+        return naive.date()
+    return naive.replace(tzinfo=zone(raw.get("timeZone")))
+
+
+def platform_uid_of(item: dict[str, Any]) -> str | None:
+    for prop in item.get("singleValueExtendedProperties") or ():
+        if prop.get("id", "").lower() == UID_PROPERTY_ID.lower():
+            return prop.get("value")
+    return platform_uid_from_transaction(item.get("transactionId"))
+
+
+def from_graph(item: dict[str, Any]) -> RemoteEvent:
+    event_id = item["id"]
+    all_day = bool(item.get("isAllDay"))
+    try:
+        start = _parse_moment(item["start"], all_day)
+        end = _parse_moment(item["end"], all_day)
+    except (KeyError, ValueError) as exc:
+        raise InvalidInputError(f"Graph event {event_id!r} has no usable start/end: {exc}") from exc
+    platform_uid = platform_uid_of(item)
+    show_as = item.get("showAs", "busy")
+    if item.get("isCancelled"):
+        status = "CANCELLED"
+    elif show_as == "tentative":
+        status = "TENTATIVE"
+    else:
+        status = "CONFIRMED"
+    modified = item.get("lastModifiedDateTime")
+    recurrence = item.get("recurrence")
+    rules = ()
+    if recurrence:
+        local = start
+        if isinstance(start, datetime):
+            series_zone = (recurrence.get("range") or {}).get("recurrenceTimeZone")
+            local = start.astimezone(zone(series_zone)) if series_zone else start
+        rules = (to_rrule(event_id, recurrence, local),)
+    event = Event(
+        uid=platform_uid or item.get("iCalUId") or event_id,
+        start=start,
+        end=end,
+        summary=item.get("subject") or "",
+        description=(item.get("body") or {}).get("content") or "",
+        location=(item.get("location") or {}).get("displayName") or "",
+        timezone=None if all_day else (item["start"].get("timeZone") or None),
+        recurrence=rules,
+        status=status,
+        transparency="TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
+        organizer=((item.get("organizer") or {}).get("emailAddress") or {}).get("address"),
+        attendees=tuple(
+            Attendee(
+                email=a["emailAddress"]["address"],
+                name=a["emailAddress"].get("name"),
+                partstat=_RESPONSE_TO_PARTSTAT.get(
+                    (a.get("status") or {}).get("response", "none"), "NEEDS-ACTION"
+                ),
+            )
+            for a in item.get("attendees") or ()
+            if (a.get("emailAddress") or {}).get("address")
+        ),
+        categories=tuple(item.get("categories") or ()),
+        url=item.get("webLink"),
+        privacy=_SENSITIVITY_TO_PRIVACY.get(item.get("sensitivity") or "normal", "PRIVATE"),
+        response=_own_response(item),
+        last_modified=(
+            datetime.fromisoformat(modified.replace("Z", "+00:00")).astimezone(UTC)
+            if modified
+            else None
+        ),
+    )
+    return RemoteEvent(event_id, event, etag=item.get("@odata.etag"), platform_uid=platform_uid)
+
+
+def _own_response(item: dict[str, Any]) -> str | None:
+    """The mailbox owner's answer to an invitation; None for the owner's own events."""
+    response = (item.get("responseStatus") or {}).get("response")
+    if response in (None, "organizer"):
+        return None
+    return _RESPONSE_TO_PARTSTAT.get(response, "NEEDS-ACTION")
