@@ -26,7 +26,7 @@ def test_versions_keyed_by_backend_become_versions_of_the_default_connection(tmp
 
     db = PlatformDB(f"sqlite:///{tmp_path / 'p.db'}")
     config = db._alembic_config()
-    before = ScriptDirectory.from_config(config).get_revision("0003").down_revision
+    before = ScriptDirectory.from_config(config).get_revision("0004").down_revision
     command.upgrade(config, before)
     storage = LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage"))
     receipt = storage.put("missions/M-1/plan.pdf", io.BytesIO(b"plan"), content_type="x")

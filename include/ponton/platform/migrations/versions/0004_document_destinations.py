@@ -1,7 +1,7 @@
 """document versions keyed by destination (connection + root)
 
-Revision ID: 0003
-Revises: 0006
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-11-30 08:00:00
 
 Existing rows were keyed by backend name: each is attributed to that backend's default
@@ -13,8 +13,8 @@ from alembic import op
 
 import ponton.platform.schema
 
-revision = "0003"
-down_revision = "0006"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

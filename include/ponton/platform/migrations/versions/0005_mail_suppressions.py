@@ -1,7 +1,7 @@
 """mail suppression list
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 08:30:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 import ponton.platform.schema
 
-revision = "0004"
-down_revision = "0001"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
