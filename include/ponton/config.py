@@ -1,9 +1,8 @@
-"""What ponton reads from Airflow besides its hooks: the variables, and the connection types the
-domain reads without a hook. One registry, so the catalogue (docs/configuration.md), the secrets
-masker and ``ponton doctor`` all see the same list, and a test catches a variable read elsewhere.
+"""What ponton reads from Airflow besides its connections: the variables and environment. One
+registry, so the catalogue (docs/configuration.md), the secrets masker and ``ponton doctor`` all
+see the same list, and a test catches a variable read elsewhere.
 
-Connection types with a hook are declared once, in :mod:`ponton.provider`; this module merges them
-with the hookless ones (:func:`connection_types`).
+Connection types (each with a hook and its form) are declared once, in :mod:`ponton.provider`.
 """
 
 from __future__ import annotations
@@ -59,10 +58,23 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         ("every DAG", "ponton CLI"),
     ),
     VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by ':') document sources may be published from; others are refused.",
+        ("ponton_documents_publish",),
+    ),
+    VariableSpec(
         "PONTON_ICS_ALLOW_HOSTS",
         "",
         "Comma-separated private hosts every ICS binding may fetch (SSRF allow-list).",
         ("ponton_calendar_import",),
+    ),
+    VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by `:`) mission documents may be read from; any other source path is "
+        "refused.",
+        ("ponton_documents_publish", "ponton CLI"),
     ),
     VariableSpec(
         "PONTON_MAIL_CONN_ID",
@@ -85,47 +97,6 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
 )
 
 
-def _field(label: str, description: str = "", *, secret: bool = False) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": ["string", "null"]}
-    if secret:
-        schema["format"] = "password"
-    return {"label": label, "schema": schema} | (
-        {"description": description} if description else {}
-    )
-
-
-# Read by the domain's backends (ponton.calendars.backends.connect) through a ConnectionResolver,
-# with no hook: Airflow's provider info cannot list them (it requires a hook class), the catalogue
-# does.
-HOOKLESS_CONNECTION_TYPES: tuple[dict[str, Any], ...] = (
-    {
-        "connection-type": "ponton_ics",
-        "hook-name": "ICS feed (ponton)",
-        "conn-fields": {
-            "url": _field(
-                "Feed URL", "A private feed URL is a secret: it lives here only", secret=True
-            ),
-            "allow_hosts": _field("Allowed private hosts", "Comma-separated SSRF allow-list"),
-        },
-        "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "login", "password"],
-            "relabeling": {"host": "Feed URL (or extra url)"},
-            "secret-fields": ["host"],
-        },
-    },
-    {
-        "connection-type": "ponton_caldav",
-        "hook-name": "CalDAV calendar (ponton)",
-        "conn-fields": {
-            "calendar_url": _field("Calendar URL", "Overrides the binding's source"),
-        },
-        "ui-field-behaviour": {
-            "hidden-fields": ["schema", "port", "host"],
-            "relabeling": {"login": "User", "password": "App password"},
-        },
-    },
-)
-
 # Which DAGs read a connection type (the catalogue's "used by" column).
 USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_platform": ("every DAG",),
@@ -140,6 +111,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_smtp": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_sendgrid": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_postmark": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_local_mail": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
 }
 
 # Besides the password, extras Airflow's masker would not recognise by name but that are secret.
@@ -147,12 +119,10 @@ ALWAYS_SECRET_EXTRAS = ("keyfile_dict", "refresh_token", "certificate_data", "cl
 
 
 def connection_types() -> list[dict[str, Any]]:
-    """Every connection type ponton reads: the provider's (with hooks) then the hookless ones."""
+    """Every connection type ponton reads; each has a hook, so each is listed in the Airflow UI."""
     from ponton.provider import get_provider_info
 
-    return [dict(entry) for entry in get_provider_info()["connection-types"]] + [
-        dict(entry) for entry in HOOKLESS_CONNECTION_TYPES
-    ]
+    return [dict(entry) for entry in get_provider_info()["connection-types"]]
 
 
 def hook_connection_types() -> dict[str, str]:

@@ -20,9 +20,12 @@ CONNECTION_TYPES: tuple[tuple[str, str, str], ...] = (
     ("ponton_sharepoint", "ponton.hooks.sharepoint_storage.SharePointStorageHook", "storage"),
     ("ponton_google_calendar", "ponton.hooks.google_calendar.GoogleCalendarHook", "calendar"),
     ("ponton_outlook_calendar", "ponton.hooks.outlook_calendar.OutlookCalendarHook", "calendar"),
+    ("ponton_ics", "ponton.hooks.ics_feed.IcsFeedHook", "calendar"),
+    ("ponton_caldav", "ponton.hooks.caldav_account.CalDavHook", "calendar"),
     ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook", "mail"),
     ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook", "mail"),
     ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook", "mail"),
+    ("ponton_local_mail", "ponton.hooks.local_mail.LocalMailHook", "mail"),
 )
 
 
@@ -41,14 +44,15 @@ def _text(label: str, *, secret: bool = False, description: str | None = None) -
     return field
 
 
-# When an Entra ID client secret or certificate expires; `ponton doctor` warns 30 days ahead.
+# When an Entra ID client secret or certificate expires; ponton doctor warns 30 days ahead.
 _SECRET_EXPIRES_AT = _text(
-    "Client secret expires at (ISO date)", description="`ponton doctor` warns 30 days before"
+    "Client secret expires at (ISO date)", description="The health check warns 30 days before"
 )
 
 
-def _flag(label: str, description: str) -> dict[str, Any]:
-    schema = {"type": ["boolean", "null"], "default": False}
+def _flag(label: str, description: str, *, default: bool = False) -> dict[str, Any]:
+    """A check box: stored as a JSON boolean, never as the text "false" (which reads as true)."""
+    schema = {"type": "boolean", "default": default}
     return {"label": label, "schema": schema, "description": description}
 
 
@@ -59,6 +63,15 @@ _MAIL_FIELDS = {
     "ops_recipients": _text(
         "Ops alert recipients", description="Comma-separated; every ponton task failure mailed"
     ),
+}
+
+
+# Retention of published document versions, per storage connection (docs/integrations/storage.md).
+_RETENTION_FIELDS = {
+    "keep_versions": _text(
+        "Versions kept per document", description="Blank: all; older ones are deleted"
+    ),
+    "keep_days": _text("Never prune versions younger than (days)", description="Blank: 0"),
 }
 
 
@@ -77,7 +90,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "api_endpoint": _text("API endpoint (empty: Google)"),
             "token_uri": _text("OAuth token URI (empty: Google)"),
             "calendar_id": _text(
-                "Calendar read by the connection test", description="Default: primary"
+                "Calendar read by the connection test", description="Blank: primary"
             ),
         },
         "ui-field-behaviour": {
@@ -87,7 +100,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_outlook_calendar": {
-        "hook-name": "Outlook calendar via Microsoft Graph (ponton)",
+        "hook-name": "Outlook calendar, Microsoft Graph (ponton)",
         "conn-fields": {
             "tenant_id": _text("Directory (tenant) id"),
             "certificate_path": _text("Certificate (PEM) path, instead of a secret"),
@@ -103,8 +116,38 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "placeholders": {"tenant_id": "00000000-0000-0000-0000-000000000000"},
         },
     },
+    "ponton_ics": {
+        "hook-name": "ICS feed (ponton)",
+        "conn-fields": {
+            "url": _text(
+                "Feed URL", secret=True, description="A private feed URL is a secret: it lives here"
+            ),
+            "allow_hosts": _text(
+                "Allowed private hosts", description="Comma-separated; loopback and LAN are refused"
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "login", "password"],
+            "relabeling": {"host": "Feed URL (or the Feed URL field below)"},
+            "placeholders": {"url": "https://calendar.example.com/private-3f9c/basic.ics"},
+            "secret-fields": ["host"],
+        },
+    },
+    "ponton_caldav": {
+        "hook-name": "CalDAV calendar (ponton)",
+        "conn-fields": {
+            "calendar_url": _text(
+                "Calendar URL", description="Blank: each binding's source; needed for the Test"
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["schema", "port", "host"],
+            "relabeling": {"login": "User", "password": "App password"},
+            "placeholders": {"calendar_url": "https://dav.example.com/calendars/chloe/work/"},
+        },
+    },
     "ponton_platform": {
-        "hook-name": "ponton platform database",
+        "hook-name": "Platform database (ponton)",
         "conn-fields": {
             "url": _text(
                 "Full SQLAlchemy URL", secret=True, description="Instead of host/login/schema"
@@ -117,8 +160,9 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_local_storage": {
-        "hook-name": "ponton local folder storage",
-        "conn-fields": {"path": _text("Folder", description="Default: $PONTON_HOME/storage")},
+        "hook-name": "Local folder storage (ponton)",
+        "conn-fields": {"path": _text("Folder", description="Blank: $PONTON_HOME/storage")}
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -126,17 +170,20 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_s3": {
-        "hook-name": "ponton S3 storage",
+        "hook-name": "S3 storage (ponton)",
         "conn-fields": {
             "bucket": _text("Bucket", description="Required; versioning enabled"),
             "prefix": _text("Key prefix"),
             "aws_conn_id": _text(
-                "AWS connection", description="Holds keys or a role; default aws_default"
+                "AWS connection", description="Holds keys or a role; blank: aws_default"
             ),
             "kms_key_id": _text("KMS key id (SSE-KMS)"),
-            "part_size": _text("Multipart part size in bytes", description="Default 8 MiB"),
-            "allow_unversioned": _text("Allow an unversioned bucket", description="Default false"),
-        },
+            "part_size": _text("Multipart part size in bytes", description="Blank: 8 MiB"),
+            "allow_unversioned": _flag(
+                "Allow an unversioned bucket", "Publish even where old versions cannot be kept"
+            ),
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -144,21 +191,22 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_gdrive": {
-        "hook-name": "ponton Google Drive storage",
+        "hook-name": "Google Drive storage (ponton)",
         "conn-fields": {
             "key_path": _text("Service account key file path"),
             "keyfile_dict": _text("Service account key JSON", secret=True),
             "refresh_token": _text(
                 "OAuth refresh token (instead of a service account)", secret=True
             ),
-            "scope": _text("Scopes", description="Default: https://www.googleapis.com/auth/drive"),
-            "folder_id": _text("Root folder id", description="Default: root"),
+            "scope": _text("Scopes", description="Blank: https://www.googleapis.com/auth/drive"),
+            "folder_id": _text("Root folder id", description="Blank: the drive's root"),
             "drive_id": _text("Shared drive id", description="Empty: My Drive"),
             "keep_forever": _text(
-                "Revisions kept forever per file", description="Default 100, at most 200"
+                "Revisions kept forever per file", description="Blank: 100, at most 200"
             ),
-            "chunk_size": _text("Upload chunk size in bytes", description="Default 8 MiB"),
-        },
+            "chunk_size": _text("Upload chunk size in bytes", description="Blank: 8 MiB"),
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
@@ -166,18 +214,19 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_sharepoint": {
-        "hook-name": "ponton SharePoint / OneDrive storage",
+        "hook-name": "SharePoint / OneDrive storage (ponton)",
         "conn-fields": {
             "tenant_id": _text("Tenant ID"),
             "site": _text("Site (host:/path)"),
-            "library": _text("Library", description="Default: Documents"),
+            "library": _text("Library", description="Blank: Documents"),
             "drive_id": _text("Drive id", description="Instead of site and library"),
             "folder": _text("Folder"),
             "simple_upload_limit": _text(
-                "Single-request upload limit in bytes", description="Default 4 MiB, max 250 MB"
+                "Single-request upload limit in bytes", description="Blank: 4 MiB, at most 250 MB"
             ),
             "secret_expires_at": _SECRET_EXPIRES_AT,
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port", "host"],
             "relabeling": {"login": "Client ID", "password": "Client secret"},
@@ -185,7 +234,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_smtp": {
-        "hook-name": "SMTP relay (ponton mail)",
+        "hook-name": "SMTP mail relay (ponton)",
         "conn-fields": _MAIL_FIELDS
         | {
             "disable_ssl": _flag("Disable implicit TLS", "Check for STARTTLS (587) and plain (25)"),
@@ -195,7 +244,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "label": "Timeout (s)",
                 "schema": {"type": ["integer", "null"], "default": 30},
             },
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "extra"],
             "relabeling": {"login": "SMTP user", "password": "SMTP password"},
@@ -203,7 +253,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_sendgrid": {
-        "hook-name": "SendGrid (ponton mail)",
+        "hook-name": "SendGrid mail (ponton)",
         "conn-fields": _MAIL_FIELDS
         | {
             "webhook_public_key": _text(
@@ -224,10 +274,10 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_postmark": {
-        "hook-name": "Postmark (ponton mail)",
+        "hook-name": "Postmark mail (ponton)",
         "conn-fields": _MAIL_FIELDS
         | {
-            "message_stream": _text("Message stream", description="Default: outbound"),
+            "message_stream": _text("Message stream", description="Blank: outbound"),
             "webhook_username": _text("Webhook username"),
             "webhook_password": _text("Webhook password", secret=True),
             "webhook_password_previous": _text(
@@ -237,6 +287,19 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "login", "port", "extra"],
             "relabeling": {"password": "Server token", "host": "API URL (empty: Postmark)"},
+            "placeholders": {},
+        },
+    },
+    "ponton_local_mail": {
+        "hook-name": "Local mail capture (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "folder": _text("Folder", description="Default: $PONTON_HOME/mail"),
+            "demo": _flag("Demo", "Local capture is intended here; `ponton doctor` flags it else"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port", "extra"],
+            "relabeling": {},
             "placeholders": {},
         },
     },

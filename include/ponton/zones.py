@@ -15,12 +15,10 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 @cache
 def iana_name(name: str | None) -> str | None:
-    """The IANA name for an IANA or Windows zone name; None when neither is known."""
+    """The IANA name for an IANA, Windows or vendor-prefixed zone name; None when none is known."""
     if not name:
         return None
-    for candidate in (name.strip("/"), WINDOWS_TO_OLSON.get(name.strip("/"))):
-        if not candidate:
-            continue
+    for candidate in zone_candidates(name, WINDOWS_TO_OLSON):
         try:
             ZoneInfo(candidate)
         except (ZoneInfoNotFoundError, ValueError):
@@ -42,3 +40,16 @@ def windows_names() -> dict[str, str]:
     for windows, iana in WINDOWS_TO_OLSON.items():
         names.setdefault(iana, windows)
     return names
+
+
+def zone_candidates(name: str, windows_zones: dict[str, str]) -> list[str]:
+    """Names to try, in order, for a TZID: itself, its Windows mapping, then its trailing
+    ``Area/City`` or ``Area/Region/City`` parts, which is how icalendar reads the globally unique
+    TZIDs of Lightning (``/mozilla.org/20050126_1/Europe/Berlin``) and Evolution
+    (``/softwarestudio.org/Olson_20011030_5/America/New_York``)."""
+    bare = name.strip().strip("/")
+    candidates = [bare, windows_zones.get(bare, "")]
+    parts = bare.split("/")
+    if len(parts) > 2:
+        candidates.extend("/".join(parts[-size:]) for size in (3, 2))
+    return [c for c in candidates if c]

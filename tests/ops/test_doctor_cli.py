@@ -20,18 +20,32 @@ import json, os, sys
 sys.path.insert(0, sys.argv[1])
 import demo
 os.environ.update(demo.demo_environment())
-connections = demo.demo_connections("http://127.0.0.1:9")
+connections = demo.demo_connections(sys.argv[3])
 connections.update(json.loads(sys.argv[2]))
 demo.DEMO.mkdir(parents=True, exist_ok=True)
 (demo.DEMO / "connections.json").write_text(json.dumps(connections))
 from ponton.platform import PlatformDB
 PlatformDB().upgrade()
 from ponton.cli import main
-sys.exit(main(["doctor", *sys.argv[3:]]))
+sys.exit(main(["doctor", *sys.argv[4:]]))
 """
 
 
-def doctor(tmp_path, extra_connections: dict, *args: str) -> subprocess.CompletedProcess:
+@pytest.fixture(autouse=True)
+def feeds():
+    """The demo's feeds served on loopback: the doctor fetches every bound feed."""
+    from datetime import UTC, datetime
+
+    from ponton.demo.feeds import DEMO_FEEDS, demo_feed
+    from tests.fakes.ics_server import IcsServer
+
+    with IcsServer() as server:
+        for key in DEMO_FEEDS:
+            url = server.publish(f"/{key}.ics", demo_feed(datetime.now(UTC).date(), key))
+        yield url.rsplit("/", 1)[0]
+
+
+def doctor(tmp_path, feeds: str, extra_connections: dict, *args: str):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PONTON"))}
     env["PONTON_DEMO_DIR"] = str(tmp_path / "demo")
     return subprocess.run(
@@ -41,6 +55,7 @@ def doctor(tmp_path, extra_connections: dict, *args: str) -> subprocess.Complete
             RUN_DOCTOR,
             str(ROOT / "scripts"),
             json.dumps(extra_connections),
+            feeds,
             *args,
         ],
         capture_output=True,
@@ -51,14 +66,14 @@ def doctor(tmp_path, extra_connections: dict, *args: str) -> subprocess.Complete
     )
 
 
-def test_doctor_on_the_demo_configuration_is_all_ok(tmp_path):
-    result = doctor(tmp_path, {})
+def test_doctor_on_the_demo_configuration_is_all_ok(tmp_path, feeds):
+    result = doctor(tmp_path, feeds, {})
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert "all OK" in result.stdout
     assert "ponton_storage_local (ponton_local_storage)  OK" in result.stdout
 
 
-def test_doctor_names_a_broken_connection_and_its_fix(tmp_path):
+def test_doctor_names_a_broken_connection_and_its_fix(tmp_path, feeds):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the storage folder should be")
     broken = {
@@ -72,7 +87,7 @@ def test_doctor_names_a_broken_connection_and_its_fix(tmp_path):
             "password": "app-secret-value",
         },
     }
-    result = doctor(tmp_path, broken, "--json")
+    result = doctor(tmp_path, feeds, broken, "--json")
     assert result.returncode == 1, result.stdout + result.stderr[-2000:]
     report = json.loads(result.stdout)
     problems = {c["name"]: c for c in report["checks"] if c["status"] == "problem"}

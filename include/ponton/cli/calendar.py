@@ -139,7 +139,7 @@ def _channel(args: argparse.Namespace) -> int:
     from ponton.calendars.channels import reconcile_channel
     from ponton.sync.adapters import calendar_opener
 
-    db = PlatformDB()
+    db = open_db()
     summary = reconcile_channel(
         db,
         args.binding,

@@ -69,7 +69,7 @@ def allow_list(extra: dict[str, Any] | None) -> tuple[str, ...]:
 def open_ics_feed(binding, resolver: ConnectionResolver) -> IcsFeedCalendar:
     """``ics``: a read-only feed calendar for ``binding``."""
     conn = resolver.get(binding.conn_id) if binding.conn_id else None
-    source = _feed_url(conn) or binding.source
+    source = feed_url(conn) or binding.source
     limits = limits_from(binding.options)
     options = FeedOptions(
         allow_hosts=allow_list(conn.extra if conn else None),
@@ -121,7 +121,8 @@ def _refresh_interval(options: dict[str, Any] | None) -> float | None:
     return seconds
 
 
-def _feed_url(conn: ConnectionInfo | None) -> str | None:
+def feed_url(conn: ConnectionInfo | None) -> str | None:
+    """The feed URL a connection holds (its ``url`` extra, or a full URL as host)."""
     if conn is None:
         return None
     if conn.extra.get("url"):
