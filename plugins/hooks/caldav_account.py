@@ -1,7 +1,8 @@
 """Hook for a CalDAV account's connection (``ponton_caldav``): user, app password, calendar URL.
 
 Listed in the Airflow UI with its form; the Test button and ``ponton doctor`` open the calendar
-the way a sync does (``ponton.ics.bindings.open_caldav``) and list nothing more than its name.
+the way a sync does (``ponton.calendars.backends.connect.open_caldav``) and list nothing more
+than its name.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Hook for an ICS feed's connection (``ponton_ics``): the private feed URL and its allow-list.
 
-The sync reads these connections through the domain (``ponton.ics.bindings``); the hook exists so
-the type is listed in the Airflow UI with its form, and so the UI's Test button and ``ponton
-doctor`` fetch the feed the way a sync does (same SSRF guard, same allow-list).
+The sync reads these connections through the domain (``ponton.calendars.backends.connect``); the
+hook exists so the type is listed in the Airflow UI with its form, and so the UI's Test button
+and ``ponton doctor`` fetch the feed the way a sync does (same SSRF guard, same allow-list).
 """
 
 from __future__ import annotations

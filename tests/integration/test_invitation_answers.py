@@ -1,5 +1,6 @@
-"""The owner's answer to an invitation decides whether it blocks time: declined never does,
-tentative does unless the binding says ``"tentative": "free"`` (Google and Outlook)."""
+"""The owner's answer to an invitation, as Google (the ``self`` attendee) and Graph (the event's
+``responseStatus``) report it, decides whether it blocks time: declined never does, tentative does
+unless the binding sets ``skip_tentative``."""
 
 import pytest
 import sqlalchemy as sa
@@ -58,9 +59,9 @@ def blocked(db):
         return sorted(conn.execute(sa.select(availability.c.note)).scalars())
 
 
-@pytest.mark.parametrize("tentative", ["busy", "free"])
+@pytest.mark.parametrize("skip_tentative", [False, True])
 @pytest.mark.parametrize("name", ["google", "outlook"])
-def test_declined_invitations_never_block_time(platform_db, request, name, tentative):
+def test_declined_invitations_never_block_time(platform_db, request, name, skip_tentative):
     if name == "google":
         fake, source, conn_id = request.getfixturevalue("google_fake"), CALENDAR, "google_conn"
         google_invitations(fake)
@@ -68,8 +69,8 @@ def test_declined_invitations_never_block_time(platform_db, request, name, tenta
         fake, source, conn_id = request.getfixturevalue("graph_fake"), MAILBOX, "outlook_conn"
         graph_invitations(fake)
     binding, journal = bind_with_planning(
-        platform_db, name, source, request.getfixturevalue(conn_id), tentative=tentative
+        platform_db, name, source, request.getfixturevalue(conn_id), skip_tentative=skip_tentative
     )
     run_sync(platform_db, binding, calendar_opener(None), journal=journal, now=NOW)
-    expected = ["invited (accepted)"] + (["invited (tentative)"] if tentative == "busy" else [])
+    expected = ["invited (accepted)"] + ([] if skip_tentative else ["invited (tentative)"])
     assert blocked(platform_db) == expected

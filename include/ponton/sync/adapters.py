@@ -53,12 +53,12 @@ def open_with_hook(hook_path: str, binding: Binding, resolver: ConnectionResolve
     return hook.get_conn()
 
 
+# ICS feeds and CalDAV are opened by the domain even where they also have a hook (for the
+# connection form and test): the CLI must sync them without Airflow.
 FACTORIES: dict[str, Opener] = {
-    provider: partial(open_hookless, path) for provider, path in HOOKLESS.items()
-} | {
     provider_of(conn_type): partial(open_with_hook, hook)
     for conn_type, hook in hooks_for("calendar").items()
-}
+} | {provider: partial(open_hookless, path) for provider, path in HOOKLESS.items()}
 
 
 def calendar_opener(resolver: ConnectionResolver) -> CalendarOpener:

@@ -8,19 +8,14 @@ errors into ponton errors all happen here, each in one place.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from google.auth.exceptions import RefreshError
-from googleapiclient.errors import Error as GoogleApiClientError
-from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
-from httplib2 import HttpLib2Error
 
-from ponton.calendars.backends.attendance import tentative_is_busy
+from ponton.calendars.backends.google_errors import http_status, translate
 from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
@@ -32,12 +27,10 @@ from ponton.errors import (
     InvalidInputError,
     PontonError,
     PreconditionFailed,
-    ReauthorizationRequired,
     ThrottledError,
-    TransientError,
 )
 from ponton.model import Event
-from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.retry import RetryPolicy, is_retryable
 from ponton.sync.filters import send_updates_from
 from ponton.sync.planner import series_in_window
 from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
@@ -45,59 +38,6 @@ from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, Write
 BATCH_LIMIT = 50
 DEFAULT_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 PAGE_SIZE = 2500
-RUNBOOK = "docs/runbooks/google-oauth.md"
-_THROTTLE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded", "quotaExceeded"}
-
-
-def _reason(exc: HttpError) -> str:
-    try:
-        error = json.loads(exc.content or b"{}").get("error", {})
-    except ValueError:
-        return ""
-    if isinstance(error, str):
-        return error
-    errors = error.get("errors") or [{}]
-    return errors[0].get("reason", "") or error.get("status", "")
-
-
-def translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
-    """Every Google failure becomes a ponton error here, and nowhere else; ``http_status`` keeps
-    the status for the few callers that treat one as success (404/410 on delete)."""
-    error = _translate(exc, conn_id=conn_id, what=what)
-    if isinstance(exc, HttpError):
-        error.http_status = exc.resp.status
-    return error
-
-
-def http_status(error: BaseException | None) -> int | None:
-    return error.http_status if isinstance(error, PontonError) else None
-
-
-def _translate(exc: Exception, *, conn_id: str, what: str) -> PontonError:
-    if isinstance(exc, PontonError):
-        return exc
-    if isinstance(exc, RefreshError):
-        return ReauthorizationRequired(conn_id, f"Google refused the credentials: {exc}", RUNBOOK)
-    if not isinstance(exc, HttpError):
-        if isinstance(exc, (OSError, HttpLib2Error, GoogleApiClientError)):
-            return TransientError(f"{what}: {type(exc).__name__}: {exc}")
-        raise exc  # a bug, not the network: surface it unchanged, never retry it
-    status, reason = exc.resp.status, _reason(exc)
-    retry_after = parse_retry_after(exc.resp.get("retry-after"))
-    if status == 429 or (status == 403 and reason in _THROTTLE_REASONS):
-        return ThrottledError(f"{what}: Google throttled ponton ({reason or status})", retry_after)
-    if status >= 500:
-        return TransientError(f"{what}: Google answered {status} ({reason}); retrying later")
-    if status == 401:
-        return ReauthorizationRequired(conn_id, f"Google answered 401 {reason}", RUNBOOK)
-    if status == 412:
-        return PreconditionFailed(f"{what}: changed in Google since ponton read it")
-    if status in (403, 404):
-        return ConfigError(
-            f"{what}: Google answered {status} {reason}; check that the calendar id is right and "
-            f"shared with the identity of connection {conn_id!r} (delegation subject or OAuth user)"
-        )
-    return InvalidInputError(f"{what}: Google refused the request ({status} {reason})")
 
 
 @dataclass
@@ -122,7 +62,6 @@ class GoogleCalendarOptions:
     write_attendees: bool = True
     # Google may mail every guest of a write unless told not to: no invitation storms.
     send_updates: str = "none"
-    tentative_busy: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -134,7 +73,6 @@ class GoogleCalendarOptions:
         return cls(
             write_attendees=bool(options.get("write_attendees", True)),
             send_updates=send_updates_from(options),
-            tentative_busy=tentative_is_busy(options),
             retry=RetryPolicy.from_options(options),
             **where,
         )
@@ -216,11 +154,15 @@ class GoogleCalendarBackend:
                 return items, page.get("nextSyncToken")
 
     def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
-        return from_google(item, warnings, tentative_busy=self.options.tentative_busy)
+        return from_google(item, warnings)
 
     def rejected_components(self) -> list[str]:
         """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
         return list(self._warnings)
+
+    def derived_uids(self) -> list[str]:
+        """None: every event here has the service's own id (ParseDiagnostics)."""
+        return []
 
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
         self._warnings = []

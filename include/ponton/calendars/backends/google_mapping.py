@@ -13,7 +13,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ponton.calendars.backends.attendance import transparency_for
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 from ponton.sync.port import RemoteEvent
@@ -120,17 +119,7 @@ def is_cancelled(item: dict[str, Any]) -> bool:
     return item.get("status") == "cancelled"
 
 
-def _owner_response(item: dict[str, Any]) -> str | None:
-    """The calendar owner's answer: the attendee Google marks ``self``."""
-    for attendee in item.get("attendees", ()):
-        if attendee.get("self") and not attendee.get("organizer"):
-            return _GOOGLE_TO_PARTSTAT.get(attendee.get("responseStatus", ""))
-    return None
-
-
-def from_google(
-    item: dict[str, Any], warnings: list[str] | None = None, *, tentative_busy: bool = True
-) -> RemoteEvent:
+def from_google(item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
     """A listed or fetched event; ``uid`` is the platform uid for ours, the iCalUID otherwise.
     Google's ``dateTime`` carries its offset, so an unknown ``timeZone`` only loses the label:
     the event is kept (in UTC) and one line goes to ``warnings``."""
@@ -160,11 +149,7 @@ def from_google(
         ),
         recurrence=tuple(item.get("recurrence", ())),
         status=item.get("status", "confirmed").upper(),
-        transparency=transparency_for(
-            item.get("transparency", "opaque").upper(),
-            _owner_response(item),
-            tentative_busy=tentative_busy,
-        ),
+        transparency=item.get("transparency", "opaque").upper(),
         sequence=int(item.get("sequence", 0)),
         organizer=item.get("organizer", {}).get("email"),
         attendees=tuple(

@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from ponton.calendars.backends.attendance import tentative_is_busy
 from ponton.calendars.backends.graph import (
     GraphSession,
     http_status,
@@ -69,7 +68,6 @@ class OutlookCalendarOptions:
 
     calendar: str
     write_attendees: bool = False  # Graph would send every attendee an invitation
-    tentative_busy: bool = True
     page_size: int = 100
 
     @classmethod
@@ -81,7 +79,6 @@ class OutlookCalendarOptions:
         return cls(
             calendar=calendar,
             write_attendees=bool(options.get("write_attendees", False)),
-            tentative_busy=tentative_is_busy(options),
             page_size=int(options.get("page_size", 100)),
         )
 
@@ -101,11 +98,15 @@ class OutlookCalendarBackend:
         self._warnings: list[str] = []
 
     def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
-        return from_graph(item, warnings, tentative_busy=self.options.tentative_busy)
+        return from_graph(item, warnings)
 
     def rejected_components(self) -> list[str]:
         """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
         return list(self._warnings)
+
+    def derived_uids(self) -> list[str]:
+        """None: every event here has the service's own id (ParseDiagnostics)."""
+        return []
 
     def _call(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         return self.session.call(self.ref.mailbox, method, url, what, **kwargs)

@@ -14,7 +14,6 @@ from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ponton.calendars.backends.attendance import transparency_for
 from ponton.calendars.backends.outlook_recurrence import to_patterned, to_rrule
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
@@ -174,9 +173,7 @@ class _TextOfHtml(HTMLParser):
         return "".join(self._parts).strip()
 
 
-def from_graph(
-    item: dict[str, Any], warnings: list[str] | None = None, *, tentative_busy: bool = True
-) -> RemoteEvent:
+def from_graph(item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
     """A listed or fetched event; an unknown zone appends one line to ``warnings``."""
     event_id = item["id"]
     all_day = bool(item.get("isAllDay"))
@@ -215,11 +212,7 @@ def from_graph(
         timezone=None if all_day else (own or "UTC"),
         recurrence=rules,
         status=status,
-        transparency=transparency_for(
-            "TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
-            _RESPONSE_TO_PARTSTAT.get((item.get("responseStatus") or {}).get("response", "")),
-            tentative_busy=tentative_busy,
-        ),
+        transparency="TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
         organizer=((item.get("organizer") or {}).get("emailAddress") or {}).get("address"),
         attendees=tuple(
             Attendee(
