@@ -36,6 +36,7 @@ class _CoreOptions(BaseModel):
     retry_max_seconds: Annotated[float, Field(ge=0, le=3_600)] | None = None
     page_size: Annotated[int, Field(ge=1, le=1_000, strict=True)] | None = None
     timeout: Annotated[float, Field(gt=0, le=600)] | None = None
+    refresh_interval: Annotated[float, Field(ge=0, le=366 * 86_400)] | None = None
     max_bytes: Annotated[int, Field(ge=1, le=1 << 30, strict=True)] | None = None
     max_components: Count | None = None
     max_occurrences: Count | None = None
