@@ -34,7 +34,7 @@ def test_forms_speak_plainly_and_name_types_one_way():
 
 @pytest.mark.parametrize(
     ("conn_type", "field", "default"),
-    [("ponton_s3", "allow_unversioned", False), ("ponton_gdrive", "keep_revision_forever", True)],
+    [("ponton_s3", "allow_unversioned", False), ("ponton_smtp", "disable_ssl", False)],
 )
 def test_yes_no_settings_are_check_boxes(conn_type, field, default):
     [entry] = [e for e in connection_types() if e["connection-type"] == conn_type]

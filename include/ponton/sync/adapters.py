@@ -53,12 +53,12 @@ def open_with_hook(hook_path: str, binding: Binding, resolver: ConnectionResolve
     return hook.get_conn()
 
 
+# ICS and CalDAV connection types have hooks too (so the UI lists and tests them), but a sync
+# opens them from the binding's connection: the hookless openers win.
 FACTORIES: dict[str, Opener] = {
-    provider: partial(open_hookless, path) for provider, path in HOOKLESS.items()
-} | {
     provider_of(conn_type): partial(open_with_hook, hook)
     for conn_type, hook in hooks_for("calendar").items()
-}
+} | {provider: partial(open_hookless, path) for provider, path in HOOKLESS.items()}
 
 
 def calendar_opener(resolver: ConnectionResolver) -> CalendarOpener:
