@@ -3,7 +3,9 @@
 Publishes the platform's planning as ICS feeds — one per resource (`feeds/resources/<key>.ics`)
 and one per mission (`feeds/missions/<code>.ics`) — through the storage backends, so people can
 subscribe to them from Google Calendar, Outlook or any calendar app. Feeds are RFC 5545 with a
-VTIMEZONE per zone, stable UIDs and each event's SEQUENCE.
+VTIMEZONE per zone, stable UIDs and each event's SEQUENCE; a private event shows as "Busy" only.
+Each resource also gets its busy time, without any detail, as a free/busy feed
+(`feeds/freebusy/<key>.ifb`, VFREEBUSY) and a busy-only event feed (`feeds/busy/<key>.ics`).
 
 * **Needs**: the Variable `ponton_storage_conn_ids` (default `ponton_storage_local`, the folder
   `$PONTON_HOME/storage`); optionally `ponton_platform`. Expose the folder or bucket over HTTPS to

@@ -1,9 +1,11 @@
 """### ponton documents publish
 
 Renders each active mission's roadmap ("feuille de route") as PDF and publishes it, with the
-mission's registered assets (`documents` table), to every configured storage backend: one mapped
-task per mission. Each upload is verified against the backend's checksum and recorded as a
-`document_versions` row plus a journal line.
+mission's registered assets (`documents` table), to every configured destination (storage
+connection and its root): one mapped task per mission. Each destination is an independent
+delivery: each upload is read back, verified against the backend's checksum and recorded as a
+`document_versions` row of that destination plus a journal line. `ponton documents publish` runs
+the same code by hand.
 
 * **Needs**: the `ponton_platform` connection (optional, embedded SQLite otherwise); the Airflow
   Variable `ponton_storage_conn_ids` (comma-separated storage connections, default

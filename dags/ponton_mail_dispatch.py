@@ -6,9 +6,9 @@ the provider, and its receipt stored. Invalid addresses and permanent refusals e
 with the reason; transient errors fail the try so Airflow retries with backoff. Every outcome is in
 the journal (`ponton journal tail --integration mail`).
 
-* **Needs**: the `ponton_mail` connection (`ponton_smtp`, `ponton_sendgrid` or `ponton_postmark`;
-  without it messages are captured as `.eml` files under `PONTON_HOME/mail`) and optionally
-  `ponton_platform`. See `docs/integrations/mail.md`.
+* **Needs**: the `ponton_mail` connection (`ponton_smtp`, `ponton_sendgrid`, `ponton_postmark`, or
+  `ponton_local_mail` to capture `.eml` files; a connection that cannot be resolved fails the task
+  and nothing is sent) and optionally `ponton_platform`. See `docs/integrations/mail.md`.
 * **Schedule**: every 5 minutes.
 * **Deadline**: a run unfinished 10 min after it was queued is journaled as
   `platform / deadline_missed` (docs/monitoring.md).

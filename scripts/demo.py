@@ -73,6 +73,11 @@ def demo_connections(
             "conn_type": "ponton_local_storage",
             "extra": {"path": str(DEMO / "storage")},
         },
+        # Mail is captured as .eml files, by explicit choice (never a fallback).
+        "ponton_mail": {
+            "conn_type": "ponton_local_mail",
+            "extra": {"folder": str(DEMO / "mail"), "demo": True},
+        },
     }
     if feed_base:
         # Private feed URLs are secrets: they live in connections, never in the binding.
@@ -86,7 +91,7 @@ def demo_connections(
             "conn_type": "ponton_caldav",
             "login": "chloe",
             "password": "demo-app-password",
-            "extra": {"calendar_url": caldav_url},
+            "extra": {"calendar_url": caldav_url, "allow_hosts": "127.0.0.1"},
         }
     return connections
 

@@ -58,10 +58,23 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         ("every DAG", "ponton CLI"),
     ),
     VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by ':') document sources may be published from; others are refused.",
+        ("ponton_documents_publish",),
+    ),
+    VariableSpec(
         "PONTON_ICS_ALLOW_HOSTS",
         "",
         "Comma-separated private hosts every ICS binding may fetch (SSRF allow-list).",
         ("ponton_calendar_import",),
+    ),
+    VariableSpec(
+        "PONTON_DOCUMENT_ROOTS",
+        "$PONTON_HOME/documents",
+        "Folders (separated by `:`) mission documents may be read from; any other source path is "
+        "refused.",
+        ("ponton_documents_publish", "ponton CLI"),
     ),
     VariableSpec(
         "PONTON_MAIL_CONN_ID",
@@ -98,6 +111,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_smtp": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_sendgrid": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_postmark": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_local_mail": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
 }
 
 # Besides the password, extras Airflow's masker would not recognise by name but that are secret.

@@ -64,6 +64,11 @@ class ThrottledError(TransientError):
         super().__init__(message)
 
 
+class RetryLater(ThrottledError):
+    """The peer asked ponton to wait longer than the task has left: the work is deferred to the
+    next run (never retried sooner than the peer allows)."""
+
+
 class PreconditionFailed(TransientError):
     """The remote object changed since we read it (412); re-read and re-plan."""
 

@@ -25,6 +25,7 @@ CONNECTION_TYPES: tuple[tuple[str, str, str], ...] = (
     ("ponton_smtp", "ponton.hooks.smtp_mail.SmtpMailHook", "mail"),
     ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook", "mail"),
     ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook", "mail"),
+    ("ponton_local_mail", "ponton.hooks.local_mail.LocalMailHook", "mail"),
 )
 
 
@@ -62,6 +63,15 @@ _MAIL_FIELDS = {
     "ops_recipients": _text(
         "Ops alert recipients", description="Comma-separated; every ponton task failure mailed"
     ),
+}
+
+
+# Retention of published document versions, per storage connection (docs/integrations/storage.md).
+_RETENTION_FIELDS = {
+    "keep_versions": _text(
+        "Versions kept per document", description="Blank: all; older ones are deleted"
+    ),
+    "keep_days": _text("Never prune versions younger than (days)", description="Blank: 0"),
 }
 
 
@@ -151,7 +161,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
     },
     "ponton_local_storage": {
         "hook-name": "Local folder storage (ponton)",
-        "conn-fields": {"path": _text("Folder", description="Blank: $PONTON_HOME/storage")},
+        "conn-fields": {"path": _text("Folder", description="Blank: $PONTON_HOME/storage")}
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -171,7 +182,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "allow_unversioned": _flag(
                 "Allow an unversioned bucket", "Publish even where old versions cannot be kept"
             ),
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port"],
             "relabeling": {},
@@ -193,7 +205,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "Revisions kept forever per file", description="Blank: 100, at most 200"
             ),
             "chunk_size": _text("Upload chunk size in bytes", description="Blank: 8 MiB"),
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "port"],
             "relabeling": {"login": "OAuth client id", "password": "OAuth client secret"},
@@ -212,7 +225,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "Single-request upload limit in bytes", description="Blank: 4 MiB, at most 250 MB"
             ),
             "secret_expires_at": _SECRET_EXPIRES_AT,
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port", "host"],
             "relabeling": {"login": "Client ID", "password": "Client secret"},
@@ -230,7 +244,8 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "label": "Timeout (s)",
                 "schema": {"type": ["integer", "null"], "default": 30},
             },
-        },
+        }
+        | _RETENTION_FIELDS,
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "extra"],
             "relabeling": {"login": "SMTP user", "password": "SMTP password"},
@@ -272,6 +287,19 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "login", "port", "extra"],
             "relabeling": {"password": "Server token", "host": "API URL (empty: Postmark)"},
+            "placeholders": {},
+        },
+    },
+    "ponton_local_mail": {
+        "hook-name": "Local mail capture (ponton mail)",
+        "conn-fields": _MAIL_FIELDS
+        | {
+            "folder": _text("Folder", description="Default: $PONTON_HOME/mail"),
+            "demo": _flag("Demo", "Local capture is intended here; `ponton doctor` flags it else"),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "login", "password", "port", "extra"],
+            "relabeling": {},
             "placeholders": {},
         },
     },

@@ -211,6 +211,9 @@ def doctor_checks(db: PlatformDB, now: datetime | None = None) -> list[Check]:
     platform = check_platform_db(db)
     checks: Iterable[Check] = [platform]
     checks = [*checks, *connection_checks(db if not platform.failed else None, now)]
+    from ponton.hooks.mail import mail_provider_check
+
+    checks.append(mail_provider_check())
     if not platform.failed:
         checks += check_channels(db, now)
     return checks

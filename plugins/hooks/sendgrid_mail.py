@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ponton.errors import ConfigError
-from ponton.hooks.mail import MailHook
+from ponton.hooks.mail import MailHook, flag
 from ponton.mail.backends.sendgrid import (
     DEFAULT_HOST,
     SendGridActivityBackend,
@@ -40,7 +40,7 @@ class SendGridMailHook(MailHook):
             host=(self.connection.host or DEFAULT_HOST).rstrip("/"),
         )
         client.client.timeout = self.timeout
-        activity = str(self.extra.get("activity_api", "")).lower() in ("true", "1", "yes")
+        activity = flag(self.extra.get("activity_api"))
         backend = SendGridActivityBackend if activity else SendGridBackend
         keys = (
             self.extra.get("webhook_public_key", ""),

@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ponton.hooks.mail import MailHook
+from ponton.hooks.mail import MailHook, flag
 from ponton.mail.backends.smtp import SmtpBackend, SmtpLogin, SmtpOptions
-
-
-def _flag(value: object) -> bool:
-    return str(value).lower() in ("true", "1", "yes")
 
 
 class SmtpMailHook(MailHook):
@@ -31,8 +27,8 @@ class SmtpMailHook(MailHook):
             options=SmtpOptions(
                 host=conn.host or "localhost",
                 port=int(conn.port) if conn.port else None,
-                implicit_tls=not _flag(extra.get("disable_ssl", False)),
-                starttls=not _flag(extra.get("disable_tls", False)),
+                implicit_tls=not flag(extra.get("disable_ssl", False)),
+                starttls=not flag(extra.get("disable_tls", False)),
                 ssl_ca_file=extra.get("ssl_ca_file") or None,
                 timeout=float(extra.get("timeout") or 30),
                 **common,

@@ -56,3 +56,29 @@ def storages_for(conn_ids: str | list[str]) -> list:
     if not names:
         raise ConfigError("no storage connection configured: set ponton_storage_conn_ids")
     return [storage_for(conn_id) for conn_id in names]
+
+
+def destinations_for(conn_ids: str | list[str]) -> list:
+    """The publishing destinations named by ``conn_ids``: each connection's backend and the
+    retention its extras ask for (``keep_versions``, ``keep_days``)."""
+    from airflow.sdk import BaseHook
+
+    from ponton.documents.ledger import Destination, Retention
+
+    names = split_conn_ids(conn_ids)
+    if not names:
+        raise ConfigError("no storage connection configured: set ponton_storage_conn_ids")
+    destinations = []
+    for conn_id in names:
+        storage = storage_for(conn_id)
+        try:
+            extra = BaseHook.get_connection(conn_id).extra_dejson
+        except Exception:  # noqa: BLE001 - the embedded local folder has no connection
+            extra = {}
+        keep = extra.get("keep_versions")
+        retention = Retention(
+            keep=int(keep) if keep not in (None, "") else None,
+            min_age_days=int(extra.get("keep_days") or 0),
+        )
+        destinations.append(Destination(conn_id=conn_id, storage=storage, retention=retention))
+    return destinations

@@ -39,10 +39,14 @@ class CalendarSyncOperator(PontonOperator):
         from ponton.hooks.platform import PlatformDBHook
         from ponton.journal import Journal
         from ponton.narrative import binding_title
+        from ponton.retry import time_budget
         from ponton.sync.adapters import calendar_opener
         from ponton.sync.bindings import load_binding
-        from ponton.sync.engine import run_sync
+        from ponton.sync.engine import run_sync_or_defer
 
+        # A peer's Retry-After is waited for only while it fits the task's time; beyond that
+        # the binding is deferred to the next run (see ponton.retry).
+        timeout = self.execution_timeout.total_seconds() * 0.9 if self.execution_timeout else None
         db = PlatformDBHook(platform_conn_id=self.platform_conn_id).ensure_ready()
         self._db = db
         with db.engine.connect() as conn:
@@ -52,14 +56,15 @@ class CalendarSyncOperator(PontonOperator):
         dry_run = _flag(self.dry_run)
         # The mapped task's label in the grid (map_index_template reads it).
         context["ponton_label"] = self._title + (" (dry run)" if dry_run else "")
-        summary = run_sync(
-            db,
-            binding.id,
-            calendar_opener(AirflowConnectionResolver()),
-            journal=Journal(db, journal_context),
-            dry_run=dry_run,
-            allow_mass_delete=_flag(self.allow_mass_delete),
-        )
+        with time_budget(timeout):
+            summary = run_sync_or_defer(
+                db,
+                binding.id,
+                calendar_opener(AirflowConnectionResolver()),
+                journal=Journal(db, journal_context),
+                dry_run=dry_run,
+                allow_mass_delete=_flag(self.allow_mass_delete),
+            )
         queue = open_queue(db, binding.id)
         if queue:
             context["ponton_label"] += f" · {len(queue)} to review"

@@ -50,13 +50,18 @@ def calendar(principal, dav_server):
 
 
 @pytest.fixture
-def from_connection(calendar, radicale, monkeypatch):
+def from_connection(calendar, monkeypatch):
     """The binding's connection holds the login and app password; the source is the URL."""
     from ponton.calendars.backends.connect import open_caldav
     from ponton.secrets import EnvConnectionResolver
     from ponton.sync.bindings import Binding
 
-    conn = {"conn_type": "ponton_caldav", "login": "ana", "password": "x"}
+    conn = {
+        "conn_type": "ponton_caldav",
+        "login": "ana",
+        "password": "x",
+        "extra": {"allow_hosts": "127.0.0.1"},  # the loopback server passes the egress guard
+    }
     monkeypatch.setenv("AIRFLOW_CONN_CALDAV_CONTRACT", json.dumps(conn))
     binding = Binding(
         id=1,

@@ -1,5 +1,6 @@
 """Local capture, the embedded default, passes the mail-provider contract."""
 
+import json
 from email import message_from_bytes, policy
 
 import pytest
@@ -51,14 +52,21 @@ def provider(tmp_path):
 
 
 @pytest.fixture
-def hooked(tmp_path, monkeypatch):
-    """Without a mail connection, the DAGs capture into PONTON_HOME/mail."""
+def hooked(provider, monkeypatch):
+    """Local capture chosen explicitly, as the demo does: a ``ponton_local_mail`` connection."""
     from ponton.hooks.mail import get_mail_provider
 
-    monkeypatch.setenv("PONTON_HOME", str(tmp_path))
-    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
-    backend = get_mail_provider()
-    return LocalCapture(options=LocalCaptureOptions(folder=backend.folder, sender=SENDER))
+    extra = {"folder": str(provider.folder), "from_email": SENDER.email, "from_name": SENDER.name}
+    conn = {"conn_type": "ponton_local_mail", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
+    return get_mail_provider()
+
+
+@pytest.fixture
+def paged(provider):
+    return LocalCapture(
+        options=LocalCaptureOptions(folder=provider.folder, sender=SENDER, page_size=2)
+    )
 
 
 @pytest.fixture
@@ -90,3 +98,14 @@ def test_a_capture_folder_that_cannot_be_created_is_a_config_error(tmp_path):
 def test_default_folder_is_under_ponton_home(tmp_path, monkeypatch):
     monkeypatch.setenv("PONTON_HOME", str(tmp_path))
     assert LocalCapture().folder == tmp_path / "mail"
+
+
+def test_without_a_mail_connection_nothing_falls_back_to_local_capture(tmp_path, monkeypatch):
+    from ponton.errors import ConfigError
+    from ponton.hooks.mail import get_mail_provider
+
+    monkeypatch.setenv("PONTON_HOME", str(tmp_path))
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    with pytest.raises(ConfigError, match=r"'ponton_mail' cannot be resolved.*ponton_local_mail"):
+        get_mail_provider()
+    assert not (tmp_path / "mail").exists()

@@ -26,6 +26,11 @@ def provider(peer):
 
 
 @pytest.fixture
+def paged(peer):
+    return peer.backend(page_size=2)
+
+
+@pytest.fixture
 def hooked(peer, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     return PostmarkMailHook().get_conn()

@@ -27,6 +27,11 @@ def provider(peer):
 
 
 @pytest.fixture
+def paged(peer):
+    return peer.backend(activity_limit=2)
+
+
+@pytest.fixture
 def hooked(peer, monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
     return SendGridMailHook().get_conn()

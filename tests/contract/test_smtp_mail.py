@@ -38,6 +38,11 @@ def provider(peer):
 
 
 @pytest.fixture
+def paged(provider):
+    return provider
+
+
+@pytest.fixture
 def hooked(peer, monkeypatch):
     use_connection(monkeypatch, peer.connection())
     return SmtpMailHook().get_conn()

@@ -30,3 +30,15 @@ def test_demo_runs_every_dag_successfully(tmp_path):
     }
     dag_ids = {p.stem for p in (ROOT / "dags").glob("ponton_*.py")}
     assert states == dict.fromkeys(dag_ids, "success")
+    # The availability feeds the demo published are read cleanly by an independent parser, and
+    # its summary says what became of the private appointment and the declined invitation.
+    import vobject
+
+    feeds = tmp_path / "demo" / "storage" / "feeds"
+    for path in [*feeds.glob("freebusy/*.ifb"), *feeds.glob("busy/*.ics")]:
+        parsed = vobject.readOne(path.read_text())
+        assert parsed.name == "VCALENDAR", path
+        assert path.suffix != ".ifb" or "vfreebusy" in parsed.contents, path
+    assert vobject.readOne((feeds / "busy" / "ana.martin.ics").read_text()).vevent_list
+    assert "anonymous busy block(s) Thu 10:00-11:00; its text found in none of" in result.stdout
+    assert "0 busy block(s), 0 double booking(s)" in result.stdout

@@ -27,7 +27,8 @@ def failure_context(try_number=2):
 @pytest.fixture
 def home(tmp_path, monkeypatch, platform_env):
     monkeypatch.setenv("PONTON_HOME", str(tmp_path))
-    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    # Local capture into PONTON_HOME/mail, chosen explicitly as the demo does.
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps({"conn_type": "ponton_local_mail"}))
     monkeypatch.delenv("PONTON_OPS_EMAIL", raising=False)
     return tmp_path
 
@@ -139,3 +140,32 @@ def test_a_permanent_configuration_error_fails_the_task_without_retry(home, monk
     seed(PlatformDBHook().platform_db)
     with pytest.raises(AirflowFailException, match="from_email"):
         MailDispatchOperator(task_id="send").execute({"run_id": "r"})
+
+
+def test_doctor_names_the_provider_in_use(monkeypatch):
+    from ponton.hooks.mail import mail_provider_check
+    from tests.fakes.postmark_api import FakePostmark
+
+    with FakePostmark() as fake:
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        check = mail_provider_check()
+    assert (check.status, check.detail) == ("ok", "postmark, sender planning@ponton.example")
+
+
+def test_doctor_flags_local_capture_outside_the_demo(home, monkeypatch):
+    from ponton.hooks.mail import mail_provider_check
+
+    check = mail_provider_check()
+    assert check.status == "problem" and "nobody receives them" in check.detail
+    assert "demo=true" in check.fix
+    demo = {"conn_type": "ponton_local_mail", "extra": {"demo": True}}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(demo))
+    assert mail_provider_check().status == "ok"
+
+
+def test_doctor_flags_an_unresolvable_mail_connection(monkeypatch):
+    from ponton.hooks.mail import mail_provider_check
+
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    check = mail_provider_check()
+    assert check.status == "problem" and "'ponton_mail' cannot be resolved" in check.detail

@@ -17,6 +17,7 @@ __all__ = [
     "drive_service_account",
     "fake_drive",
     "gdrive_storage",
+    "service_account_key",
 ]
 
 CHUNK = 256 * 1024
@@ -29,15 +30,14 @@ def fake_drive(tmp_path_factory):
         yield fake
 
 
-@pytest.fixture(scope="session")
-def drive_service_account(fake_drive) -> dict:
-    """A service-account key file (as the Cloud console issues it) pointing at the fake."""
+def service_account_key(fake: FakeDrive) -> dict:
+    """A service-account key file (as the Cloud console issues it) the fake knows."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     email = "ponton-docs@ponton-test.iam.gserviceaccount.com"
-    fake_drive.service_accounts[email] = (
+    fake.service_accounts[email] = (
         key.public_key()
         .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
         .decode()
@@ -54,8 +54,13 @@ def drive_service_account(fake_drive) -> dict:
         "private_key": private,
         "client_email": email,
         "client_id": "1000",
-        "token_uri": f"{fake_drive.url}/token",
+        "token_uri": f"{fake.url}/token",
     }
+
+
+@pytest.fixture(scope="session")
+def drive_service_account(fake_drive) -> dict:
+    return service_account_key(fake_drive)
 
 
 def drive_backend(fake: FakeDrive, key_info: dict, folder_id: str, *, scopes=(DRIVE,), **options):

@@ -29,6 +29,8 @@ from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.graph_render import instant as _instant
+from tests.fakes.graph_render import render, text_to_html, windows_name, zone_of
 from tests.fakes.graph_series import invalid_recurrence, occurrences
 from tests.fakes.loopback import LoopbackServer, json_response
 
@@ -53,19 +55,8 @@ def _error(status: int, code: str, message: str) -> tuple[int, dict, dict]:
     return status, {}, {"error": {"code": code, "message": message}}
 
 
-def _instant(raw: dict[str, str]) -> datetime:
-    naive = datetime.fromisoformat(raw["dateTime"].split(".")[0])
-    return naive.replace(tzinfo=UTC) if raw.get("timeZone", "UTC") == "UTC" else _zoned(naive, raw)
-
-
-def _zoned(naive: datetime, raw: dict[str, str]) -> datetime:
-    return naive.replace(tzinfo=_zone(raw)).astimezone(UTC)
-
-
 def _zone(raw: dict[str, str]):
-    from ponton.calendars.backends.outlook_mapping import zone
-
-    return zone(raw.get("timeZone"))
+    return zone_of(raw.get("timeZone"))
 
 
 class FakeGraph(LoopbackServer):
@@ -96,7 +87,12 @@ class FakeGraph(LoopbackServer):
         return [s.item for s in self.mailboxes.get(mailbox, {}).values() if not s.deleted]
 
     def edit(self, mailbox: str, event_id: str, **fields: Any) -> None:
+        """A person edits the event in Outlook. The docs are silent on what a client does with a
+        plain-text body; the harsher reading: Outlook saves it back as HTML."""
         stored = self.mailboxes[mailbox][event_id]
+        body = stored.item.get("body") or {}
+        if "body" not in fields and (body.get("contentType") or "").lower() == "text":
+            fields["body"] = {"contentType": "html", "content": text_to_html(body["content"])}
         self._put(mailbox, stored.item | fields, stored.properties)
 
     def add_foreign(self, mailbox: str, item: dict[str, Any]) -> str:
@@ -193,6 +189,17 @@ class FakeGraph(LoopbackServer):
         return json_response(200, {}, {"responses": responses})
 
     def serve(self, method: str, path: str, query: str, headers, body: dict):
+        """One API call; events in the answer are shown as the request's Prefer asks
+        (``tests.fakes.graph_render``)."""
+        status, extra, answer = self._serve(method, path, query, headers, body)
+        if isinstance(answer, dict) and "start" in answer:
+            answer = render(answer, headers)
+        elif isinstance(answer, dict) and isinstance(answer.get("value"), list):
+            rows = [render(r, headers) if "start" in r else r for r in answer["value"]]
+            answer = answer | {"value": rows}
+        return status, extra, answer
+
+    def _serve(self, method: str, path: str, query: str, headers, body: dict):
         failure = self.scripted_failure(method, path)
         if failure:
             extra = {"Retry-After": failure.retry_after} if failure.retry_after else {}
@@ -257,7 +264,14 @@ class FakeGraph(LoopbackServer):
             ):
                 return 201, {}, stored.item
         properties = body.pop("singleValueExtendedProperties", [])
-        item = body | {"id": "AAMk" + uuid.uuid4().hex}
+        item = body | {
+            "id": "AAMk" + uuid.uuid4().hex,
+            "originalStartTimeZone": windows_name(body["start"].get("timeZone")),
+            "originalEndTimeZone": windows_name(body["end"].get("timeZone")),
+        }
+        if item.get("recurrence"):  # the series' zone is answered by its Windows name too
+            span = item["recurrence"]["range"]
+            span["recurrenceTimeZone"] = windows_name(span.get("recurrenceTimeZone"))
         self._invite(body, item["id"])
         return 201, {}, self._put(mailbox, item, properties)
 

@@ -75,11 +75,33 @@ class MemoryCalendar:
             deleted=[s.remote.remote_id for s in changed if s.deleted],
         )
 
-    def find(self, platform_uid: str) -> RemoteEvent | None:
+    def find(self, platform_uid: str, recurrence_id=None) -> RemoteEvent | None:
+        """The live event written for ``platform_uid`` (its master, or the override of the
+        occurrence ``recurrence_id``: like Google's exception instances, an override is an event
+        of its own carrying the series' identity and its original start)."""
         for stored in self._events.values():
-            if stored.remote.platform_uid == platform_uid and not stored.deleted:
-                return stored.remote
+            remote = stored.remote
+            if (
+                remote.platform_uid == platform_uid
+                and remote.event.recurrence_id == recurrence_id
+                and not stored.deleted
+            ):
+                return remote
         return None
+
+    def series(self, platform_uid: str) -> list[RemoteEvent]:
+        """The live master and overrides written for ``platform_uid``."""
+        return [
+            s.remote
+            for s in self._events.values()
+            if s.remote.platform_uid == platform_uid and not s.deleted
+        ]
+
+    def add_override(self, platform_uid: str, event: Event) -> str:
+        """A person edits or cancels one occurrence in the provider's UI."""
+        remote_id = f"m{next(self._ids)}"
+        self._put(remote_id, event, platform_uid)
+        return remote_id
 
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
         self.calls.append(f"batch:{len(writes)}")
@@ -89,7 +111,7 @@ class MemoryCalendar:
         if write.event is not None and write.event.summary == self.unwritable:
             return WriteResult(write, error=InvalidInputError(f"{write.platform_uid}: unwritable"))
         if write.op == "create":
-            existing = self.find(write.platform_uid)
+            existing = self.find(write.platform_uid, write.event.recurrence_id)
             if existing:
                 return WriteResult(write, existing)
             remote_id = f"m{next(self._ids)}"

@@ -19,7 +19,7 @@ import re
 import secrets
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes, serialization
@@ -76,7 +76,9 @@ class FakeSendGrid(RoutedLoopbackServer):
             | extra,
         }
 
-    def backend(self, *, activity_api: bool = True, webhook_keys=None, api_key=None):
+    def backend(
+        self, *, activity_api: bool = True, webhook_keys=None, api_key=None, activity_limit=1000
+    ):
         """The backend built directly on this fake, without an Airflow connection."""
         from sendgrid import SendGridAPIClient
 
@@ -93,6 +95,7 @@ class FakeSendGrid(RoutedLoopbackServer):
             sender=SENDER,
             retry=fast_retry(),
             webhook_keys=(self.public_key,) if webhook_keys is None else webhook_keys,
+            activity_limit=activity_limit,
         )
         kind = SendGridActivityBackend if activity_api else SendGridBackend
         return kind(client=client, options=options)
@@ -149,9 +152,17 @@ class FakeSendGrid(RoutedLoopbackServer):
     def signed_post(self, events: list[dict[str, Any]], key=None) -> tuple[bytes, dict[str, str]]:
         return self.sign(json.dumps(events).encode(), key)
 
-    def sign(self, body: bytes, key=None) -> tuple[bytes, dict[str, str]]:
+    def stale_post(self, receipt, age: timedelta) -> tuple[bytes, dict[str, str]]:
+        """A genuine post captured ``age`` ago and replayed now."""
+        stored = self._find(getattr(receipt, "provider_message_id", receipt))
+        event = self.event(stored, "delivered", datetime.now(UTC) - age)
+        return self.sign(json.dumps([event]).encode(), signed_at=time.time() - age.total_seconds())
+
+    def sign(
+        self, body: bytes, key=None, signed_at: float | None = None
+    ) -> tuple[bytes, dict[str, str]]:
         """Any body, signed as SendGrid signs its posts: ECDSA over timestamp + body."""
-        timestamp = str(int(time.time()))
+        timestamp = str(int(time.time() if signed_at is None else signed_at))
         signature = (key or self.signing_key).sign(
             timestamp.encode() + body, ec.ECDSA(hashes.SHA256())
         )
@@ -240,6 +251,10 @@ class FakeSendGrid(RoutedLoopbackServer):
         if not self.activity:
             return Response(403, {"errors": [{"field": None, "message": "access forbidden"}]})
         query, limit = request.query.get("query", ""), int(request.query.get("limit", 10))
+        # https://www.twilio.com/docs/sendgrid/api-reference/email-activity/filter-all-messages:
+        # limit is 1 to 1000; the order of the messages is not documented (we keep ours).
+        if not 1 <= limit <= 1000:
+            return Response(400, {"errors": [{"field": "limit", "message": "1 to 1000"}]})
         if match := _UNIQUE_ARG.fullmatch(query):
             key, value = match.groups()
             found = [

@@ -14,7 +14,7 @@ from ponton.demo.privacy import privacy_report
 from ponton.demo.seed import monday_of, seed
 from ponton.ics.publish import publish_feeds
 from ponton.journal import Journal
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 from ponton.sync.adapters import calendar_opener
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
@@ -31,7 +31,12 @@ def test_demo_summary_says_what_became_of_the_private_and_the_declined_event(pla
     )
     journal = Journal(platform_db, RunContext("demo", "r", "t"))
     result = run_sync(platform_db, binding, calendar_opener(None), journal=journal, now=now)
-    publish_feeds(platform_db, [LocalFolderStorage(tmp_path / "storage")], journal, now)
+    publish_feeds(
+        platform_db,
+        [LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage"))],
+        journal,
+        now,
+    )
     (mails := tmp_path / "mail").mkdir()
 
     private, declined = privacy_report(platform_db, published=tmp_path / "storage", mails=mails)

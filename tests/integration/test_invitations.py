@@ -10,8 +10,8 @@ from ponton.model import Attendee
 from ponton.sync.bindings import add_binding
 from ponton.sync.port import RemoteWrite
 from tests.contract.remote_calendar import sample_event
-from tests.fakes.google_fixtures import CALENDAR
-from tests.fakes.graph_fixtures import MAILBOX
+from tests.fakes.google_fixtures import CALENDAR, google_backend_for
+from tests.fakes.graph_fixtures import outlook_backend_for
 
 pytestmark = pytest.mark.integration
 GUESTS = (Attendee("client@example.com", "Client"), Attendee("bruno@example.com"))
@@ -30,39 +30,25 @@ def _write_twice(calendar):
     assert [r.error for r in calendar.apply_writes([delete])] == [None]
 
 
-def _google(google_conn, options):
-    from ponton.hooks.google_calendar import GoogleCalendarHook
-
-    hook = GoogleCalendarHook(google_calendar_conn_id=google_conn)
-    return hook.calendar(CALENDAR, {"retry_max_seconds": 0.2, **options})
-
-
-def _outlook(outlook_conn, options):
-    from ponton.hooks.outlook_calendar import OutlookCalendarHook
-
-    hook = OutlookCalendarHook(outlook_conn_id=outlook_conn)
-    return hook.calendar(MAILBOX, {"retry_max_seconds": 0.2, **options})
-
-
-def test_google_writes_attendees_but_mails_no_guest_by_default(google_fake, google_conn):
-    _write_twice(_google(google_conn, {}))
+def test_google_writes_attendees_but_mails_no_guest_by_default(google_fake):
+    _write_twice(google_backend_for(google_fake))
     assert google_fake.guest_mail == []
     attendees = [a["email"] for a in google_fake.items(CALENDAR, live=False)[0]["attendees"]]
     assert attendees == ["client@example.com", "bruno@example.com"]
 
 
-def test_google_mails_guests_only_when_the_binding_opts_in(google_fake, google_conn):
-    _write_twice(_google(google_conn, {"send_updates": "all"}))
+def test_google_mails_guests_only_when_the_binding_opts_in(google_fake):
+    _write_twice(google_backend_for(google_fake, send_updates="all"))
     assert {guest for guest, _ in google_fake.guest_mail} == {
         "client@example.com",
         "bruno@example.com",
     }
 
 
-def test_outlook_invites_nobody_unless_the_binding_writes_attendees(graph_fake, outlook_conn):
-    _write_twice(_outlook(outlook_conn, {}))
+def test_outlook_invites_nobody_unless_the_binding_writes_attendees(graph_fake):
+    _write_twice(outlook_backend_for(graph_fake))
     assert graph_fake.invitations == []
-    _write_twice(_outlook(outlook_conn, {"write_attendees": True}))
+    _write_twice(outlook_backend_for(graph_fake, write_attendees=True))
     assert {a for a, _ in graph_fake.invitations} == {"client@example.com", "bruno@example.com"}
 
 

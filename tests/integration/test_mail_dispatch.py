@@ -196,7 +196,7 @@ def test_a_retried_task_after_a_failed_receipt_commit_does_not_send_again(
         operator.execute(context)  # try 1: the provider took it, the commit failed
     monkeypatch.setattr(ledger, "record_receipt", real_record)
     summary = MailDispatchOperator(task_id="send").execute(context)  # try 2, as Airflow retries
-    assert (summary["recovered"], summary["sent"]) == (1, 0)
+    assert (summary["recovered"], summary.get("sent", 0)) == (1, 0)  # zero counts are left out
     assert backend.delivered_count() == 1
     assert rows(platform_env)[nid]["status"] == "sent"  # as Postmark's message search says
 

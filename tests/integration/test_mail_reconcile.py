@@ -155,3 +155,38 @@ def test_providers_without_a_status_pull_are_skipped_and_journaled(platform_db, 
     assert "skipped" in summary
     (entry,) = Journal(platform_db).tail(1, integration="mail")
     assert (entry.action, entry.outcome) == ("reconcile_pull", "skipped")
+
+
+def test_a_pull_that_stops_between_pages_resumes_from_the_stored_cursor(platform_db, tmp_path):
+    from ponton.errors import TransientError
+    from ponton.mail.backends.local import LocalCapture, LocalCaptureOptions
+    from tests.integration.conftest import SENDER
+
+    capture = LocalCapture(
+        options=LocalCaptureOptions(folder=tmp_path / "mail", sender=SENDER, page_size=2)
+    )
+    add(platform_db, 5)
+    assert dispatch_pending(platform_db, capture, Journal(platform_db)).sent == 5
+    fetch, calls = capture.fetch_events, []
+
+    def crash_on_the_second_page(cursor):
+        calls.append(cursor)
+        if len(calls) == 2:
+            raise TransientError("worker lost between pages")
+        return fetch(cursor)
+
+    capture.fetch_events = crash_on_the_second_page
+    with pytest.raises(TransientError):
+        pull_provider_events(platform_db, capture, Journal(platform_db))
+    stored = ledger.read_cursor(platform_db, cursor_name(capture))
+    assert stored is not None and stored == calls[1], "the first page's cursor was kept"
+    capture.fetch_events = fetch
+    summary = pull_provider_events(platform_db, capture, Journal(platform_db))
+    assert (summary["pages"], summary["more"]) == (2, False)
+    with platform_db.engine.connect() as conn:
+        captured = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(notification_events)
+            .where(notification_events.c.event == "captured")
+        ).scalar()
+    assert captured == 5, "every captured message folded once, none skipped"

@@ -17,13 +17,13 @@ from pypdf import PdfReader
 from ponton.context import RunContext
 from ponton.demo.seed import seed
 from ponton.documents.render import render_pdf
-from ponton.documents.roadmap import load_roadmap
+from ponton.documents.roadmap import Edition, load_roadmap
 from ponton.ics.publish import publish_feeds
 from ponton.journal import Journal
 from ponton.mail.compose import compose
 from ponton.mail.message import Address
 from ponton.platform.schema import integration_journal, notifications, planning_events
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 pytestmark = pytest.mark.integration
 NOW = datetime(2026, 3, 16, 7, tzinfo=UTC)
@@ -54,7 +54,7 @@ def _leaks(text: str) -> list[str]:
 
 
 def test_feeds_show_a_private_event_as_busy_and_nothing_else(private_planning, tmp_path):
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(private_planning, [storage], Journal(private_planning), NOW)
     files = {
         p.relative_to(tmp_path).as_posix(): p.read_bytes()
@@ -73,7 +73,7 @@ def test_feeds_show_a_private_event_as_busy_and_nothing_else(private_planning, t
 
 
 def test_free_busy_feed_is_valid_rfc5545_for_an_independent_parser(private_planning, tmp_path):
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(private_planning, [storage], Journal(private_planning), NOW)
     text = (tmp_path / "feeds/freebusy/ana.martin.ifb").read_text()
     parsed = vobject.readOne(text)
@@ -92,7 +92,7 @@ def test_free_busy_feed_is_valid_rfc5545_for_an_independent_parser(private_plann
 
 
 def test_busy_only_feed_holds_events_with_nothing_but_time(private_planning, tmp_path):
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(private_planning, [storage], Journal(private_planning), NOW)
     parsed = vobject.readOne((tmp_path / "feeds/busy/ana.martin.ics").read_text())
     events = parsed.vevent_list
@@ -104,14 +104,16 @@ def test_busy_only_feed_holds_events_with_nothing_but_time(private_planning, tmp
 
 
 def test_unchanged_planning_uploads_no_availability_feed_again(private_planning, tmp_path):
-    storage = LocalFolderStorage(tmp_path)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
     publish_feeds(private_planning, [storage], Journal(private_planning), NOW)
     again = publish_feeds(private_planning, [storage], Journal(private_planning), NOW)
     assert {r.outcome for r in again} == {"unchanged"}
 
 
 def test_roadmap_pdf_shows_the_private_workshop_as_unavailability(private_planning):
-    pdf = render_pdf(load_roadmap(private_planning, "M-2026-014"))
+    pdf = render_pdf(
+        load_roadmap(private_planning, "M-2026-014"), edition=Edition(1, date(2026, 3, 9))
+    )
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert not _leaks(text)
     assert "Indisponible" in text

@@ -9,6 +9,7 @@ calendars write them.
 from __future__ import annotations
 
 import json
+import uuid
 from datetime import UTC, datetime
 
 import caldav
@@ -22,7 +23,7 @@ from ponton.mail.compose import compose
 from ponton.mail.message import Address
 from ponton.platform.schema import availability, conflicts, integration_journal, planning_events
 from ponton.secrets import EnvConnectionResolver
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 from ponton.sync.adapters import calendar_opener
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
@@ -153,13 +154,16 @@ def ana_calendar(request, tmp_path, monkeypatch):
     if name == "caldav":
         server = request.getfixturevalue("radicale")
         client = caldav.DAVClient(server.url, username="ana", password="x", require_tls=False)
-        made = client.principal().make_calendar(name="Ana", cal_id=f"ana-{id(tmp_path)}")
+        made = client.principal().make_calendar(name="Ana", cal_id=f"ana-{uuid.uuid4().hex[:12]}")
         for block in ICS.split("BEGIN:VEVENT")[1:]:
             head = ICS.split("BEGIN:VEVENT")[0]
             made.save_event(
                 head + "BEGIN:VEVENT" + block.split("END:VCALENDAR")[0] + "END:VCALENDAR\r\n"
             )
-        monkeypatch.setenv("AIRFLOW_CONN_ANA_DAV", json.dumps({"login": "ana", "password": "x"}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_ANA_DAV",
+            json.dumps({"login": "ana", "password": "x", "extra": {"allow_hosts": "127.0.0.1"}}),
+        )
 
         def remote():
             return [e.data for e in made.events()]
@@ -235,7 +239,9 @@ def _bind(db, provider, source, conn_id, direction):
 
 def _leaks_out(db, folder) -> list[str]:
     """What of the secrets reaches the published feeds or Ana's weekly mail."""
-    publish_feeds(db, [LocalFolderStorage(folder / "storage")], Journal(db), NOW)
+    publish_feeds(
+        db, [LocalFolderStorage(options=LocalOptions(root=folder / "storage"))], Journal(db), NOW
+    )
     texts = [p.read_text() for p in (folder / "storage").rglob("*") if p.is_file()]
     row = {
         "id": 1,
@@ -323,3 +329,68 @@ def test_a_title_stored_before_privacy_was_read_is_wiped_at_the_next_sync(platfo
     with platform_db.engine.connect() as conn:
         notes = conn.execute(sa.select(availability.c.note)).scalars().all()
     assert notes == [None]
+
+
+SERIES = f"""BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//privacy//EN\r
+BEGIN:VEVENT\r
+UID:kine@ana\r
+DTSTAMP:20260301T000000Z\r
+DTSTART:20260317T170000Z\r
+DTEND:20260317T180000Z\r
+RRULE:FREQ=WEEKLY;COUNT=3\r
+SUMMARY:Kiné (privé)\r
+CLASS:PRIVATE\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:kine@ana\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID:20260324T170000Z\r
+DTSTART:20260324T170000Z\r
+DTEND:20260324T180000Z\r
+SUMMARY:Kiné (privé) — annulé côté cabinet, gardé libre\r
+CLASS:PRIVATE\r
+TRANSP:TRANSPARENT\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:copil@corp\r
+DTSTAMP:20260301T000000Z\r
+DTSTART:20260318T080000Z\r
+DTEND:20260318T090000Z\r
+RRULE:FREQ=WEEKLY;COUNT=2\r
+SUMMARY:Copil\r
+ATTENDEE;PARTSTAT=DECLINED:mailto:{ANA}\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:copil@corp\r
+DTSTAMP:20260301T000000Z\r
+RECURRENCE-ID:20260325T080000Z\r
+DTSTART:20260325T080000Z\r
+DTEND:20260325T090000Z\r
+SUMMARY:Copil\r
+ATTENDEE;PARTSTAT=ACCEPTED:mailto:{ANA}\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_series_are_filtered_per_occurrence_after_their_overrides_apply(platform_db, tmp_path):
+    """A private weekly series with one occurrence turned free, and a declined series with one
+    occurrence accepted: each occurrence blocks according to its own component."""
+    feed = tmp_path / "ana.ics"
+    feed.write_text(SERIES, newline="")
+    binding = _bind(platform_db, "ics", str(feed), None, "import")
+    journal = Journal(platform_db, RunContext("test", "r", "t"))
+    run_sync(platform_db, binding, calendar_opener(None), journal=journal, now=NOW)
+    with platform_db.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(availability.c.start_at, availability.c.note).order_by(
+                availability.c.start_at
+            )
+        ).all()
+    assert [(r.start_at.day, r.start_at.hour, r.note) for r in rows] == [
+        (17, 17, None),  # private: anonymous
+        (25, 8, "Copil"),  # the one accepted occurrence of the declined series
+        (31, 17, None),  # the 24th was made free
+    ]

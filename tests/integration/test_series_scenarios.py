@@ -202,11 +202,12 @@ def test_occurrence_moved_and_cancelled_on_the_platform_reach_the_caldav_server(
     assert writes(sync()) == 0
 
 
-def test_series_edit_on_the_platform_keeps_every_override_on_the_server(radicale):
+def test_series_edit_on_the_platform_keeps_overrides_and_bumps_sequence_on_the_server(radicale):
     db, made, sync = radicale
     sync()
     client_edit(made, move_second_and_cancel_third)
     sync()
+    before = int(components(made)[""]["SEQUENCE"])
     with db.begin() as conn:
         conn.execute(
             planning_events.update()
@@ -216,6 +217,7 @@ def test_series_edit_on_the_platform_keeps_every_override_on_the_server(radicale
     assert sync()["remote_updated"] == 1
     stored = components(made)
     assert str(stored[""]["SUMMARY"]) == "Weekly review (room 4)"
+    assert int(stored[""]["SEQUENCE"]) > before  # ponton bumps what it publishes changed
     assert stored[moment_key(week(1))].start == week(1, 2)
     assert series_rows(db)[moment_key(week(1))]["summary"] == "Weekly review"
     assert writes(sync()) == 0
@@ -314,3 +316,37 @@ def test_platform_exceptions_are_published_and_a_subscriber_sees_them(platform_d
             ).scalars()
         )
     assert week(1, 2) in starts and week(1) not in starts and week(2) not in starts
+
+
+def test_publish_bumps_sequence_only_for_a_changed_version(platform_db, tmp_path):
+    add_series(platform_db)
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path))
+    journal = Journal(platform_db, RunContext())
+    path = tmp_path / "feeds/resources/ana.ics"
+
+    def published_sequence() -> int:
+        publish_feeds(platform_db, [storage], journal, NOW)
+        (master,) = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+        return int(master["SEQUENCE"])
+
+    first = published_sequence()
+    assert published_sequence() == first
+    with platform_db.begin() as conn:
+        conn.execute(planning_events.update().values(location="Room 4"))
+    assert published_sequence() == first + 1
+    assert published_sequence() == first + 1
+
+
+def test_private_foreign_series_blocks_anonymously_with_its_exceptions_applied(platform_db):
+    add_series(platform_db)
+    binding = add_binding(platform_db, provider="ics", source="feed", resource="ana")
+    body = GOOGLE_STYLE.format(uid="stranger@google.com").replace(
+        "SUMMARY:Weekly review\n", "SUMMARY:Weekly review\nCLASS:PRIVATE\n"
+    )
+    with IcsServer() as server:
+        result = Sync(platform_db, binding, feed(server, "/ana.ics", body))()
+    assert result["busy_blocks"] == 9
+    with platform_db.engine.connect() as conn:
+        blocks = conn.execute(sa.select(availability.c.start_at, availability.c.note)).all()
+    assert {note for _, note in blocks} == {None}
+    assert week(1, 2) in {start for start, _ in blocks} and week(2) not in {s for s, _ in blocks}

@@ -143,3 +143,45 @@ def test_missing_app_credentials_are_named_before_any_call(monkeypatch):
     )
     with pytest.raises(ConfigError, match="needs tenant_id, client id"):
         SharePointStorageHook(storage_conn_id="ponton_sp_noauth").get_conn()
+
+
+def test_a_rewritten_office_file_is_published_and_verified_once_per_change(fake_graph, platform_db):
+    from ponton.context import RunContext
+    from ponton.documents.ledger import Destination
+    from ponton.documents.publish import publish_stream
+    from ponton.documents.verify import verify_destinations
+    from ponton.journal import Journal
+    from ponton.platform.schema import documents, missions
+
+    with platform_db.begin() as conn:
+        mission = conn.execute(
+            missions.insert().returning(missions.c.id),
+            {"code": "M-1", "title": "Minutes", "status": "active"},
+        ).scalar_one()
+        document_id = conn.execute(
+            documents.insert().returning(documents.c.id),
+            {
+                "mission_id": mission,
+                "kind": "asset",
+                "name": "minutes.docx",
+                "storage_key": "missions/M-1/minutes.docx",
+                "content_type": DOCX,
+            },
+        ).scalar_one()
+    destination = Destination(conn_id="sharepoint_docs", storage=sharepoint_backend(fake_graph))
+    journal = Journal(platform_db, RunContext())
+
+    def publish(data: bytes):
+        return publish_stream(
+            platform_db,
+            destination,
+            journal,
+            document_id=document_id,
+            key="missions/M-1/minutes.docx",
+            open_stream=lambda: io.BytesIO(data),
+            content_type=DOCX,
+        )
+
+    outcomes = [publish(b"PK v1").outcome, publish(b"PK v1").outcome, publish(b"PK v2").outcome]
+    assert outcomes == ["uploaded", "unchanged", "uploaded"]
+    assert verify_destinations(platform_db, [destination], journal).problems == 0

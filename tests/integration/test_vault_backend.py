@@ -70,6 +70,9 @@ def test_airflow_configured_with_vault_feeds_a_ponton_hook_and_doctor(vault, tmp
         "AIRFLOW__SECRETS__BACKEND": "airflow.providers.hashicorp.secrets.vault.VaultBackend",
         "AIRFLOW__SECRETS__BACKEND_KWARGS": json.dumps(backend_kwargs(vault)),
         "PONTON_PLATFORM_DB_URL": f"sqlite:///{tmp_path / 'platform.db'}",
+        "AIRFLOW_CONN_PONTON_MAIL": json.dumps(
+            {"conn_type": "ponton_local_mail", "extra": {"demo": True}}
+        ),
     }
     subprocess.run(
         [sys.executable, "-c", 'from ponton.cli import main; main(["db", "upgrade"])'],

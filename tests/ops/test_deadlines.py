@@ -68,7 +68,7 @@ def test_a_missed_deadline_is_mailed_to_ops(platform_env, tmp_path, monkeypatch)
     from ponton.operators.deadlines import journal_missed_deadline
 
     monkeypatch.setenv("PONTON_HOME", str(tmp_path))
-    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", '{"conn_type": "ponton_local_mail"}')
     monkeypatch.setenv("PONTON_OPS_EMAIL", "ops@ponton.example")
     context = {"dag_run": {"dag_id": "ponton_mail_dispatch", "run_id": "scheduled__late"}}
     asyncio.run(

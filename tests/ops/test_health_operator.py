@@ -20,6 +20,8 @@ def _run(monkeypatch, tmp_path, storage_path):
         "AIRFLOW_CONN_PONTON_STORAGE_LOCAL",
         json.dumps({"conn_type": "ponton_local_storage", "extra": {"path": str(storage_path)}}),
     )
+    mail = {"conn_type": "ponton_local_mail", "extra": {"folder": str(tmp_path), "demo": True}}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(mail))
     return HealthChecksOperator(task_id="run_checks").execute({"run_id": "manual__health"})
 
 

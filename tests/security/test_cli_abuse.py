@@ -94,8 +94,11 @@ def test_an_unusable_postgresql_is_one_line(monkeypatch, capsys, url, argv):
     assert "secret-password" not in err
 
 
-def test_an_unsupported_database_url_names_the_supported_ones(monkeypatch, capsys):
-    monkeypatch.setenv("PONTON_PLATFORM_DB_URL", "mysql://root@127.0.0.1/ponton")
+@pytest.mark.parametrize(
+    "url", ["mysql://root@127.0.0.1/ponton", "postgresql+asyncpg://u@127.0.0.1/p", "nonsense"]
+)
+def test_an_unsupported_database_url_names_the_supported_ones(monkeypatch, capsys, url):
+    monkeypatch.setenv("PONTON_PLATFORM_DB_URL", url)
     fails_in_one_line(capsys, ["db", "upgrade"], "sqlite", "postgresql")
 
 
@@ -135,8 +138,9 @@ def test_out_of_range_arguments_are_usage_errors(capsys, argv, needle):
     refused_by_argparse(capsys, argv, needle)
 
 
-def test_a_since_before_year_one_is_one_line(platform_env, capsys):
-    fails_in_one_line(capsys, ["journal", "tail", "--since", "99999999999d"], "shorter duration")
+@pytest.mark.parametrize("since", ["99999999999d", "9" * 5000 + "h"], ids=["overflow", "huge"])
+def test_a_since_before_year_one_is_one_line(platform_env, capsys, since):
+    fails_in_one_line(capsys, ["journal", "tail", "--since", since], "shorter duration")
 
 
 def test_valid_options_are_stored_as_given(platform_env, capsys, tmp_path):

@@ -8,7 +8,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from werkzeug.wrappers import Response
 
-from ponton.ics.caldav_calendar import CalDavCalendar
+from ponton.calendars.backends.caldav import CalDavCalendar
 from ponton.ics.feeds import FeedOptions, fetch_feed
 from ponton.net.egress import EgressPolicy, EgressRefused, is_public, redact
 from tests.fakes.loopback import LoopbackServer

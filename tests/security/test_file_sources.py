@@ -14,11 +14,12 @@ from ponton.cli import main
 from ponton.context import RunContext
 from ponton.demo.seed import seed
 from ponton.documents.fence import fenced_source, open_fenced
+from ponton.documents.ledger import Destination
 from ponton.documents.publish import publish_mission_assets
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform.schema import documents, missions
-from ponton.storage.local import LocalFolderStorage
+from ponton.storage.backends.local import LocalFolderStorage, LocalOptions
 
 CODE = "M-2026-014"
 
@@ -95,7 +96,7 @@ def test_a_fifo_inside_the_roots_is_refused_when_opened(roots):
 @pytest.mark.integration
 def test_publishing_an_environ_document_uploads_nothing(platform_db, roots, tmp_path):
     seed(platform_db, date(2026, 3, 2))
-    storage = LocalFolderStorage(tmp_path / "storage")
+    storage = LocalFolderStorage(options=LocalOptions(root=tmp_path / "storage"))
     with platform_db.begin() as conn:
         mission_id = conn.execute(sa.select(missions.c.id).where(missions.c.code == CODE)).scalar()
         conn.execute(
@@ -110,5 +111,10 @@ def test_publishing_an_environ_document_uploads_nothing(platform_db, roots, tmp_
             },
         )
     with pytest.raises(InvalidInputError, match="PONTON_DOCUMENT_ROOTS"):
-        publish_mission_assets(platform_db, [storage], Journal(platform_db, RunContext()), CODE)
+        publish_mission_assets(
+            platform_db,
+            [Destination(conn_id="ponton_storage_local", storage=storage)],
+            Journal(platform_db, RunContext()),
+            CODE,
+        )
     assert not any(Path(tmp_path / "storage").rglob("env.txt"))

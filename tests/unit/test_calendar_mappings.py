@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.calendars.backends import google_mapping as google
 from ponton.calendars.backends import outlook_mapping as outlook
@@ -102,14 +103,44 @@ def test_graph_windows_zone_names_are_understood():
     assert outlook.from_graph(item).platform_uid is None
 
 
-def test_unknown_graph_zone_is_a_clear_input_error():
+def test_an_unknown_graph_zone_keeps_the_event_in_utc_with_a_warning():
     item = {
         "id": "AAMk1",
         "start": {"dateTime": "2026-03-30T10:00:00", "timeZone": "Atlantis Standard Time"},
         "end": {"dateTime": "2026-03-30T11:00:00", "timeZone": "Atlantis Standard Time"},
     }
-    with pytest.raises(InvalidInputError, match="WINDOWS_ZONES"):
-        outlook.from_graph(item)
+    warnings: list[str] = []
+    event = outlook.from_graph(item, warnings).event
+    assert event.start == datetime(2026, 3, 30, 10, tzinfo=UTC) and event.timezone == "UTC"
+    assert len(warnings) == 1 and "Atlantis Standard Time" in warnings[0]
+
+
+@pytest.mark.parametrize("windows", sorted(WINDOWS_TO_OLSON))
+def test_every_windows_zone_of_the_cldr_table_is_known(windows):
+    item = {
+        "id": "AAMk1",
+        "originalStartTimeZone": windows,
+        "start": {"dateTime": "2026-07-01T10:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-07-01T11:00:00.0000000", "timeZone": "UTC"},
+    }
+    warnings: list[str] = []
+    event = outlook.from_graph(item, warnings).event
+    assert warnings == [] and event.timezone in (windows, WINDOWS_TO_OLSON[windows])
+    assert event.start == datetime(2026, 7, 1, 10, tzinfo=UTC)
+    assert event.start.utcoffset() == event.start.astimezone(ZoneInfo(event.timezone)).utcoffset()
+
+
+def test_a_graph_read_in_utc_keeps_the_zone_the_event_was_created_in():
+    item = {
+        "id": "AAMk1",
+        "originalStartTimeZone": "Romance Standard Time",
+        "start": {"dateTime": "2026-03-30T08:00:00.0000000", "timeZone": "UTC"},
+        "end": {"dateTime": "2026-03-30T09:00:00.0000000", "timeZone": "UTC"},
+        "body": {"contentType": "html", "content": "<html><body>a &amp; b<br>\r\nc</body></html>"},
+    }
+    event = outlook.from_graph(item).event
+    assert event.timezone == "Europe/Paris" and event.start.hour == 10
+    assert event.description == "a & b\nc"
 
 
 def test_graph_attendees_are_left_out_by_default():

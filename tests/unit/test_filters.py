@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
-from ponton.sync.filters import EventFilters, busy_sources, filters_from
-from ponton.sync.port import RemoteEvent
+from ponton.sync.filters import EventFilters, blocking, filters_from
 
 pytestmark = pytest.mark.unit
 START = datetime(2026, 3, 17, 9, tzinfo=UTC)
@@ -74,20 +73,17 @@ def test_each_filter_skips_what_it_says(options, changes, reason):
 
 
 def test_busy_only_keeps_the_time_and_drops_every_text():
-    remote = RemoteEvent(
-        "r1",
-        event(
-            description="ordre du jour",
-            location="Lyon",
-            attendees=(Attendee("x@example.com"),),
-            categories=("Client",),
-            url="https://meet.example/abc",
-        ),
+    source = event(
+        description="ordre du jour",
+        location="Lyon",
+        attendees=(Attendee("x@example.com"),),
+        categories=("Client",),
+        url="https://meet.example/abc",
     )
-    (kept,) = busy_sources([remote], _Binding({"busy_only": True}))
-    assert (kept.event.start, kept.event.end) == (remote.event.start, remote.event.end)
-    assert (kept.event.summary, kept.event.description, kept.event.location) == ("", "", "")
-    assert kept.event.attendees == () and kept.event.categories == () and kept.event.url is None
+    kept = blocking(_Binding({"busy_only": True}))(source)
+    assert (kept.start, kept.end) == (source.start, source.end)
+    assert (kept.summary, kept.description, kept.location) == ("", "", "")
+    assert kept.attendees == () and kept.categories == () and kept.url is None
 
 
 def test_describe_says_what_the_filters_do():
@@ -104,38 +100,34 @@ TEXT = st.text(min_size=1, max_size=12)
 
 @st.composite
 def foreign(draw):
-    return RemoteEvent(
-        draw(st.uuids()).hex,
-        event(
-            summary=draw(TEXT),
-            description=draw(TEXT),
-            location=draw(TEXT),
-            status=draw(st.sampled_from(["CONFIRMED", "TENTATIVE", "CANCELLED"])),
-            transparency=draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])),
-            privacy=draw(st.sampled_from(["PUBLIC", "PRIVATE", "CONFIDENTIAL"])),
-            response=draw(st.sampled_from([None, "ACCEPTED", "DECLINED", "TENTATIVE"])),
-            attendees=tuple(
-                Attendee(email, partstat=draw(st.sampled_from(["ACCEPTED", "DECLINED"])))
-                for email in draw(st.lists(st.sampled_from([ANA, "bob@example.com"]), unique=True))
-            ),
+    return event(
+        summary=draw(TEXT),
+        description=draw(TEXT),
+        location=draw(TEXT),
+        status=draw(st.sampled_from(["CONFIRMED", "TENTATIVE", "CANCELLED"])),
+        transparency=draw(st.sampled_from(["OPAQUE", "TRANSPARENT"])),
+        privacy=draw(st.sampled_from(["PUBLIC", "PRIVATE", "CONFIDENTIAL"])),
+        response=draw(st.sampled_from([None, "ACCEPTED", "DECLINED", "TENTATIVE"])),
+        attendees=tuple(
+            Attendee(email, partstat=draw(st.sampled_from(["ACCEPTED", "DECLINED"])))
+            for email in draw(st.lists(st.sampled_from([ANA, "bob@example.com"]), unique=True))
         ),
     )
 
 
 @given(st.lists(foreign(), max_size=6), st.booleans())
-@example(
-    [RemoteEvent("r", event(privacy="CONFIDENTIAL", summary="Bilan", location="Curie"))], False
-)
+@example([event(privacy="CONFIDENTIAL", summary="Bilan", location="Curie")], False)
 def test_no_declined_free_or_cancelled_event_blocks_and_no_private_text_survives(events, busy_only):
-    kept = busy_sources(events, _Binding({"busy_only": busy_only}))
-    by_id = {r.remote_id: r.event for r in events}
-    for remote in kept:
-        source = by_id[remote.remote_id]
+    keep = blocking(_Binding({"busy_only": busy_only}))
+    for source in events:
+        kept = keep(source)
+        if kept is None:
+            continue
         declined = source.response == "DECLINED" or (
             source.response is None
             and any(a.email == ANA and a.partstat == "DECLINED" for a in source.attendees)
         )
         assert source.busy and not declined
         if source.private or busy_only:
-            assert remote.event.summary == remote.event.description == remote.event.location == ""
-            assert remote.event.attendees == ()
+            assert kept.summary == kept.description == kept.location == ""
+            assert kept.attendees == ()

@@ -74,7 +74,8 @@ def test_naive_times_and_foreign_kinds_are_refused():
         ({"event": "spamreport"}, "complained"),
         ({"event": "open"}, "opened"),
         ({"event": "click"}, "clicked"),
-        ({"event": "group_unsubscribe"}, "unknown"),
+        ({"event": "group_unsubscribe"}, "unsubscribed"),
+        ({"event": "group_resubscribe"}, "unknown"),
         ({"event": "brand_new"}, "unknown"),
     ],
 )
@@ -101,7 +102,7 @@ def test_sendgrid_events_map_to_the_vocabulary(raw, kind):
         ),
         (
             {"RecordType": "Bounce", "Type": "AutoResponder", "BouncedAt": "2026-03-16T10:00:00Z"},
-            "unknown",
+            "autoresponded",
         ),
         ({"RecordType": "SpamComplaint", "BouncedAt": "2026-03-16T10:00:00Z"}, "complained"),
         ({"RecordType": "Open", "ReceivedAt": "2026-03-16T10:00:00Z"}, "opened"),

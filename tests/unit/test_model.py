@@ -64,3 +64,27 @@ def test_all_day_events_use_dates():
 def test_invalid_events_are_refused_with_the_reason(kw, message):
     with pytest.raises(ValueError, match=message):
         make(**kw)
+
+
+def test_a_public_event_hashes_as_before_privacy_was_read():
+    # The hash of an event without privacy or own answer is the one stored by earlier versions:
+    # upgrading does not make every synced event look changed.
+    assert set(make().content()) == {
+        "uid",
+        "recurrence_id",
+        "start",
+        "end",
+        "summary",
+        "description",
+        "location",
+        "recurrence",
+        "status",
+        "transparency",
+        "attendees",
+    }
+
+
+def test_privacy_and_the_owners_answer_are_content():
+    assert make(privacy="PRIVATE").content_hash() != make().content_hash()
+    assert make(response="DECLINED").content_hash() != make().content_hash()
+    assert make(privacy="CONFIDENTIAL").private and not make().private

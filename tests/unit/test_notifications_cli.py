@@ -75,3 +75,28 @@ def test_resolve_refuses_rows_that_are_not_under_review(platform_env, capsys):
     nid = add(platform_env, status="delivered")
     assert main(["notifications", "resolve", str(nid), "--resend"]) == 2
     assert "only 'review' rows" in capsys.readouterr().err
+
+
+def test_dispatch_and_reconcile_print_integer_counts_and_the_provider(
+    platform_env, tmp_path, monkeypatch, capsys
+):
+    capture = {"conn_type": "ponton_local_mail", "extra": {"folder": str(tmp_path / "mail")}}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(capture))
+    add(platform_env, body_text="Bonjour")
+    assert main(["notifications", "dispatch", "--json"]) == 0
+    sent = json.loads(capsys.readouterr().out)
+    assert sent["provider"] == "local"
+    assert [sent[k] for k in ("sent", "failed", "suppressed", "review")] == [1, 0, 0, 0]
+    assert main(["notifications", "reconcile", "--json"]) == 0
+    reconciled = json.loads(capsys.readouterr().out)
+    assert reconciled["pull"]["events"] == 1 and reconciled["webhooks"]["events"] == 0
+
+
+def test_dispatch_without_a_mail_connection_exits_non_zero_naming_it(
+    platform_env, monkeypatch, capsys
+):
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    add(platform_env, body_text="Bonjour")
+    assert main(["notifications", "dispatch", "--json"]) == 2
+    assert "'ponton_mail' cannot be resolved" in capsys.readouterr().err
+    assert ledger.status_counts(platform_env) == {"pending": 1}

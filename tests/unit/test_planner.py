@@ -175,9 +175,12 @@ def test_foreign_events_are_upserted_once_then_unchanged_then_removed():
     assert plan([], [], known_foreign=known).foreign_removals == ["f1"]
 
 
-def test_remote_copy_of_a_platform_deleted_event_is_not_foreign():
+def test_remote_copy_of_a_platform_deleted_event_is_not_foreign_and_goes_when_exporting():
+    # Written by ponton in a run that stopped before recording it, then deleted on the platform.
     p = plan([], [remote()], platform_deleted=["u1"])
-    assert p.foreign_upserts == [] and p.actions == []
+    assert p.foreign_upserts == [] and p.actions == [DeleteRemote("u1", "r1", '"1"')]
+    imported = plan([], [remote()], platform_deleted=["u1"], direction="import")
+    assert imported.foreign_upserts == [] and imported.actions == []
 
 
 @pytest.mark.parametrize(("bad", "value"), [("direction", "sideways"), ("policy", "coin-flip")])

@@ -8,10 +8,11 @@ from ponton.errors import (
     ConfigError,
     OutcomeUnknown,
     PreconditionFailed,
+    RetryLater,
     ThrottledError,
     TransientError,
 )
-from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
+from ponton.retry import RetryPolicy, is_retryable, parse_retry_after, time_budget
 
 pytestmark = pytest.mark.unit
 
@@ -35,9 +36,45 @@ def test_wait_without_retry_after_backs_off_within_the_cap():
     assert all(0 <= w <= 4 for w in waits) and len(set(waits)) > 1  # jittered
 
 
-def test_retry_after_is_capped_too():
+def test_retry_after_is_honoured_in_full_whatever_our_backoff_cap():
     policy = RetryPolicy(max_seconds=5)
-    assert policy.wait(state_after(ThrottledError("429", retry_after=3600))) == 5
+    assert 3600 <= policy.wait(state_after(ThrottledError("429", retry_after=3600))) <= 3601
+
+
+def call_through(policy, answers):
+    """Run ``policy`` over a call failing with ``answers`` in turn; returns (result, calls)."""
+    calls = []
+    for attempt in policy.retrying():
+        with attempt:
+            calls.append(1)
+            if len(calls) <= len(answers):
+                raise answers[len(calls) - 1]
+            return "done", len(calls)
+    raise AssertionError("unreachable")
+
+
+def test_a_wait_that_fits_the_time_budget_is_waited():
+    with time_budget(5):
+        assert call_through(RetryPolicy(), [ThrottledError("429", retry_after=0.01)]) == ("done", 2)
+
+
+def test_a_wait_beyond_the_time_budget_defers_without_retrying_sooner():
+    with time_budget(5), pytest.raises(RetryLater, match="deferred to the next run") as caught:
+        call_through(RetryPolicy(), [ThrottledError("429", retry_after=120)] * 3)
+    assert caught.value.retry_after == 120
+    assert isinstance(caught.value.__cause__, ThrottledError)
+
+
+def test_outside_a_budget_the_policy_bounds_one_wait():
+    with pytest.raises(RetryLater):
+        call_through(RetryPolicy(max_wait_seconds=1), [ThrottledError("429", retry_after=30)])
+
+
+def test_running_out_of_attempts_raises_the_last_error_itself():
+    policy = RetryPolicy(attempts=2, base_seconds=0.001, max_seconds=0.01)
+    with pytest.raises(TransientError) as caught:
+        call_through(policy, [TransientError("503")] * 5)
+    assert not isinstance(caught.value, RetryLater)
 
 
 @pytest.mark.parametrize(

@@ -31,6 +31,6 @@ def test_airflow_plugin_mounts_the_app_under_ponton():
     )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    (app,) = module.PontonPlugin.fastapi_apps
-    assert app["url_prefix"] == "/ponton"
+    apps = {app["url_prefix"]: app for app in module.PontonPlugin.fastapi_apps}
+    app = apps["/ponton"]
     assert TestClient(app["app"]).get("/webhooks/health").status_code == 200

@@ -24,6 +24,7 @@ COMMANDS = {
     "conflicts": ("calendar", "sync and scheduling conflicts"),
     "ics": ("ics", "inspect ICS calendars"),
     "roadmap": ("roadmap", "mission roadmaps (feuilles de route)"),
+    "documents": ("documents", "publish mission documents, check destinations for drift"),
     "notifications": ("notifications", "delivery status of the notifications log"),
     "doctor": ("doctor", "check DB, connections, channels and credentials"),
     "docs": ("docs", "generate documentation from the code"),

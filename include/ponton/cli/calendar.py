@@ -115,10 +115,10 @@ def _list(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from ponton.sync.adapters import calendar_opener
-    from ponton.sync.engine import run_sync
+    from ponton.sync.engine import run_sync_or_defer
 
     db = open_db()
-    summary = run_sync(
+    summary = run_sync_or_defer(
         db,
         args.binding,
         calendar_opener(EnvConnectionResolver()),
@@ -139,7 +139,7 @@ def _channel(args: argparse.Namespace) -> int:
     from ponton.calendars.channels import reconcile_channel
     from ponton.sync.adapters import calendar_opener
 
-    db = PlatformDB()
+    db = open_db()
     summary = reconcile_channel(
         db,
         args.binding,

@@ -31,7 +31,7 @@ def parse_since(text: str) -> datetime:
     if text[-1:] in units and text[:-1].isdigit():
         try:
             return utcnow() - timedelta(**{units[text[-1]]: int(text[:-1])})
-        except OverflowError:
+        except (OverflowError, ValueError):
             raise InvalidInputError(
                 f"--since {text!r} reaches before year 1; give a shorter duration"
             ) from None

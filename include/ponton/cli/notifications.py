@@ -1,9 +1,17 @@
-"""``ponton notifications status [ID]`` and ``ponton notifications resolve ID``: the delivery
-status of the notifications log, and the way out of ``review``."""
+"""``ponton notifications``: ``dispatch`` and ``reconcile`` (the mail DAGs' steps, same code),
+``status [ID]`` (the delivery status of the notifications log), ``resolve ID`` (the way out of
+``review``), ``suppressions`` and ``lift ADDRESS`` (the suppression list).
+
+``dispatch`` and ``reconcile`` resolve the ``ponton_mail`` connection through Airflow's secrets
+backends, as the DAG tasks do; a connection that cannot be resolved exits 2 naming it."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import importlib
+import importlib.util
+import sys
 from typing import Any
 
 import sqlalchemy as sa
@@ -11,9 +19,9 @@ import sqlalchemy as sa
 from ponton.cli import print_json
 from ponton.cli.args import row_id, row_limit
 from ponton.cli.database import open_db
-from ponton.errors import InvalidInputError
+from ponton.errors import ConfigError, InvalidInputError
 from ponton.journal import Journal
-from ponton.mail import ledger
+from ponton.mail import ledger, suppression
 from ponton.mail.status import ROW_STATUSES
 from ponton.platform import PlatformDB
 from ponton.platform.schema import notification_events, notifications, utcnow
@@ -22,6 +30,13 @@ from ponton.platform.schema import notification_events, notifications, utcnow
 def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
     group = groups.add_parser("notifications", help=helps["notifications"])
     sub = group.add_subparsers(dest="command", required=True)
+    dispatch = sub.add_parser("dispatch", help="send what is pending through the mail provider")
+    dispatch.add_argument("-n", "--limit", type=row_limit, default=100)
+    dispatch.add_argument("--json", action="store_true")
+    dispatch.set_defaults(func=_dispatch)
+    reconcile = sub.add_parser("reconcile", help="pull statuses and fold the webhook inbox")
+    reconcile.add_argument("--json", action="store_true")
+    reconcile.set_defaults(func=_reconcile)
     status = sub.add_parser("status", help="counts and latest rows, or one notification's story")
     status.add_argument(
         "id", nargs="?", type=row_id, help="one notification: its events, oldest first"
@@ -30,12 +45,93 @@ def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> No
     status.add_argument("-n", "--limit", type=row_limit, default=20)
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=_status)
+    suppressions = sub.add_parser("suppressions", help="addresses ponton no longer sends to")
+    suppressions.add_argument("--json", action="store_true")
+    suppressions.set_defaults(func=_suppressions)
+    lift = sub.add_parser("lift", help="take an address off the suppression list")
+    lift.add_argument("address")
+    lift.set_defaults(func=_lift)
     resolve = sub.add_parser("resolve", help="settle a notification flagged for review")
     resolve.add_argument("id", type=row_id)
     how = resolve.add_mutually_exclusive_group(required=True)
     how.add_argument("--sent", action="store_true", help="it went out (mailbox or relay log)")
     how.add_argument("--resend", action="store_true", help="it did not go out: send it again")
     resolve.set_defaults(func=_resolve)
+
+
+def _mail_provider():
+    """The provider the DAG tasks use (Airflow resolves the connection, Vault included)."""
+    if importlib.util.find_spec("airflow") is None:
+        raise ConfigError("dispatch and reconcile resolve the mail connection through Airflow")
+    # Airflow's own log lines go to stdout; keep stdout for the report (and the JSON).
+    with contextlib.redirect_stdout(sys.stderr):
+        return importlib.import_module("ponton.hooks.mail").get_mail_provider()
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from ponton.mail.dispatch import dispatch_pending
+
+    provider = _mail_provider()
+    db = open_db()
+    summary = dispatch_pending(db, provider, Journal(db), limit=args.limit).as_dict()
+    if args.json:
+        print_json(summary)
+    else:
+        counts = ", ".join(f"{n} {k}" for k, n in summary.items() if k != "provider" and n)
+        print(f"{summary['provider']}: {counts or 'nothing to send'}")
+    return 0
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    from ponton.mail.reconcile import fold_webhook_inbox, pull_provider_events
+
+    provider = _mail_provider()
+    db = open_db()
+    journal = Journal(db)
+    summary = {
+        "pull": pull_provider_events(db, provider, journal),
+        "webhooks": fold_webhook_inbox(db, journal),
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        for part, counts in summary.items():
+            print(f"{part}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    return 0
+
+
+def _suppressions(args: argparse.Namespace) -> int:
+    rows = suppression.entries(open_db())
+    if args.json:
+        print_json({"suppressions": rows})
+        return 0
+    print(f"{len(rows)} suppressed address(es)")
+    for r in rows:
+        print(
+            f"  {r['address']:<40} {r['reason']:<13} {r['provider']:<9} "
+            f"{r['occurred_at']:%Y-%m-%d %H:%M}Z notification {r['notification_id'] or '-'}"
+        )
+    return 0
+
+
+def _lift(args: argparse.Namespace) -> int:
+    db = open_db()
+    with db.begin() as conn:
+        if not suppression.lift(conn, args.address):
+            raise InvalidInputError(
+                f"{args.address} is not on the suppression list (`ponton notifications "
+                "suppressions` lists it)"
+            )
+        Journal(db).record(
+            "mail",
+            "unsuppress",
+            outcome="changed",
+            object_type="address",
+            object_id=args.address.lower(),
+            conn=conn,
+        )
+    print(f"{args.address}: lifted; new notifications to it will be sent")
+    return 0
 
 
 def _row(conn: sa.Connection, nid: int) -> dict[str, Any]:

@@ -1,19 +1,20 @@
-"""Publishing: render or read a document, skip it when unchanged, else upload, verify and record.
+"""Publishing: render or read a document, skip it when unchanged, else upload, verify and record,
+independently on each destination (storage connection + root, see :mod:`.ledger`).
 
-Idempotence comes from three checks, cheapest first:
+Idempotence comes from three checks, cheapest first, per destination:
 
 1. the roadmap's *input* fingerprint (data, template, PDF variant) equals the one recorded with the
-   latest version → nothing is rendered or uploaded (what makes an unchanged rerun nearly free);
-2. the backend's current object holds these bytes (one ``head``) and the latest
-   ``document_versions`` row has their SHA-256 → nothing to do;
-3. the backend holds them but no row says so (a retried task whose upload succeeded but whose DB
-   commit did not) → the existing remote version is adopted, nothing is uploaded.
+   destination's latest version → nothing is rendered or uploaded (an unchanged rerun is nearly
+   free);
+2. the destination's current object holds what the ledger recorded (one ``head``: our hash, or
+   the service's hash of what it stored where it rewrites files) and the latest
+   ``document_versions`` row has our SHA-256 → nothing to do;
+3. the destination holds exactly these bytes but no row says so (a retried task whose upload
+   succeeded but whose DB commit did not) → the existing remote version is adopted.
 
-A file deleted or replaced by hand on the backend is uploaded again at step 2.
-
-So a retry never creates a second version of the same bytes, and the unique constraint
-``(document_id, backend, sha256)`` holds. Bytes that return to an earlier version are uploaded
-again and that earlier row moves to the top (new version number and remote version id).
+A file deleted or replaced by hand is uploaded again at step 2. So a retry never creates a second
+version of the same bytes, and ``(document_id, conn_id, root, sha256)`` stays unique. Bytes that
+return to an earlier version are uploaded again and that earlier row moves to the top.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -30,31 +30,25 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ponton.documents.fence import fenced_source, open_fenced
+from ponton.documents.ledger import (
+    Destination,
+    Published,
+    claim_legacy_rows,
+    latest,
+    prune,
+    record,
+    skipped,
+)
 from ponton.documents.roadmap import Edition, Roadmap, load_roadmap
 from ponton.errors import InvalidInputError
 from ponton.journal import Journal
 from ponton.platform import PlatformDB
-from ponton.platform.schema import document_versions, documents, kv_cursors, missions, utcnow
-from ponton.storage import Receipt, Storage, validate_key
+from ponton.platform.schema import documents, kv_cursors, missions
+from ponton.storage import Receipt, validate_key
 from ponton.storage.hashing import digest_stream
+from ponton.storage.port import PinnedVersions, same_checksum
 
 PDF = "application/pdf"
-
-
-@dataclass(frozen=True, slots=True)
-class Published:
-    """One document on one backend after a publish attempt; small enough for XCom."""
-
-    document_id: int
-    backend: str
-    outcome: str  # uploaded | unchanged | adopted
-    version: int
-    sha256: str
-    bytes_uploaded: int
-    remote_id: str | None
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def roadmap_key(code: str) -> str:
@@ -83,90 +77,9 @@ def ensure_document(
     ).scalar_one()
 
 
-def _latest(conn: sa.Connection, document_id: int, backend: str):
-    return conn.execute(
-        sa.select(document_versions)
-        .where(
-            document_versions.c.document_id == document_id, document_versions.c.backend == backend
-        )
-        .order_by(document_versions.c.version.desc())
-        .limit(1)
-    ).first()
-
-
-def _record(
-    db: PlatformDB, journal: Journal, document_id: int, storage: Storage, receipt: Receipt, outcome
-) -> Published:
-    """One transaction: the version row (new, or an earlier one of the same bytes moved up) and
-    its journal line."""
-    with db.begin() as conn:
-        latest = _latest(conn, document_id, storage.name)
-        version = (latest.version if latest else 0) + 1
-        values = {
-            "version": version,
-            "size": receipt.size,
-            "remote_id": receipt.remote_id,
-            "remote_version_id": receipt.remote_version_id,
-            "published_at": utcnow(),
-            "verified_at": utcnow(),
-        }
-        same_bytes = sa.and_(
-            document_versions.c.document_id == document_id,
-            document_versions.c.backend == storage.name,
-            document_versions.c.sha256 == receipt.sha256,
-        )
-        moved_up = conn.execute(sa.update(document_versions).where(same_bytes).values(values))
-        if not moved_up.rowcount:
-            conn.execute(
-                document_versions.insert(),
-                values
-                | {"document_id": document_id, "backend": storage.name, "sha256": receipt.sha256},
-            )
-        journal.record(
-            storage.name,
-            "publish",
-            outcome="changed",
-            object_type="document",
-            object_id=document_id,
-            details={
-                "key": receipt.key,
-                "version": version,
-                "sha256": receipt.sha256,
-                "size": receipt.size,
-                "remote_version_id": receipt.remote_version_id,
-                "how": outcome,
-            },
-            conn=conn,
-        )
-    return Published(
-        document_id,
-        storage.name,
-        outcome,
-        version,
-        receipt.sha256,
-        receipt.size if outcome == "uploaded" else 0,
-        receipt.remote_id,
-    )
-
-
-def _skipped(journal: Journal, backend: str, document_id: int, key: str, latest, reason: str):
-    """Nothing to upload: one ``skipped`` journal line and a zero-byte result."""
-    journal.record(
-        backend,
-        "publish",
-        outcome="skipped",
-        object_type="document",
-        object_id=document_id,
-        details={"key": key, "version": latest.version, "reason": reason},
-    )
-    return Published(
-        document_id, backend, "unchanged", latest.version, latest.sha256, 0, latest.remote_id
-    )
-
-
 def publish_stream(
     db: PlatformDB,
-    storage: Storage,
+    destination: Destination,
     journal: Journal,
     *,
     document_id: int,
@@ -176,15 +89,20 @@ def publish_stream(
     metadata: dict[str, str] | None = None,
 ) -> Published:
     """Publish the bytes ``open_stream()`` yields (called at most twice: hash, then upload)."""
+    storage = destination.storage
     with open_stream() as stream:
         ours = digest_stream(stream, storage.algorithm)
+    claim_legacy_rows(db, destination)
     with db.engine.connect() as conn:
-        latest = _latest(conn, document_id, storage.name)
+        row = latest(conn, document_id, destination)
     current = storage.head(key)
-    stored = current is not None and current.checksums.get(storage.algorithm) == ours.checksum
-    if stored and latest is not None and latest.sha256 == ours.sha256:
-        return _skipped(journal, storage.name, document_id, key, latest, "unchanged")
-    if stored:
+    reported = current.checksums.get(storage.algorithm) if current else None
+    exact = same_checksum(storage.algorithm, ours.checksum, reported)
+    recorded = row is not None and row.sha256 == ours.sha256
+    as_recorded = recorded and same_checksum(storage.algorithm, row.checksum or "", reported)
+    if recorded and (exact or as_recorded):
+        return skipped(journal, destination, document_id, key, row, "unchanged")
+    if exact:
         receipt = Receipt(
             key=key,
             remote_id=current.remote_id,
@@ -192,22 +110,35 @@ def publish_stream(
             sha256=ours.sha256,
             size=ours.size,
             algorithm=storage.algorithm,
-            checksum=ours.checksum,
+            checksum=reported,
             created=False,
         )
-        return _record(db, journal, document_id, storage, receipt, "adopted")
-    with open_stream() as stream:
-        receipt = storage.put(
-            key,
-            stream,
-            content_type=content_type,
-            metadata={"sha256": ours.sha256} | (metadata or {}),
-        )
-    if receipt.sha256 != ours.sha256:
-        raise InvalidInputError(
-            f"document {document_id} changed while it was uploaded ({key}); publish it again"
-        )
-    return _record(db, journal, document_id, storage, receipt, "uploaded")
+        outcome = "adopted"
+    else:
+        with open_stream() as stream:
+            receipt = storage.put(
+                key,
+                stream,
+                content_type=content_type,
+                metadata={"sha256": ours.sha256} | (metadata or {}),
+            )
+        if receipt.sha256 != ours.sha256:
+            raise InvalidInputError(
+                f"document {document_id} changed while it was uploaded ({key}); publish it again"
+            )
+        outcome = "uploaded"
+    if isinstance(storage, PinnedVersions) and receipt.remote_version_id:
+        storage.pin_version(key, receipt.remote_version_id, keep=True)
+    published = record(
+        db,
+        journal,
+        document_id=document_id,
+        destination=destination,
+        receipt=receipt,
+        outcome=outcome,
+    )
+    prune(db, journal, destination=destination, document_id=document_id, key=key)
+    return published
 
 
 def roadmap_fingerprint(roadmap: Roadmap, pdf_variant: str | None, template_dir) -> str:
@@ -224,24 +155,26 @@ def roadmap_fingerprint(roadmap: Roadmap, pdf_variant: str | None, template_dir)
     return digest.hexdigest()
 
 
-def _fingerprint_name(document_id: int, backend: str) -> str:
-    return f"documents.fingerprint.{document_id}.{backend}"
+def _fingerprint_name(document_id: int, destination: Destination) -> str:
+    return f"documents.fingerprint.{document_id}.{destination.tag}"
 
 
 def publish_roadmap(
     db: PlatformDB,
-    storages: list[Storage],
+    destinations: list[Destination],
     journal: Journal,
     code: str,
     *,
     pdf_variant: str | None = None,
     template_dir: str | Path | None = None,
     today: date | None = None,
+    force: bool = False,
 ) -> list[Published]:
-    """Render mission ``code``'s roadmap (only if its inputs changed) and publish it everywhere.
+    """Render mission ``code``'s roadmap (only if its inputs changed, or ``force``: a repair) and
+    publish it to every destination.
 
     The edition printed on the pages (version, generation date ``today``) is not an input: an
-    unchanged roadmap is not re-issued the next day, and every backend gets the same bytes.
+    unchanged roadmap is not re-issued the next day, and every destination gets the same bytes.
     """
     roadmap = load_roadmap(db, code)
     key = roadmap_key(code)
@@ -249,81 +182,79 @@ def publish_roadmap(
     with db.begin() as conn:
         mission_id = conn.execute(sa.select(missions.c.id).where(missions.c.code == code)).scalar()
         document_id = ensure_document(conn, mission_id, "roadmap", "roadmap.pdf", key, PDF)
+        names = [_fingerprint_name(document_id, d) for d in destinations]
         remembered = dict(
             conn.execute(
-                sa.select(kv_cursors.c.name, kv_cursors.c.value).where(
-                    kv_cursors.c.name.in_(
-                        [_fingerprint_name(document_id, s.name) for s in storages]
-                    )
-                )
+                sa.select(kv_cursors.c.name, kv_cursors.c.value).where(kv_cursors.c.name.in_(names))
             ).all()
         )
+    for destination in destinations:
+        claim_legacy_rows(db, destination)
     with db.engine.connect() as conn:
-        latest_of = {s.name: _latest(conn, document_id, s.name) for s in storages}
-    states = {
-        s.name: json.loads(remembered.get(_fingerprint_name(document_id, s.name)) or "{}")
-        for s in storages
-    }
+        rows = [latest(conn, document_id, d) for d in destinations]
+    states = [json.loads(remembered.get(name) or "{}") for name in names]
     zone = ZoneInfo(roadmap.timezone)
     today = today or datetime.now(zone).date()
-    edition, lost = _edition(
-        list(states.values()), list(latest_of.values()), fingerprint, today, zone
-    )
-    results: list[Published] = []
-    pdf: bytes | None = None
-    for storage in storages:
-        name = _fingerprint_name(document_id, storage.name)
-        latest, state = latest_of[storage.name], states[storage.name]
-        if latest is not None and (state.get("input"), state.get("sha256")) == (
+    edition, lost = _edition(states, rows, fingerprint, today, zone)
+    unchanged, changed = [], []
+    for index, (row, state) in enumerate(zip(rows, states, strict=True)):
+        same = row is not None and (state.get("input"), state.get("sha256")) == (
             fingerprint,
-            latest.sha256,
-        ):
-            results.append(
-                _skipped(journal, storage.name, document_id, key, latest, "inputs unchanged")
-            )
-            continue
-        if pdf is None:
-            from ponton.documents.render import render_pdf
+            row.sha256,
+        )
+        (unchanged if same and not force else changed).append(index)
+    results: dict[int, Published] = {}
+    if unchanged:  # one transaction for the skip lines: an unchanged rerun stays nearly free
+        with db.begin() as conn:
+            for index in unchanged:
+                results[index] = skipped(
+                    journal,
+                    destinations[index],
+                    document_id,
+                    key,
+                    rows[index],
+                    "inputs unchanged",
+                    conn,
+                )
+    if changed:
+        from ponton.documents.render import render_pdf
 
+        pdf = render_pdf(
+            roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
+        )
+        if lost is not None and hashlib.sha256(pdf).hexdigest() != lost.sha256:
+            # The inputs changed while their fingerprint was lost: this is a new edition.
+            edition = Edition(lost.version + 1, today)
             pdf = render_pdf(
                 roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
             )
-            if lost is not None and hashlib.sha256(pdf).hexdigest() != lost.sha256:
-                # The inputs changed while their fingerprint was lost: this is a new edition.
-                edition = Edition(lost.version + 1, today)
-                pdf = render_pdf(
-                    roadmap, edition=edition, pdf_variant=pdf_variant, template_dir=template_dir
-                )
-        data = pdf
+    for index in changed:
         result = publish_stream(
             db,
-            storage,
+            destinations[index],
             journal,
             document_id=document_id,
             key=key,
-            open_stream=lambda data=data: io.BytesIO(data),
+            open_stream=lambda: io.BytesIO(pdf),
             content_type=PDF,
             metadata={"mission": code},
         )
-        _remember(
-            db,
-            name,
-            {
-                "input": fingerprint,
-                "sha256": result.sha256,
-                "edition": [edition.version, edition.generated_on.isoformat()],
-            },
-        )
-        results.append(result)
-    return results
+        state = {
+            "input": fingerprint,
+            "sha256": result.sha256,
+            "edition": [edition.version, edition.generated_on.isoformat()],
+        }
+        _remember(db, names[index], state)
+        results[index] = result
+    return [results[index] for index in range(len(destinations))]
 
 
 def _edition(states: list[dict], latest: list, fingerprint: str, today: date, zone: ZoneInfo):
     """The edition to print, and the latest version row when it is only a guess.
 
-    These inputs' edition when a backend already got them (a retry: every backend gets the same
-    bytes); with no fingerprint remembered at all, the latest version's own edition (unchanged
-    inputs then render to its very bytes); else the next version, dated today.
+    These inputs' edition when a destination already got them (a retry: every destination gets
+    the same bytes); with no fingerprint remembered at all, the latest version's own edition
+    (unchanged inputs then render to its very bytes); else the next version, dated today.
     """
     for state in states:
         if state.get("input") == fingerprint and state.get("edition"):
@@ -347,7 +278,7 @@ def _remember(db: PlatformDB, name: str, value: dict) -> None:
 
 
 def publish_mission_assets(
-    db: PlatformDB, storages: list[Storage], journal: Journal, code: str
+    db: PlatformDB, destinations: list[Destination], journal: Journal, code: str
 ) -> list[Published]:
     """Every file registered in ``documents`` for mission ``code`` (other than the roadmap)."""
     with db.engine.connect() as conn:
@@ -365,11 +296,11 @@ def publish_mission_assets(
         def open_source(source: Path = source, what: str = what) -> BinaryIO:
             return open_fenced(source, what=what)
 
-        for storage in storages:
+        for destination in destinations:
             results.append(
                 publish_stream(
                     db,
-                    storage,
+                    destination,
                     journal,
                     document_id=row.id,
                     key=validate_key(row.storage_key),
@@ -379,3 +310,27 @@ def publish_mission_assets(
                 )
             )
     return results
+
+
+def publish_missions(
+    db: PlatformDB,
+    destination: Destination,
+    journal: Journal,
+    codes: list[str],
+    *,
+    pdf_variant: str | None = None,
+) -> dict:
+    """Every roadmap and asset of ``codes`` delivered to one destination: the summary the CLI
+    prints (``verified`` counts the documents the destination holds as recorded afterwards)."""
+    results: list[Published] = []
+    for code in codes:
+        results += publish_roadmap(db, [destination], journal, code, pdf_variant=pdf_variant)
+        results += publish_mission_assets(db, [destination], journal, code)
+    outcomes = [r.outcome for r in results]
+    return {
+        "conn_id": destination.conn_id,
+        "uploaded": outcomes.count("uploaded"),
+        "unchanged": outcomes.count("unchanged"),
+        "bytes_uploaded": sum(r.bytes_uploaded for r in results),
+        "verified": len(results),
+    }

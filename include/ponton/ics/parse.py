@@ -18,19 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import icalendar
 import x_wr_timezone
-from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.errors import InvalidInputError
 from ponton.ics.blocks import calendar_bytes, with_derived_uids
 from ponton.ics.guard import guard_recurrences
 from ponton.ics.limits import Budget, Limits
-from ponton.ics.repair import DERIVED_PARAM, repair_vevent, zone_candidates
+from ponton.ics.repair import DERIVED_PARAM, repair_vevent
 from ponton.model import STATUSES, TRANSPARENCIES, Attendee, Event
 from ponton.privacy import privacy_of
+from ponton.zones import iana_name
 
 METHODS = ("PUBLISH", "REQUEST", "CANCEL", "REPLY")
 _MARKER = re.compile(rb"^(BEGIN|END):([A-Za-z0-9-]+)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE)
@@ -474,15 +474,7 @@ def _iana_name(value: datetime, tzid: Any) -> str | None:
 
 def _zone_name(name: str) -> str | None:
     """The IANA name for an IANA, Windows or vendor-prefixed zone name, None when none is known."""
-    for candidate in zone_candidates(name, WINDOWS_TO_OLSON):
-        if not candidate:
-            continue
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return candidate
-    return None
+    return iana_name(name)
 
 
 def _int(value: Any) -> int:

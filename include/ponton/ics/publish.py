@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from ponton.ics.availability import availability_feeds
 from ponton.ics.export import export_calendar
 from ponton.journal import Journal
-from ponton.model import Event
+from ponton.model import Event, event_key
 from ponton.platform import PlatformDB
-from ponton.platform.planning import row_to_event
+from ponton.platform.planning import row_to_event, stamp_published
 from ponton.platform.schema import missions, planning_events, resources
 from ponton.privacy import shown
 from ponton.storage.hashing import digest_bytes
@@ -76,13 +76,14 @@ def planning_feeds(db: PlatformDB, now: datetime | None = None) -> list[Feed]:
                 planning_events.c.end_date >= since.date(),
             ),
         )
-        .order_by(planning_events.c.uid)
+        .order_by(planning_events.c.uid, planning_events.c.recurrence_id)
     )
     by_resource: dict[tuple[str, str], list[Event]] = defaultdict(list)
     by_mission: dict[tuple[str, str], list[Event]] = defaultdict(list)
-    with db.engine.connect() as conn:
-        for row in conn.execute(query).mappings():
-            event = shown(row_to_event(row))
+    with db.begin() as conn:
+        for row in conn.execute(query).mappings().all():
+            key = event_key(row["uid"], row["recurrence_id"])
+            event = shown(stamp_published(conn, key, row_to_event(row)))
             by_resource[(row["resource_key"], row["resource_name"])].append(event)
             if row["mission_code"]:
                 by_mission[(row["mission_code"], row["mission_title"])].append(event)

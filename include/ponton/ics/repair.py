@@ -92,16 +92,3 @@ def _comparable(start: object, end: object) -> bool:
         and not isinstance(start, datetime)
         and not isinstance(end, datetime)
     )
-
-
-def zone_candidates(name: str, windows_zones: dict[str, str]) -> list[str]:
-    """Names to try, in order, for a TZID: itself, its Windows mapping, then its trailing
-    ``Area/City`` or ``Area/Region/City`` parts, which is how icalendar reads the globally unique
-    TZIDs of Lightning (``/mozilla.org/20050126_1/Europe/Berlin``) and Evolution
-    (``/softwarestudio.org/Olson_20011030_5/America/New_York``)."""
-    bare = name.strip().strip("/")
-    candidates = [bare, windows_zones.get(bare, "")]
-    parts = bare.split("/")
-    if len(parts) > 2:
-        candidates.extend("/".join(parts[-size:]) for size in (3, 2))
-    return [c for c in candidates if c]

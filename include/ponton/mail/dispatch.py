@@ -28,7 +28,7 @@ from ponton.errors import (
     TransientError,
 )
 from ponton.journal import Journal
-from ponton.mail import ledger
+from ponton.mail import ledger, suppression
 from ponton.mail.compose import compose
 from ponton.mail.message import OutgoingMail, message_reference
 from ponton.mail.port import MailProvider, StatusLookup
@@ -46,6 +46,7 @@ class DispatchSummary:
     provider: str
     sent: int = 0
     failed: int = 0
+    suppressed: int = 0  # recipients on the suppression list: not sent
     recovered: int = 0  # an earlier attempt had sent it; its receipt is now stored
     released: int = 0  # an earlier attempt had not sent it; back to pending
     review: int = 0
@@ -149,6 +150,13 @@ class Dispatcher:
                     ledger.mark_failed(conn, row["id"], str(exc))
                     self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
                     summary.failed += 1
+                    continue
+                suppressed = suppression.reason_for(conn, message.to.email)
+                if suppressed:
+                    reason = f"{message.to.email} is on the suppression list: {suppressed}"
+                    ledger.mark_suppressed(conn, row["id"], reason)
+                    self._journal("send", row["id"], "skipped", conn, reason=reason)
+                    summary.suppressed += 1
                     continue
                 if ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
                     return row["id"], message

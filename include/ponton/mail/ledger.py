@@ -22,8 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ponton.mail import suppression
 from ponton.mail.port import Receipt
-from ponton.mail.status import StatusEvent, supersedes
+from ponton.mail.status import SUPPRESSING, StatusEvent, supersedes
 from ponton.platform import PlatformDB
 from ponton.platform.db import insert_for, insert_new, is_one_of
 from ponton.platform.schema import kv_cursors, notification_events, notifications, utcnow
@@ -75,6 +76,11 @@ def _set(conn: sa.Connection, nid: int, expected: str | None, **values: Any) -> 
 
 def mark_failed(conn: sa.Connection, nid: int, reason: str) -> None:
     _set(conn, nid, None, status="failed", status_at=utcnow(), last_error=reason[:MAX_REASON_CHARS])
+
+
+def mark_suppressed(conn: sa.Connection, nid: int, reason: str) -> None:
+    """pending → suppressed: the recipient is on the suppression list; nothing is sent."""
+    _set(conn, nid, None, status="suppressed", status_at=utcnow(), last_error=reason)
 
 
 def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
@@ -178,6 +184,7 @@ def _current_rows(conn: sa.Connection, condition) -> list[sa.Row]:
     query = (
         sa.select(
             notifications.c.id,
+            notifications.c.recipient,
             notifications.c.provider,
             notifications.c.provider_message_id,
             notifications.c.status,
@@ -276,6 +283,21 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             updates,
         )
     result.updated = len(updates)
+    suppression.add(
+        conn,
+        (
+            {
+                "address": rows[nid].recipient,
+                "reason": e.kind,
+                "provider": e.provider,
+                "notification_id": nid,
+                "event": (e.event or e.kind)[:40],
+                "occurred_at": e.occurred_at,
+            }
+            for e, nid in matched
+            if e.kind in SUPPRESSING
+        ),
+    )
     return result
 
 

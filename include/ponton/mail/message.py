@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from email_validator import EmailNotValidError, validate_email
 
 from ponton.errors import InvalidInputError
+from ponton.mail.headers import MAX_ENCODED_NAME_BYTES, encode_addresses, encode_text
 
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line limit; also the width of notifications.subject
 MAX_NAME_CHARS = 200
@@ -64,6 +65,11 @@ class Address:
     def __post_init__(self) -> None:
         _refuse_line_breaks(self.email, "address")
         _refuse_line_breaks(self.name, "display name")
+        if len(self.name.encode()) > MAX_ENCODED_NAME_BYTES:
+            raise InvalidInputError(
+                f"display name {self.name[:40]!r}... is over {MAX_ENCODED_NAME_BYTES} bytes in "
+                "UTF-8, too long for one header line; shorten it"
+            )
 
     @classmethod
     def parse(cls, email: str, name: str | None = None, *, role: str = "recipient") -> Address:
@@ -152,11 +158,12 @@ class OutgoingMail:
 
     def to_mime(self, date: datetime | None = None) -> EmailMessage:
         """The RFC 5322 message: multipart/alternative text + HTML, inside multipart/mixed when
-        there are attachments; non-ASCII headers encoded as RFC 2047 words by the SMTP policy."""
+        there are attachments; subject and display names encoded by :mod:`ponton.mail.headers`
+        so that they decode to exactly what was sent."""
         msg = EmailMessage(policy=policy.SMTP)
-        msg["From"] = self.sender.header()
-        msg["To"] = self.to.header()
-        msg["Subject"] = self.subject
+        msg["From"] = encode_addresses("From", [(self.sender.name, self.sender.email)])
+        msg["To"] = encode_addresses("To", [(self.to.name, self.to.email)])
+        msg["Subject"] = encode_text("Subject", self.subject)
         msg["Date"] = (
             format_datetime(date) if date else format_datetime(datetime.now().astimezone())
         )

@@ -39,10 +39,12 @@ class Receipt:
 
 @dataclass(frozen=True, slots=True)
 class EventPage:
-    """What ``fetch_events`` returns: events after the cursor and the cursor to pass next time."""
+    """What ``fetch_events`` returns: events after the cursor, the cursor to pass next time, and
+    whether more pages follow right away (``more``: call again with ``cursor`` now)."""
 
     events: Sequence[StatusEvent]
     cursor: str | None
+    more: bool = False
 
 
 @runtime_checkable
@@ -69,8 +71,10 @@ class StatusLookup(Protocol):
 @runtime_checkable
 class StatusPull(Protocol):
     def fetch_events(self, cursor: str | None) -> EventPage:
-        """Status events since ``cursor`` (None: a recent window). Events may repeat across pages;
-        their ``provider_event_id`` makes folding them idempotent."""
+        """One page of status events since ``cursor`` (None: a recent window). A page's cursor
+        is where the next page starts, so a caller that stores it after folding the page never
+        skips anything, even when it stops between pages. Events may repeat across pages; their
+        ``provider_event_id`` makes folding them idempotent."""
         ...
 
 

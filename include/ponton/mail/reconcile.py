@@ -27,29 +27,40 @@ INBOX_READERS: dict[str, Callable[[Mapping[str, Any], datetime], StatusEvent]] =
 }
 
 
+# Pages one pull reads at most; the next run continues from the stored cursor.
+MAX_PAGES = 50
+
+
 def cursor_name(provider: MailProvider) -> str:
     return f"mail:{provider.name}:events"
 
 
-def pull_provider_events(db: PlatformDB, provider: MailProvider, journal: Journal) -> dict:
-    """Ask the provider for events since the stored cursor; fold them; move the cursor."""
+def pull_provider_events(
+    db: PlatformDB, provider: MailProvider, journal: Journal, *, max_pages: int = MAX_PAGES
+) -> dict:
+    """Page through the provider's events since the stored cursor, to the end of what changed:
+    each page is folded, then its cursor stored, so a run that stops between pages (a crash, a
+    transient error, ``max_pages``) resumes where it stopped and repeats at most one page."""
     if not isinstance(provider, StatusPull):
         summary = {"provider": provider.name, "skipped": "the provider offers no status pull"}
         journal.record(INTEGRATION, "reconcile_pull", outcome="skipped", details=summary)
         return summary
     name = cursor_name(provider)
-    page = provider.fetch_events(ledger.read_cursor(db, name))
-    result = ledger.fold_events(db, page.events)
-    summary = {"provider": provider.name, **result.as_dict()}
-    with db.begin() as conn:
-        ledger.write_cursor(conn, name, page.cursor)
-        journal.record(
-            INTEGRATION,
-            "reconcile_pull",
-            outcome="changed" if result.updated else "ok",
-            details=summary,
-            conn=conn,
-        )
+    cursor = ledger.read_cursor(db, name)
+    result, pages, more = ledger.FoldResult(), 0, True
+    while more and pages < max_pages:
+        page = provider.fetch_events(cursor)
+        result.add(ledger.fold_events(db, page.events))
+        with db.begin() as conn:
+            ledger.write_cursor(conn, name, page.cursor)
+        cursor, more, pages = page.cursor, page.more, pages + 1
+    summary = {"provider": provider.name, **result.as_dict(), "pages": pages, "more": more}
+    journal.record(
+        INTEGRATION,
+        "reconcile_pull",
+        outcome="changed" if result.updated else "ok",
+        details=summary,
+    )
     return summary
 
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from ponton.errors import InvalidInputError
 
-# What a provider can tell us about a message, from "accepted" to final outcomes.
+# What a provider can tell us about a message, from "accepted" to final outcomes: django-anymail's
+# normalised event vocabulary (docs/integrations/mail.md maps each provider's events onto it).
 STATUSES = (
     "queued",  # the provider accepted it and has not handed it on yet
     "sent",  # it left for the recipient's side (an SMTP relay accepted it; we see no further)
@@ -22,6 +23,8 @@ STATUSES = (
     "bounced",  # the recipient's server refused it for good
     "rejected",  # the provider refused to send it (suppression list, policy, blocked)
     "complained",  # the recipient marked it as spam
+    "unsubscribed",  # the recipient asked to receive no more (list-unsubscribe, provider link)
+    "autoresponded",  # an automatic reply came back (out of office, challenge): it was delivered
     "failed",  # the provider gave up for another reason
     "unknown",  # the provider reported something this vocabulary has no word for
 )
@@ -29,8 +32,9 @@ STATUSES = (
 ENGAGEMENT = ("opened", "clicked")
 EVENT_KINDS = STATUSES + ENGAGEMENT
 
-# Statuses of the notifications row that only the ledger sets (no provider reports them).
-LEDGER_STATUSES = ("pending", "sending", "review")
+# Statuses of the notifications row that only the ledger sets (no provider reports them);
+# "suppressed": the recipient is on ponton's suppression list, nothing was sent.
+LEDGER_STATUSES = ("pending", "sending", "review", "suppressed")
 ROW_STATUSES = LEDGER_STATUSES + STATUSES
 
 # Tie-break for two events stamped with the same instant (providers often report whole seconds):
@@ -42,11 +46,16 @@ _PROGRESS = {
     "sent": 2,
     "deferred": 3,
     "delivered": 4,
-    "failed": 5,
-    "rejected": 6,
-    "bounced": 7,
-    "complained": 8,
+    "autoresponded": 5,
+    "failed": 6,
+    "rejected": 7,
+    "bounced": 8,
+    "unsubscribed": 9,
+    "complained": 10,
 }
+# Outcomes that put the recipient's address on the suppression list: re-sending to it hurts the
+# sender's reputation (a hard bounce, a spam complaint, an unsubscribe).
+SUPPRESSING = ("bounced", "complained", "unsubscribed")
 
 
 @dataclass(frozen=True, slots=True)

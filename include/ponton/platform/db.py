@@ -101,7 +101,7 @@ class PlatformDB:
         except sa.exc.ArgumentError as exc:
             raise ConfigError(
                 f"platform DB URL is not a database URL ({exc}); set PONTON_PLATFORM_DB_URL "
-                "or the ponton_platform connection to e.g. postgresql://user@host/db"
+                "or the ponton_platform connection to e.g. postgresql://user@host/db or sqlite:///path"
             ) from exc
         backend = parsed.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
@@ -109,13 +109,19 @@ class PlatformDB:
                 f"platform DB URL uses {backend!r}; ponton supports sqlite:/// and "
                 "postgresql:// URLs (PONTON_PLATFORM_DB_URL or the ponton_platform connection)"
             )
-        if backend == "sqlite":
-            if parsed.database and parsed.database != ":memory:":
-                Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(parsed)
-            sa.event.listen(engine, "connect", _on_sqlite_connect)
-            return engine
-        return sa.create_engine(parsed, pool_pre_ping=True)
+        try:
+            if backend == "sqlite":
+                if parsed.database and parsed.database != ":memory:":
+                    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+                engine = sa.create_engine(parsed)
+                sa.event.listen(engine, "connect", _on_sqlite_connect)
+                return engine
+            return sa.create_engine(parsed, pool_pre_ping=True)
+        except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as exc:
+            raise ConfigError(
+                f"platform DB URL names a driver ponton cannot load ({exc.__class__.__name__}); "
+                "use sqlite:/// or postgresql:// (psycopg 3)"
+            ) from exc
 
     @property
     def dialect(self) -> str:

@@ -4,6 +4,7 @@ planning writes a sync run makes: remote edits, deletions and iTIP replies."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,9 +156,11 @@ def update_planning(conn: sa.Connection, key: str, event: Event) -> str:
 
     An override the platform does not hold yet is added to its series (same owner, mission and
     origin as the master); writing a master never touches the series' overrides."""
+    bumped = planning_events.c.sequence + 1
     values = event_to_values(event) | {
         "deleted_at": None,
-        "sequence": planning_events.c.sequence + 1,
+        # Never below what the remote side already carries: SEQUENCE stays monotonic per uid.
+        "sequence": sa.case((bumped > event.sequence, bumped), else_=event.sequence),
         "updated_at": utcnow(),
     }
     if conn.execute(planning_events.update().where(_where(key)).values(**values)).rowcount == 0:
@@ -197,3 +200,29 @@ def soft_delete_planning(conn: sa.Connection, key: str) -> None:
         .where(which, planning_events.c.deleted_at.is_(None))
         .values(deleted_at=now, updated_at=now, sequence=planning_events.c.sequence + 1)
     )
+
+
+def stamp_published(conn: sa.Connection, key: str, event: Event) -> Event:
+    """``event`` as ponton is about to publish it (ICS feed or remote calendar): SEQUENCE is
+    bumped when this content differs from the version last published (RFC 5546 §2.1.4), so
+    every side sees it rise monotonically; the first publish of an event keeps its SEQUENCE."""
+    row = conn.execute(
+        sa.select(
+            planning_events.c.id,
+            planning_events.c.sequence,
+            planning_events.c.published_hash,
+            planning_events.c.updated_at,
+        ).where(_where(key))
+    ).first()
+    if row is None:
+        return event
+    digest = event.content_hash()
+    sequence = row.sequence
+    if row.published_hash != digest:
+        sequence += row.published_hash is not None
+        conn.execute(
+            planning_events.update()
+            .where(planning_events.c.id == row.id)
+            .values(sequence=sequence, published_hash=digest, updated_at=row.updated_at)
+        )
+    return replace(event, sequence=sequence)

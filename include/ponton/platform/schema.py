@@ -167,15 +167,22 @@ document_versions = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True),
     sa.Column("document_id", sa.ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
     sa.Column("backend", sa.String(40), nullable=False),
+    # The destination: the storage connection and the root it wrote under (bucket/prefix, folder,
+    # drive); each destination has its own versions. An empty root is a row written before
+    # destinations were recorded, claimed by the next publish to that connection.
+    sa.Column("conn_id", sa.String(250), nullable=False),
+    sa.Column("root", sa.String(500), nullable=False, server_default=""),
     sa.Column("version", sa.Integer, nullable=False),
     sa.Column("sha256", sa.String(64), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("checksum", sa.String(200)),  # the backend's hash of what it stores
     sa.Column("remote_id", sa.String(1024)),
     sa.Column("remote_version_id", sa.String(300)),
     sa.Column("published_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("verified_at", UTCDateTime),
-    sa.UniqueConstraint("document_id", "backend", "version"),
-    sa.UniqueConstraint("document_id", "backend", "sha256"),
+    sa.Column("pruned_at", UTCDateTime),  # retention removed it from the destination
+    sa.UniqueConstraint("document_id", "conn_id", "root", "version"),
+    sa.UniqueConstraint("document_id", "conn_id", "root", "sha256"),
 )
 
 notifications = sa.Table(
@@ -260,6 +267,8 @@ sync_state = sa.Table(
     sa.Column("remote_etag", sa.String(300)),
     sa.Column("platform_hash", sa.String(64)),
     sa.Column("remote_hash", sa.String(64)),
+    # A write in flight: recognised as ponton's own on the next run if this one stops short.
+    sa.Column("written_hash", sa.String(64)),
     sa.Column("synced_at", UTCDateTime, nullable=False, default=utcnow),
     sa.UniqueConstraint("binding_id", "platform_uid"),
     sa.UniqueConstraint("binding_id", "remote_id"),
@@ -329,6 +338,18 @@ integration_journal = sa.Table(
     sa.Column("task_id", sa.String(250)),
     sa.Index(None, "integration", "at"),
     sa.Index(None, "outcome", "at"),
+)
+
+mail_suppressions = sa.Table(
+    "mail_suppressions",
+    metadata,
+    sa.Column("address", sa.String(320), primary_key=True),  # lower-case
+    sa.Column("reason", sa.String(20), nullable=False),  # bounced, complained, unsubscribed
+    sa.Column("provider", sa.String(40), nullable=False),
+    sa.Column("notification_id", sa.Integer),
+    sa.Column("event", sa.String(40), nullable=False),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False, default=utcnow),
 )
 
 kv_cursors = sa.Table(

@@ -91,6 +91,7 @@ class Storage(Protocol):
     location: str  # the root this instance writes under (bucket/prefix, folder, drive/folder)
     capabilities: frozenset[Capability]
     algorithm: Algorithm  # the hash put() verifies against
+    case_sensitive: bool  # False where "A.pdf" and "a.pdf" name the same object
 
     def put(
         self,

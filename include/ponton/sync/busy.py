@@ -14,7 +14,7 @@ from ponton.platform.planning import row_to_event, scope_query
 from ponton.platform.schema import availability, conflicts, foreign_events, planning_events, utcnow
 from ponton.sync.bindings import Binding
 from ponton.sync.conflicts import DoubleBooking, Interval
-from ponton.sync.filters import busy_sources
+from ponton.sync.filters import blocking
 from ponton.sync.occurrences import as_instant, series_occurrences
 from ponton.sync.port import RemoteEvent
 
@@ -80,6 +80,7 @@ def write_busy_blocks(
     zone = ZoneInfo(binding.resource_timezone or "UTC")
     _drop_replaced_blocks(conn, binding, upserts, zone)
     source = {id(r.event): r.remote_id for r in upserts}
+    keep = blocking(binding)
     blocks = [
         {
             "resource_id": binding.resource_id,
@@ -89,12 +90,10 @@ def write_busy_blocks(
             "end_at": e,
             "kind": "busy",
             "origin": f"binding:{binding.id}",
-            "note": event.summary[:500] or None,
+            "note": kept.summary[:500] or None,
         }
-        for event, s, e in series_occurrences(
-            [r.event for r in busy_sources(upserts, binding)], start, end, zone=zone
-        )
-        if event.busy
+        for event, s, e in series_occurrences([r.event for r in upserts], start, end, zone=zone)
+        if (kept := keep(event)) is not None
     ]
     if blocks:
         conn.execute(availability.insert(), blocks)

@@ -9,24 +9,23 @@ after a crash re-lists the same changes and finds them already applied.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
+from ponton.errors import InvalidInputError, PontonError, PreconditionFailed, RetryLater
 from ponton.journal import Journal
 from ponton.model import Event, split_key
 from ponton.platform import PlatformDB
 from ponton.platform import planning as planning_rows
 from ponton.platform.itip import apply_itip
-from ponton.privacy import journal_content, shown
+from ponton.privacy import journal_content
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
 from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
 from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
-    Action,
     Conflict,
     CreateRemote,
     DeletePlatform,
@@ -41,69 +40,10 @@ from ponton.sync.planner import (
 )
 from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
+from ponton.sync.summary import SyncSummary, changed, count_foreign, count_planned, describe
 
 INTEGRATION = "calendar"
 CalendarOpener = Callable[[Binding], RemoteCalendar]
-
-
-@dataclass
-class SyncSummary:
-    """Counts of one run. ``created``/``updated``/``deleted`` count the receiving side: the
-    platform for an import, the remote calendar for an export, both for a two-way binding."""
-
-    binding: int
-    created: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    conflicts: int = 0
-    remote_created: int = 0
-    remote_updated: int = 0
-    remote_deleted: int = 0
-    platform_updated: int = 0
-    platform_deleted: int = 0
-    foreign_created: int = 0
-    foreign_updated: int = 0
-    foreign_deleted: int = 0
-    busy_blocks: int = 0
-    double_bookings: int = 0
-    stale: int = 0
-    rejected: int = 0  # components the adapter could not read (isolated, journaled)
-    refused: int = 0  # events the remote calendar cannot hold (journaled, the rest syncs on)
-    replies: int = 0  # METHOD:REPLY answers applied to planning attendees
-    notifications: int = 0  # webhook notifications this run has handled
-    full_listing: bool = True
-    dry_run: bool = False
-    plan: list[str] = field(default_factory=list)
-
-    def finish(self, direction: str) -> dict[str, Any]:
-        platform = (
-            self.foreign_created,
-            self.platform_updated + self.foreign_updated,
-            self.platform_deleted + self.foreign_deleted,
-        )
-        remote = (self.remote_created, self.remote_updated, self.remote_deleted)
-        sides = {"import": [platform], "export": [remote], "both": [platform, remote]}[direction]
-        self.created, self.updated, self.deleted = (
-            sum(side[i] for side in sides) for i in range(3)
-        )
-        data = dict(self.__dict__)
-        if not self.dry_run:
-            data.pop("plan")
-        return data
-
-
-def describe(action: Action) -> str:
-    """One line per planned action, for ``--dry-run``."""
-    match action:
-        case CreateRemote(event=event) | UpdateRemote(event=event):
-            subject: Event | None = event
-        case UpdatePlatform(remote=remote) | LinkState(remote=remote) | Conflict(remote=remote):
-            subject = remote.event
-        case _:
-            subject = None
-    what = f" {shown(subject).summary!r} {subject.start}" if subject else ""
-    return f"{type(action).__name__} {action.uid}{what}"
 
 
 def run_sync(
@@ -229,7 +169,7 @@ def _run_sync(
     summary.unchanged = plan.unchanged + plan.foreign_unchanged + len(plan.of(LinkState))
     if dry_run:
         summary.plan = [describe(a) for a in plan.actions]
-        _count_planned(plan, summary, known_foreign)
+        count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
     errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
     message = calendar.itip_message() if isinstance(calendar, ItipMessages) else None
@@ -265,32 +205,12 @@ def _run_sync(
     journal.record(
         INTEGRATION,
         "sync",
-        outcome="changed" if _changed(result) else "ok",
+        outcome="changed" if changed(result) else "ok",
         object_type="binding",
         object_id=binding.id,
         details=result,
     )
     return result
-
-
-def _changed(result: dict[str, Any]) -> bool:
-    return any(result[k] for k in ("created", "updated", "deleted", "conflicts"))
-
-
-def _count_planned(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
-    summary.remote_created = len(plan.of(CreateRemote))
-    summary.remote_updated = len(plan.of(UpdateRemote))
-    summary.remote_deleted = len(plan.of(DeleteRemote))
-    summary.platform_updated = len(plan.of(UpdatePlatform))
-    summary.platform_deleted = len(plan.of(DeletePlatform))
-    summary.conflicts = len(plan.of(Conflict))
-    _count_foreign(plan, summary, known_foreign)
-
-
-def _count_foreign(plan: Plan, summary: SyncSummary, known_foreign: dict[str, str]) -> None:
-    summary.foreign_updated = sum(1 for r in plan.foreign_upserts if r.remote_id in known_foreign)
-    summary.foreign_created = len(plan.foreign_upserts) - summary.foreign_updated
-    summary.foreign_deleted = len(plan.foreign_removals)
 
 
 def _apply_remote(
@@ -320,6 +240,13 @@ def _apply_remote(
             written[action.uid] = action.event
     if not writes:
         return []
+    with db.begin() as conn:
+        recorded = status(conn, binding.id)
+        for index, (key, write) in enumerate(zip(keys, writes, strict=True)):
+            if write.event is not None:
+                written[key] = planning_rows.stamp_published(conn, key, write.event)
+                writes[index] = replace(write, event=written[key])
+                recorded.note_write(key, written[key])
     results = calendar.apply_writes(writes)
     errors: list[Exception] = []
     with db.begin() as conn:
@@ -428,7 +355,7 @@ def _apply_platform(
                     "remote": journal_content(decision.remote.event),
                 },
             )
-        _count_foreign(plan, summary, known_foreign)
+        count_foreign(plan, summary, known_foreign)
         summary.busy_blocks = busy.write_busy_blocks(
             conn,
             binding,
@@ -460,3 +387,23 @@ def _apply_platform(
                     "start": max(booking.imported.start, booking.other.start).isoformat(),
                 },
             )
+
+
+def run_sync_or_defer(
+    db: PlatformDB, binding_id: int, open_calendar: CalendarOpener, *, journal: Journal, **options
+) -> dict[str, Any]:
+    """:func:`run_sync`, except that a peer asking to wait longer than the run has left defers the
+    binding to its next run (one journal line) instead of failing or retrying sooner. What was
+    applied before stays applied; the cursor is not advanced, so the next run re-lists."""
+    try:
+        return run_sync(db, binding_id, open_calendar, journal=journal, **options)
+    except RetryLater as exc:
+        journal.record(
+            INTEGRATION,
+            "sync_deferred",
+            outcome="skipped",
+            object_type="binding",
+            object_id=binding_id,
+            details={"reason": str(exc), "retry_after": exc.retry_after},
+        )
+        return {"binding": binding_id, "deferred": 1, "retry_after": exc.retry_after}

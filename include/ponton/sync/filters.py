@@ -10,14 +10,14 @@ event of the binding one.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, fields
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from ponton.errors import InvalidInputError
 from ponton.model import Event
 from ponton.privacy import anonymised
-from ponton.sync.port import RemoteEvent
 
 if TYPE_CHECKING:
     from ponton.sync.bindings import Binding
@@ -150,19 +150,13 @@ def validate_options(options: Mapping[str, Any] | None) -> None:
     send_updates_from(options)
 
 
-def busy_sources(upserts: Iterable[RemoteEvent], binding: Binding) -> list[RemoteEvent]:
-    """The foreign events that block the binding's resource, anonymised where they must be.
-
-    The one step every busy block passes through: it decides what blocks and what a block keeps.
-    """
+def blocking(binding: Binding) -> Callable[[Event], Event | None]:
+    """The one step every busy block passes through, applied to each occurrence after the series
+    are expanded (so a cancelled or free override still frees its slot): what the block may keep
+    of that occurrence's event, or None when it must not block."""
     filters = filters_from(binding.options)
-    addresses = [binding.resource_email] if binding.resource_email else []
-    kept = []
-    for remote in upserts:
-        event = filters.busy_source(remote.event, addresses)
-        if event is not None:
-            kept.append(replace(remote, event=event))
-    return kept
+    addresses = (binding.resource_email,) if binding.resource_email else ()
+    return partial(filters.busy_source, addresses=addresses)
 
 
 def own_response(event: Event, addresses: Iterable[str]) -> str | None:

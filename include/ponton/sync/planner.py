@@ -15,6 +15,8 @@ Remote events not written for a platform uid are *foreign*: they become busy blo
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -39,6 +41,9 @@ class SyncStateRow:
     remote_etag: str | None
     platform_hash: str | None
     remote_hash: str | None
+    # ``sync_hash`` of a version ponton was writing there when it last stopped short of
+    # recording the result (a crash between the remote write and the state commit).
+    written_hash: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +153,12 @@ def comparable(event: Event) -> dict:
     return content
 
 
+def sync_hash(event: Event) -> str:
+    """Hash of :func:`comparable`: the same on both sides for the same version."""
+    payload = json.dumps(comparable(event), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
 def _newest_is_platform(platform: Event, remote: Event) -> bool:
     if remote.last_modified is None:
         return True
@@ -235,6 +246,9 @@ def plan_sync(
             foreign[remote.remote_id] = remote
     gone_ids = set(changes.deleted)
     gone_uids = {by_remote_id[r] for r in gone_ids if r in by_remote_id}
+    # A series deleted there takes its overrides with it, whether or not they are named.
+    gone_series = {uid for uid in gone_uids if not split_key(uid)[1]}
+    gone_uids |= {k for k in state if split_key(k)[1] and split_key(k)[0] in gone_series}
     unlistable = set(unlisted)
 
     def remote_for(uid: str) -> tuple[bool, RemoteEvent | None]:
@@ -255,7 +269,11 @@ def plan_sync(
             if event is None:
                 if remote is not None and importing and split_key(uid)[0] in platform:
                     plan.actions.append(UpdatePlatform(uid, remote))  # an occurrence edited there
-                continue  # ours in name only: platform never had it or deleted it before any sync
+                elif remote is not None and exporting and uid in deleted_on_platform:
+                    # Written by ponton for an event the platform has deleted since, before the
+                    # pair was recorded (an interrupted run): not to be left behind.
+                    plan.actions.append(DeleteRemote(uid, remote.remote_id, remote.etag))
+                continue  # ours in name only: the platform never had it
             if remote is not None:
                 if comparable(event) == comparable(remote.event):
                     plan.actions.append(LinkState(uid, remote, event.content_hash()))
@@ -273,6 +291,13 @@ def plan_sync(
         remote_changed = known and (
             remote is None or remote.event.content_hash() != row.remote_hash
         )
+        if row.written_hash and remote is not None and sync_hash(remote.event) == row.written_hash:
+            # The remote holds what ponton wrote last time: its own write, not a remote edit.
+            remote_changed = False
+            platform_changed = event is not None and sync_hash(event) != row.written_hash
+            if event is not None and not platform_changed:
+                plan.actions.append(LinkState(uid, remote, event.content_hash()))
+                continue
         if event is None and (remote is None and known):
             plan.actions.append(ForgetState(uid))
         elif event is None:

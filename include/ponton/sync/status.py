@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from ponton.model import Event
 from ponton.platform.schema import calendar_bindings, conflicts, sync_state, utcnow, webhook_inbox
-from ponton.sync.planner import SyncStateRow
+from ponton.sync.planner import SyncStateRow, sync_hash
 from ponton.sync.port import RemoteEvent
 
 
@@ -59,7 +59,12 @@ class SyncStatus:
         )
         return {
             r.platform_uid: SyncStateRow(
-                r.platform_uid, r.remote_id, r.remote_etag, r.platform_hash, r.remote_hash
+                r.platform_uid,
+                r.remote_id,
+                r.remote_etag,
+                r.platform_hash,
+                r.remote_hash,
+                r.written_hash,
             )
             for r in rows
         }
@@ -71,12 +76,20 @@ class SyncStatus:
             "remote_etag": remote.etag,
             "platform_hash": platform_hash,
             "remote_hash": remote.event.content_hash(),
+            "written_hash": None,
             "synced_at": utcnow(),
         }
         if self.conn.execute(sync_state.update().where(self._pair(key)).values(**values)).rowcount:
             return
         self.conn.execute(
             sync_state.insert().values(binding_id=self.binding_id, platform_uid=key, **values)
+        )
+
+    def note_write(self, key: str, event: Event) -> None:
+        """Before writing ``event`` there: if the run stops before :meth:`save_pair`, the next
+        run recognises the remote's new content as ponton's own write, not a remote edit."""
+        self.conn.execute(
+            sync_state.update().where(self._pair(key)).values(written_hash=sync_hash(event))
         )
 
     def forget_pair(self, key: str) -> None:

@@ -27,7 +27,7 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     @app.get("/webhooks/health", include_in_schema=False)
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:  # on the loop: never queued behind pool work
         return {"status": "ok"}
 
     for name in ROUTER_MODULES:

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from ponton.calendars.backends.connect import _refresh_interval
 from ponton.errors import ConfigError
 from ponton.ics import export_calendar
-from ponton.ics.bindings import _refresh_interval
 from ponton.ics.refresh import refresh_due, refresh_hint
 
 pytestmark = pytest.mark.unit

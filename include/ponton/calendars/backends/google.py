@@ -20,6 +20,7 @@ from googleapiclient.errors import HttpError
 from googleapiclient.http import BatchHttpRequest
 from httplib2 import HttpLib2Error
 
+from ponton.calendars.backends.attendance import tentative_is_busy
 from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
@@ -121,6 +122,7 @@ class GoogleCalendarOptions:
     write_attendees: bool = True
     # Google may mail every guest of a write unless told not to: no invitation storms.
     send_updates: str = "none"
+    tentative_busy: bool = True
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
@@ -132,6 +134,7 @@ class GoogleCalendarOptions:
         return cls(
             write_attendees=bool(options.get("write_attendees", True)),
             send_updates=send_updates_from(options),
+            tentative_busy=tentative_is_busy(options),
             retry=RetryPolicy.from_options(options),
             **where,
         )
@@ -152,6 +155,7 @@ class GoogleCalendarBackend:
         self.write_attendees = options.write_attendees
         self.send_updates = options.send_updates
         self.retry = options.retry
+        self._warnings: list[str] = []
 
     # -- the one way calls are made ---------------------------------------------------------------
     def _execute(self, build: Callable[[], Any], what: str) -> Any:
@@ -211,7 +215,15 @@ class GoogleCalendarBackend:
             if not page_token:
                 return items, page.get("nextSyncToken")
 
+    def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
+        return from_google(item, warnings, tentative_busy=self.options.tentative_busy)
+
+    def rejected_components(self) -> list[str]:
+        """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
+        return list(self._warnings)
+
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
+        self._warnings = []
         if cursor:
             try:
                 items, token = self._list_all(syncToken=cursor)
@@ -223,17 +235,16 @@ class GoogleCalendarBackend:
         items, token = self._list_all(
             timeMin=_rfc3339(start), timeMax=_rfc3339(end), showDeleted=False
         )
-        events = [from_google(i) for i in items if not is_cancelled(i)]
+        events = [self._read(i, self._warnings) for i in items if not is_cancelled(i)]
         return ChangeSet(events, full=True, cursor=token)
 
-    @staticmethod
-    def _incremental(items: list[dict], token: str | None, start, end) -> ChangeSet:
+    def _incremental(self, items: list[dict], token: str | None, start, end) -> ChangeSet:
         changed, deleted = [], []
         for item in items:
             if is_cancelled(item) or "start" not in item:
                 deleted.append(item["id"])
                 continue
-            remote = from_google(item)
+            remote = self._read(item, self._warnings)
             if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing
@@ -252,7 +263,7 @@ class GoogleCalendarBackend:
             if http_status(exc) == 404:
                 return None
             raise
-        return None if is_cancelled(item) else from_google(item)
+        return None if is_cancelled(item) else self._read(item)
 
     # -- writes -----------------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
@@ -336,8 +347,7 @@ class GoogleCalendarBackend:
             for key, call in restores.items():
                 calls[key].outcome, calls[key].error = call.outcome, call.error
 
-    @staticmethod
-    def _result(write: RemoteWrite, call: _Call) -> WriteResult:
+    def _result(self, write: RemoteWrite, call: _Call) -> WriteResult:
         error = call.error
         if write.op == "delete":
             if error is not None and http_status(error) in (404, 410):
@@ -347,7 +357,7 @@ class GoogleCalendarBackend:
             if write.op == "update" and http_status(error) in (404, 410):
                 error = PreconditionFailed(f"{write.remote_id} is gone from Google")
             return WriteResult(write, error=error)
-        return WriteResult(write, from_google(call.outcome))
+        return WriteResult(write, self._read(call.outcome))
 
     # -- push (PushChannels) ----------------------------------------------------------------------
     def open_channel(

@@ -11,11 +11,13 @@ import base64
 import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from ponton.calendars.backends.attendance import transparency_for
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 from ponton.sync.port import RemoteEvent
+from ponton.zones import iana_name, zone_info
 
 UID_PROPERTY = "ponton_uid"
 _MAX_ID = 1024
@@ -107,12 +109,7 @@ def _parse_moment(raw: dict[str, str], what: str, event_id: str) -> datetime | d
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
-    if not name:
-        return None
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
+    return zone_info(name)
 
 
 def platform_uid_of(item: dict[str, Any]) -> str | None:
@@ -123,9 +120,27 @@ def is_cancelled(item: dict[str, Any]) -> bool:
     return item.get("status") == "cancelled"
 
 
-def from_google(item: dict[str, Any]) -> RemoteEvent:
-    """A listed or fetched event; ``uid`` is the platform uid for ours, the iCalUID otherwise."""
+def _owner_response(item: dict[str, Any]) -> str | None:
+    """The calendar owner's answer: the attendee Google marks ``self``."""
+    for attendee in item.get("attendees", ()):
+        if attendee.get("self") and not attendee.get("organizer"):
+            return _GOOGLE_TO_PARTSTAT.get(attendee.get("responseStatus", ""))
+    return None
+
+
+def from_google(
+    item: dict[str, Any], warnings: list[str] | None = None, *, tentative_busy: bool = True
+) -> RemoteEvent:
+    """A listed or fetched event; ``uid`` is the platform uid for ours, the iCalUID otherwise.
+    Google's ``dateTime`` carries its offset, so an unknown ``timeZone`` only loses the label:
+    the event is kept (in UTC) and one line goes to ``warnings``."""
     event_id = item["id"]
+    zone_name = item["start"].get("timeZone")
+    known_zone = iana_name(zone_name)
+    if zone_name and known_zone is None and warnings is not None:
+        warnings.append(
+            f"Google event {event_id!r}: time zone {zone_name!r} is unknown; kept in UTC"
+        )
     platform_uid = platform_uid_of(item)
     start = _parse_moment(item["start"], "start", event_id)
     end = _parse_moment(item["end"], "end", event_id)
@@ -137,7 +152,7 @@ def from_google(item: dict[str, Any]) -> RemoteEvent:
         summary=item.get("summary", ""),
         description=item.get("description", ""),
         location=item.get("location", ""),
-        timezone=item["start"].get("timeZone"),
+        timezone=known_zone or ("UTC" if zone_name else None),
         recurrence_id=(
             _parse_moment(item["originalStartTime"], "originalStartTime", event_id)
             if "originalStartTime" in item
@@ -145,7 +160,11 @@ def from_google(item: dict[str, Any]) -> RemoteEvent:
         ),
         recurrence=tuple(item.get("recurrence", ())),
         status=item.get("status", "confirmed").upper(),
-        transparency=item.get("transparency", "opaque").upper(),
+        transparency=transparency_for(
+            item.get("transparency", "opaque").upper(),
+            _owner_response(item),
+            tentative_busy=tentative_busy,
+        ),
         sequence=int(item.get("sequence", 0)),
         organizer=item.get("organizer", {}).get("email"),
         attendees=tuple(

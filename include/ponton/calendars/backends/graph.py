@@ -76,8 +76,24 @@ def http_status(error: BaseException | None) -> int | None:
     return error.http_status if isinstance(error, PontonError) else None
 
 
+# Without these Graph answers times in UTC and bodies in HTML (event-get, calendarView, delta:
+# "Prefer: outlook.timezone", "Prefer: outlook.body-content-type"); asking for UTC explicitly
+# keeps instants exact, and the event's own zone comes from ``originalStartTimeZone``.
+READ_PREFERENCES = 'outlook.timezone="UTC", outlook.body-content-type="text"'
+
+
+def with_preferences(headers: dict[str, str] | None) -> dict[str, str]:
+    """``headers`` with ponton's read preferences added to any ``Prefer`` already there."""
+    headers = dict(headers or {})
+    theirs = headers.get("Prefer")
+    headers["Prefer"] = f"{theirs}, {READ_PREFERENCES}" if theirs else READ_PREFERENCES
+    return headers
+
+
 class GraphSession:
-    """Authenticated calls to one Graph base URL; ``token`` returns a fresh bearer token."""
+    """Authenticated calls to one Graph base URL; ``token`` returns a fresh bearer token. Every
+    request (and every ``$batch`` part: Graph reads each part's own headers) carries
+    :data:`READ_PREFERENCES`, so every event Graph answers is in UTC with a plain-text body."""
 
     def __init__(
         self,
@@ -99,7 +115,9 @@ class GraphSession:
         target = (
             url if url.startswith("https://") or url.startswith("http://") else self.base_url + url
         )
-        headers = {"Authorization": f"Bearer {self.token()}"} | kwargs.pop("headers", {})
+        headers = {"Authorization": f"Bearer {self.token()}"} | with_preferences(
+            kwargs.pop("headers", None)
+        )
         with mailbox_slot(mailbox):
             try:
                 return self.http.request(
@@ -125,6 +143,7 @@ class GraphSession:
     def batch(self, mailbox: str, requests_: list[dict], what: str) -> list[dict]:
         """JSON ``$batch`` in chunks of <= 20; throttled sub-requests are resent alone."""
         answers: dict[str, dict] = {}
+        requests_ = [r | {"headers": with_preferences(r.get("headers"))} for r in requests_]
         for offset in range(0, len(requests_), BATCH_LIMIT):
             pending = requests_[offset : offset + BATCH_LIMIT]
             for attempt in self.retry.retrying():

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
+from ponton.calendars.backends.attendance import tentative_is_busy
 from ponton.calendars.backends.graph import (
     GraphSession,
     http_status,
@@ -68,6 +69,7 @@ class OutlookCalendarOptions:
 
     calendar: str
     write_attendees: bool = False  # Graph would send every attendee an invitation
+    tentative_busy: bool = True
     page_size: int = 100
 
     @classmethod
@@ -79,6 +81,7 @@ class OutlookCalendarOptions:
         return cls(
             calendar=calendar,
             write_attendees=bool(options.get("write_attendees", False)),
+            tentative_busy=tentative_is_busy(options),
             page_size=int(options.get("page_size", 100)),
         )
 
@@ -95,12 +98,21 @@ class OutlookCalendarBackend:
         self.ref = GraphCalendarRef.parse(options.calendar)
         self.write_attendees = options.write_attendees
         self.page_size = options.page_size
+        self._warnings: list[str] = []
+
+    def _read(self, item: dict[str, Any], warnings: list[str] | None = None) -> RemoteEvent:
+        return from_graph(item, warnings, tentative_busy=self.options.tentative_busy)
+
+    def rejected_components(self) -> list[str]:
+        """Events the last listing kept in UTC because their zone is unknown (ParseDiagnostics)."""
+        return list(self._warnings)
 
     def _call(self, method: str, url: str, what: str, **kwargs: Any) -> Any:
         return self.session.call(self.ref.mailbox, method, url, what, **kwargs)
 
     # -- reads ------------------------------------------------------------------------------
     def list_changes(self, cursor: str | None, start: datetime, end: datetime) -> ChangeSet:
+        self._warnings = []
         # A cursor is a deltaLink of this Graph; anything else (garbage, another cloud) restarts.
         if cursor and cursor.startswith(self.session.base_url + "/") and "delta" in cursor:
             try:
@@ -127,7 +139,7 @@ class OutlookCalendarBackend:
                 elif item.get("type") == "seriesMaster":
                     series[item["id"]] = None
                 else:
-                    events.append(from_graph(item))
+                    events.append(self._read(item, self._warnings))
             params = {}
             if "@odata.nextLink" in page:
                 url = page["@odata.nextLink"]
@@ -169,7 +181,7 @@ class OutlookCalendarBackend:
             elif error is not None:
                 raise error
             else:
-                masters.append(from_graph(reply["body"]))
+                masters.append(self._read(reply["body"], self._warnings))
         return masters, gone
 
     def _event_url(self, remote_id: str) -> str:
@@ -186,7 +198,7 @@ class OutlookCalendarBackend:
         }
         found = self._call("GET", self.ref.events, f"find {platform_uid!r}", params=params)
         items = found.get("value", [])
-        return from_graph(items[0]) if items else None
+        return self._read(items[0]) if items else None
 
     # -- writes -----------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
@@ -250,7 +262,7 @@ class OutlookCalendarBackend:
             if write.op == "update" and http_status(error) == 404:
                 error = PreconditionFailed(f"{write.remote_id} is gone from Outlook")
             return WriteResult(write, error=error)
-        remote = from_graph(reply["body"])
+        remote = self._read(reply["body"])
         if remote.platform_uid is None:
             remote = RemoteEvent(remote.remote_id, remote.event, remote.etag, write.platform_uid)
         return WriteResult(write, remote)

@@ -10,52 +10,21 @@ from __future__ import annotations
 
 import base64
 from datetime import UTC, date, datetime, time, timedelta
+from html.parser import HTMLParser
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from ponton.calendars.backends.attendance import transparency_for
 from ponton.calendars.backends.outlook_recurrence import to_patterned, to_rrule
 from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 from ponton.sync.port import RemoteEvent
+from ponton.zones import iana_name, zone_info
 
 PROPERTY_GUID = "8a9d5b1e-6c1f-4f4e-9a53-0c4f2e7d1b6a"
 UID_PROPERTY_ID = f"String {{{PROPERTY_GUID}}} Name ponton_uid"
 TRANSACTION_PREFIX = "ponton-"
 
-# Windows zone names Graph may return (mailbox settings, older clients) -> IANA. Writes use IANA
-# names, which Graph accepts.
-WINDOWS_ZONES = {
-    "UTC": "UTC",
-    "GMT Standard Time": "Europe/London",
-    "Greenwich Standard Time": "Atlantic/Reykjavik",
-    "W. Europe Standard Time": "Europe/Berlin",
-    "Romance Standard Time": "Europe/Paris",
-    "Central Europe Standard Time": "Europe/Budapest",
-    "Central European Standard Time": "Europe/Warsaw",
-    "E. Europe Standard Time": "Europe/Chisinau",
-    "FLE Standard Time": "Europe/Kiev",
-    "GTB Standard Time": "Europe/Bucharest",
-    "Russian Standard Time": "Europe/Moscow",
-    "Turkey Standard Time": "Europe/Istanbul",
-    "Israel Standard Time": "Asia/Jerusalem",
-    "South Africa Standard Time": "Africa/Johannesburg",
-    "Morocco Standard Time": "Africa/Casablanca",
-    "Arabian Standard Time": "Asia/Dubai",
-    "India Standard Time": "Asia/Calcutta",
-    "China Standard Time": "Asia/Shanghai",
-    "Singapore Standard Time": "Asia/Singapore",
-    "Tokyo Standard Time": "Asia/Tokyo",
-    "AUS Eastern Standard Time": "Australia/Sydney",
-    "New Zealand Standard Time": "Pacific/Auckland",
-    "Eastern Standard Time": "America/New_York",
-    "Central Standard Time": "America/Chicago",
-    "Mountain Standard Time": "America/Denver",
-    "Pacific Standard Time": "America/Los_Angeles",
-    "Atlantic Standard Time": "America/Halifax",
-    "E. South America Standard Time": "America/Sao_Paulo",
-    "Canada Central Standard Time": "America/Regina",
-    "Hawaiian Standard Time": "Pacific/Honolulu",
-}
 _SHOW_AS = {"OPAQUE": "busy", "TRANSPARENT": "free"}
 _RESPONSE_TO_PARTSTAT = {
     "accepted": "ACCEPTED",
@@ -90,16 +59,9 @@ def platform_uid_from_transaction(transaction_id: str | None) -> str | None:
 
 
 def zone(name: str | None) -> ZoneInfo:
-    """IANA or Windows zone name -> ZoneInfo (UTC when absent)."""
-    if not name:
-        return ZoneInfo("UTC")
-    try:
-        return ZoneInfo(WINDOWS_ZONES.get(name, name))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInputError(
-            f"Graph time zone {name!r} is unknown to ponton; add it to WINDOWS_ZONES in "
-            "ponton.calendars.backends.outlook_mapping or set the mailbox to an IANA zone"
-        ) from exc
+    """IANA or Windows zone name (CLDR table, :mod:`ponton.zones`) -> ZoneInfo; UTC when absent
+    or unknown (``from_graph`` reports the unknown ones)."""
+    return zone_info(name) or ZoneInfo("UTC")
 
 
 def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
@@ -160,14 +122,72 @@ def platform_uid_of(item: dict[str, Any]) -> str | None:
     return platform_uid_from_transaction(item.get("transactionId"))
 
 
-def from_graph(item: dict[str, Any]) -> RemoteEvent:
+def _event_zone(item: dict[str, Any], warnings: list[str] | None) -> str | None:
+    """The event's own zone as an IANA name: the zone it was created in
+    (``originalStartTimeZone``, often a Windows name), else the zone of ``start``. An unknown one
+    keeps the event in UTC and is reported, never an error: one event must not stop a binding."""
+    name = item.get("originalStartTimeZone") or (item.get("start") or {}).get("timeZone")
+    known = iana_name(name)
+    if name and known is None and warnings is not None:
+        warnings.append(
+            f"Graph event {item['id']!r}: time zone {name!r} is unknown to the CLDR table; "
+            "kept in UTC"
+        )
+    return known
+
+
+def _plain_text(body: dict[str, Any] | None) -> str:
+    """The description: ponton asks Graph for text; an HTML body (a peer that ignored the
+    preference) is reduced to its text."""
+    body = body or {}
+    content = body.get("content") or ""
+    if (body.get("contentType") or "text").lower() != "html":
+        return content
+    parser = _TextOfHtml()
+    parser.feed(content)
+    return parser.text()
+
+
+class _TextOfHtml(HTMLParser):
+    _BREAKS = frozenset({"br", "p", "div", "li", "tr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self._parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: Any) -> None:
+        if tag in ("head", "style", "script"):
+            self._skip += 1
+        elif tag in self._BREAKS and self._parts:
+            self._parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("head", "style", "script"):
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self._parts.append(data.replace("\r\n", "\n").strip("\r\n"))
+
+    def text(self) -> str:
+        return "".join(self._parts).strip()
+
+
+def from_graph(
+    item: dict[str, Any], warnings: list[str] | None = None, *, tentative_busy: bool = True
+) -> RemoteEvent:
+    """A listed or fetched event; an unknown zone appends one line to ``warnings``."""
     event_id = item["id"]
     all_day = bool(item.get("isAllDay"))
+    own = None if all_day else _event_zone(item, warnings)
     try:
         start = _parse_moment(item["start"], all_day)
         end = _parse_moment(item["end"], all_day)
     except (KeyError, ValueError) as exc:
         raise InvalidInputError(f"Graph event {event_id!r} has no usable start/end: {exc}") from exc
+    if own and isinstance(start, datetime) and isinstance(end, datetime):
+        start, end = start.astimezone(ZoneInfo(own)), end.astimezone(ZoneInfo(own))
     platform_uid = platform_uid_of(item)
     show_as = item.get("showAs", "busy")
     if item.get("isCancelled"):
@@ -183,19 +203,23 @@ def from_graph(item: dict[str, Any]) -> RemoteEvent:
         local = start
         if isinstance(start, datetime):
             series_zone = (recurrence.get("range") or {}).get("recurrenceTimeZone")
-            local = start.astimezone(zone(series_zone)) if series_zone else start
+            local = start.astimezone(zone_info(series_zone) or start.tzinfo)
         rules = (to_rrule(event_id, recurrence, local),)
     event = Event(
         uid=platform_uid or item.get("iCalUId") or event_id,
         start=start,
         end=end,
         summary=item.get("subject") or "",
-        description=(item.get("body") or {}).get("content") or "",
+        description=_plain_text(item.get("body")),
         location=(item.get("location") or {}).get("displayName") or "",
-        timezone=None if all_day else (item["start"].get("timeZone") or None),
+        timezone=None if all_day else (own or "UTC"),
         recurrence=rules,
         status=status,
-        transparency="TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
+        transparency=transparency_for(
+            "TRANSPARENT" if show_as in ("free", "workingElsewhere") else "OPAQUE",
+            _RESPONSE_TO_PARTSTAT.get((item.get("responseStatus") or {}).get("response", "")),
+            tentative_busy=tentative_busy,
+        ),
         organizer=((item.get("organizer") or {}).get("emailAddress") or {}).get("address"),
         attendees=tuple(
             Attendee(

@@ -32,6 +32,7 @@ def default_folder() -> Path:
 class LocalCaptureOptions(MailOptions):
     sender: Address = DEFAULT_SENDER
     folder: Path | None = None  # None: PONTON_HOME/mail
+    page_size: int = 1000  # captured files per status page
 
 
 class LocalCapture(BaseMailBackend):
@@ -97,8 +98,10 @@ class LocalCapture(BaseMailBackend):
         return None
 
     def fetch_events(self, cursor: str | None) -> EventPage:
-        """One ``delivered`` event per captured file named after ``cursor`` (the last file seen)."""
-        files = [p for p in self._files() if cursor is None or p.name > cursor]
+        """One ``delivered`` event per captured file named after ``cursor`` (the last file seen),
+        ``page_size`` files a page, oldest first."""
+        after = [p for p in self._files() if cursor is None or p.name > cursor]
+        files = after[: self.options.page_size]
         events = []
         for path in files:
             receipt = self._receipt(path)
@@ -114,4 +117,5 @@ class LocalCapture(BaseMailBackend):
                     event="captured",
                 )
             )
-        return EventPage(events, files[-1].name if files else cursor)
+        more = len(after) > len(files)
+        return EventPage(events, files[-1].name if files else cursor, more=more)

@@ -7,6 +7,7 @@ pulls from the Messages API. References: postmarkapp.com/developer ``/api/email-
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,12 +36,12 @@ DEFAULT_API = "https://api.postmarkapp.com/"
 INVALID_MESSAGE = {300, 402, 403, 406, 409, 411}  # this message can never be sent as it is
 ACCOUNT_PROBLEM = {400, 401, 405, 412, 413}  # sender signature, account state: configuration
 PULL_LOOKBACK = timedelta(days=2)  # bounces and deliveries come after the send; re-read a window
-PULL_MAX_MESSAGES = 200  # details are one call per message: bound each pull
 
 
 @dataclass(frozen=True, kw_only=True)
 class PostmarkOptions(MailOptions):
     message_stream: str = "outbound"
+    page_size: int = 100  # outbound messages per status page (the search allows 500)
     webhook_username: str = ""
     webhook_passwords: Sequence[str] = ()  # current and previous, during a rotation
 
@@ -144,27 +145,15 @@ class PostmarkBackend(ApiMailBackend):
 
     # -- optional features -------------------------------------------------------------------
 
-    def _search(self, **filters: Any) -> list[dict[str, Any]]:
-        """Outbound messages, newest first, through postmarker's client (it has no metadata filter
-        argument, so the query goes through ``client.call`` with the documented parameters)."""
-        found: list[dict[str, Any]] = []
-        while len(found) < filters.get("limit", 1):
-            count = min(500, filters.get("limit", 1) - len(found))
-            params = {k: v for k, v in filters.items() if k != "limit"}
-            page = self.call(
-                "the outbound message search",
-                lambda params=params, count=count: self.client.call(
-                    "GET", "/messages/outbound", count=count, offset=len(found), **params
-                ),
-            )
-            messages = page.get("Messages") or []
-            found.extend(messages)
-            if len(messages) < count or len(found) >= int(page.get("TotalCount", 0)):
-                break
-        return found
-
     def find(self, reference: str) -> Receipt | None:
-        messages = self._search(metadata_ponton_ref=reference, limit=1)
+        # postmarker has no metadata filter argument: the documented query through ``call``.
+        page = self.call(
+            "the outbound message search",
+            lambda: self.client.call(
+                "GET", "/messages/outbound", count=1, offset=0, metadata_ponton_ref=reference
+            ),
+        )
+        messages = page.get("Messages") or []
         if not messages:
             return None
         first = messages[0]
@@ -172,11 +161,29 @@ class PostmarkBackend(ApiMailBackend):
         return Receipt(first["MessageID"], parse_time(first["ReceivedAt"]), status=status)
 
     def fetch_events(self, cursor: str | None) -> EventPage:
-        now = datetime.now(UTC)
-        since = parse_time(cursor) if cursor else now
-        start = (since - PULL_LOOKBACK).date()
+        """One page of a sweep over the outbound messages received since ``PULL_LOOKBACK``
+        before the last completed sweep, newest first, with each message's details. The cursor
+        of a page in the middle of a sweep holds the sweep's start and the next offset (messages
+        arriving meanwhile shift offsets: pages then overlap, never skip); the last page's cursor
+        is the time the sweep began."""
+        sweep = json.loads(cursor) if cursor and cursor.startswith("{") else None
+        if sweep is None:
+            since = parse_time(cursor) if cursor else datetime.now(UTC)
+            sweep = {"began": datetime.now(UTC).isoformat(), "since": since.isoformat(), "at": 0}
+        start = (parse_time(sweep["since"]) - PULL_LOOKBACK).date().isoformat()
+        page = self.call(
+            "the outbound message search",
+            lambda: self.client.call(
+                "GET",
+                "/messages/outbound",
+                count=self.options.page_size,
+                offset=sweep["at"],
+                fromdate=start,
+            ),
+        )
+        summaries = page.get("Messages") or []
         found: list[StatusEvent] = []
-        for summary in self._search(fromdate=start.isoformat(), limit=PULL_MAX_MESSAGES):
+        for summary in summaries:
             message_id = summary["MessageID"]
             details = self.call(
                 f"details of {message_id}",
@@ -185,4 +192,7 @@ class PostmarkBackend(ApiMailBackend):
                 ),
             )
             found.extend(events.message_events(details))
-        return EventPage(found, now.isoformat())
+        at = sweep["at"] + len(summaries)
+        if summaries and at < int(page.get("TotalCount", 0)):
+            return EventPage(found, json.dumps(sweep | {"at": at}), more=True)
+        return EventPage(found, sweep["began"])

@@ -34,6 +34,11 @@ BOUNCE_KINDS = {
     "VirusNotification": "rejected",
     "Unconfirmed": "rejected",
     "SpamComplaint": "complained",
+    "Unsubscribe": "unsubscribed",
+    "AutoResponder": "autoresponded",
+    "AddressChange": "autoresponded",
+    "ChallengeVerification": "autoresponded",
+    "OpenRelayTest": "deferred",
     "SMTPApiError": "failed",
     "TemplateRenderingFailed": "failed",
 }
@@ -45,6 +50,12 @@ RECORD_KINDS = {
     "Open": ("opened", "ReceivedAt"),
     "Click": ("clicked", "ReceivedAt"),
     "SubscriptionChange": ("unknown", "ChangedAt"),
+}
+# SubscriptionChange with SuppressSending: why Postmark stopped sending to the address.
+SUPPRESSION_KINDS = {
+    "HardBounce": "bounced",
+    "SpamComplaint": "complained",
+    "ManualSuppression": "unsubscribed",
 }
 # Messages API: outbound message "Status" and message event "Type".
 MESSAGE_STATUS_KINDS = {"Sent": "sent", "Queued": "queued", "Processed": "queued"}
@@ -72,6 +83,8 @@ def status_event(raw: Mapping[str, Any], received_at: datetime | None = None) ->
     kind, time_field = RECORD_KINDS.get(record_type, ("unknown", None))
     if record_type == "Bounce":
         kind = BOUNCE_KINDS.get(str(raw.get("Type")), "unknown")
+    elif record_type == "SubscriptionChange" and raw.get("SuppressSending") is True:
+        kind = SUPPRESSION_KINDS.get(str(raw.get("SuppressionReason")), "unsubscribed")
     stamp = raw.get(time_field) if time_field else None
     stamp = stamp or next((raw[f] for f in _TIME_FIELDS if raw.get(f)), None)
     if stamp is None and received_at is None:
@@ -79,7 +92,7 @@ def status_event(raw: Mapping[str, Any], received_at: datetime | None = None) ->
     metadata = raw.get("Metadata") if isinstance(raw.get("Metadata"), dict) else {}
     details = {
         k: str(raw[k])[:500]
-        for k in ("Type", "Description", "Details")
+        for k in ("Type", "Description", "Details", "SuppressionReason")
         if raw.get(k) not in (None, "")
     }
     return StatusEvent(

@@ -34,12 +34,14 @@ from ponton.mail.status import parse_time
 
 DEFAULT_HOST = "https://api.sendgrid.com"
 PULL_OVERLAP = timedelta(minutes=15)  # the activity index lags; re-read a margin, events dedupe
-PULL_LIMIT = 1000  # the Email Activity API's maximum page
+# The smallest window a full answer is split down to (its query compares whole seconds).
+MIN_WINDOW = timedelta(seconds=2)
 
 
 @dataclass(frozen=True, kw_only=True)
 class SendGridOptions(MailOptions):
     webhook_keys: Sequence[str] = ()  # current and previous Event Webhook verification keys
+    activity_limit: int = 1000  # messages per Email Activity answer (the API's maximum)
 
 
 def mail_payload(message: OutgoingMail) -> dict[str, Any]:
@@ -173,9 +175,22 @@ class SendGridActivityBackend(SendGridBackend):
         return Receipt(first["msg_id"], event.occurred_at, status=event.kind)
 
     def fetch_events(self, cursor: str | None) -> EventPage:
+        """The messages whose last event falls in a window starting at ``cursor``. The Email
+        Activity API has no paging: it returns at most ``activity_limit`` messages, in no documented
+        order. A full answer may hide others, so the window is halved until the answer is not
+        full; the next page starts where this window ended. The last page re-reads the recent
+        ``PULL_OVERLAP`` (the activity index lags; events dedupe)."""
         now = datetime.now(UTC)
         start = parse_time(cursor) if cursor else now - timedelta(days=1)
         # The upper bound leaves room for the provider's clock running ahead of ours.
-        messages = self._activity(events.since_query(start, now + PULL_OVERLAP), PULL_LIMIT)
+        end = now + PULL_OVERLAP
+        while True:
+            limit = self.options.activity_limit
+            messages = self._activity(events.since_query(start, end), limit)
+            if len(messages) < limit or end - start <= MIN_WINDOW:
+                break
+            end = start + (end - start) / 2
         found = [events.activity_event(m) for m in messages if m.get("msg_id")]
-        return EventPage(found, (now - PULL_OVERLAP).isoformat())
+        if end >= now:
+            return EventPage(found, (now - PULL_OVERLAP).isoformat())
+        return EventPage(found, end.isoformat(), more=True)

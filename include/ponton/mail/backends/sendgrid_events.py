@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -22,11 +22,13 @@ from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, Webh
 from ponton.mail.status import StatusEvent, parse_int, parse_time
 
 PROVIDER = "sendgrid"
+# How far a post's signed timestamp may lie from our clock.
+FRESHNESS = timedelta(minutes=10)
 SIGNATURE_HEADER = "x-twilio-email-event-webhook-signature"
 TIMESTAMP_HEADER = "x-twilio-email-event-webhook-timestamp"
 
-# Event Webhook "event" → our vocabulary; anything else (unsubscribe, group_resubscribe, events
-# SendGrid adds later) is kept as "unknown".
+# Event Webhook "event" → our vocabulary; anything else (group_resubscribe, events SendGrid adds
+# later) is kept as "unknown".
 EVENT_KINDS = {
     "processed": "queued",
     "deferred": "deferred",
@@ -34,6 +36,8 @@ EVENT_KINDS = {
     "bounce": "bounced",
     "dropped": "rejected",
     "spamreport": "complained",
+    "unsubscribe": "unsubscribed",
+    "group_unsubscribe": "unsubscribed",
     "open": "opened",
     "click": "clicked",
 }
@@ -93,12 +97,26 @@ def load_public_key(text: str) -> ec.EllipticCurvePublicKey:
 
 class SendGridWebhook:
     """Verifies and reads Event Webhook posts. Any of ``public_keys`` may have signed the post, so
-    the current and the previous key both work while a rotation settles."""
+    the current and the previous key both work while a rotation settles. The signed timestamp
+    must lie within ``freshness`` of now: a captured post replayed later is refused (SendGrid
+    signs each delivery attempt afresh, so its own retries pass)."""
 
-    def __init__(self, public_keys: Sequence[str]) -> None:
+    def __init__(self, public_keys: Sequence[str], freshness: timedelta = FRESHNESS) -> None:
         self.keys = [load_public_key(k) for k in public_keys if k and k.strip()]
+        self.freshness = freshness
         if not self.keys:
             raise ConfigError("no SendGrid webhook verification key configured")
+
+    def check_fresh(self, timestamp: str) -> None:
+        try:
+            signed_at = datetime.fromtimestamp(int(timestamp), UTC)
+        except (ValueError, OverflowError, OSError) as exc:
+            raise WebhookForbidden("SendGrid event timestamp is not a Unix time") from exc
+        if abs(datetime.now(UTC) - signed_at) > self.freshness:
+            raise WebhookForbidden(
+                f"SendGrid event post signed at {signed_at:%Y-%m-%d %H:%M:%S}Z, outside the "
+                f"{self.freshness} freshness window (a replay, or a clock to fix)"
+            )
 
     def verify(self, body: bytes, headers: Mapping[str, str]) -> None:
         lowered = {k.lower(): v for k, v in headers.items()}
@@ -113,9 +131,10 @@ class SendGridWebhook:
         for key in self.keys:
             try:
                 key.verify(decoded, signed, ec.ECDSA(hashes.SHA256()))
-                return
             except InvalidSignature:
                 continue
+            self.check_fresh(timestamp)
+            return
         raise WebhookForbidden("SendGrid event signature does not verify with any configured key")
 
     @staticmethod

@@ -31,6 +31,7 @@ class VerifiedStorage(ABC):
     name: ClassVar[str]
     algorithm: ClassVar[Algorithm]
     rules: ClassVar[KeyRules]
+    case_sensitive: ClassVar[bool] = True
 
     def __init__(self, *, retry: RetryPolicy | None = None) -> None:
         self.retry = retry or RetryPolicy()

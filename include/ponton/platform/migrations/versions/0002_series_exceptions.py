@@ -1,4 +1,4 @@
-"""series exceptions: planning rows keyed by (uid, recurrence-id), published hash
+"""series exceptions: planning rows keyed by (uid, recurrence-id), published and written hashes
 
 Revision ID: 0002
 Revises: 0001
@@ -20,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("sync_state", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("written_hash", sa.String(length=64), nullable=True))
     with op.batch_alter_table("foreign_events", schema=None) as batch_op:
         batch_op.add_column(sa.Column("series_uid", sa.String(length=255), nullable=True))
     with op.batch_alter_table("planning_events", schema=None) as batch_op:
@@ -45,3 +47,5 @@ def downgrade() -> None:
         batch_op.drop_column("recurrence_id")
     with op.batch_alter_table("foreign_events", schema=None) as batch_op:
         batch_op.drop_column("series_uid")
+    with op.batch_alter_table("sync_state", schema=None) as batch_op:
+        batch_op.drop_column("written_hash")

@@ -1,14 +1,14 @@
 """planning events carry their privacy (public, private, confidential)
 
-Revision ID: 0006
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-11-30 08:00:00
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
