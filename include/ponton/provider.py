@@ -139,6 +139,9 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
             "calendar_url": _text(
                 "Calendar URL", description="Blank: each binding's source; needed for the Test"
             ),
+            "allow_hosts": _text(
+                "Allowed private hosts", description="Comma-separated; loopback and LAN are refused"
+            ),
         },
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port", "host"],
@@ -291,11 +294,13 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         },
     },
     "ponton_local_mail": {
-        "hook-name": "Local mail capture (ponton mail)",
+        "hook-name": "Local mail capture (ponton)",
         "conn-fields": _MAIL_FIELDS
         | {
             "folder": _text("Folder", description="Default: $PONTON_HOME/mail"),
-            "demo": _flag("Demo", "Local capture is intended here; `ponton doctor` flags it else"),
+            "demo": _flag(
+                "Demo", "Local capture is intended here; the health check flags it otherwise"
+            ),
         },
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port", "extra"],

@@ -34,7 +34,7 @@ def test_forms_speak_plainly_and_name_types_one_way():
 
 @pytest.mark.parametrize(
     ("conn_type", "field", "default"),
-    [("ponton_s3", "allow_unversioned", False), ("ponton_gdrive", "keep_revision_forever", True)],
+    [("ponton_s3", "allow_unversioned", False), ("ponton_smtp", "disable_ssl", False)],
 )
 def test_yes_no_settings_are_check_boxes(conn_type, field, default):
     [entry] = [e for e in connection_types() if e["connection-type"] == conn_type]
@@ -59,11 +59,15 @@ def test_caldav_connection_test_lists_the_calendar_with_the_app_password(monkeyp
     import caldav
 
     with RadicaleServer() as server:
-        client = caldav.DAVClient(server.url, username="chloe", password="pw", require_tls=False)
+        client = caldav.DAVClient(server.url, username="chloe", password="x", require_tls=False)
         url = str(client.principal().make_calendar(name="Work", cal_id="work").url)
-        conn = {"login": "chloe", "password": "pw", "extra": {"calendar_url": url}}
+        conn = {"login": "chloe", "password": "app-password", "extra": {"calendar_url": url}}
+        monkeypatch.setenv("AIRFLOW_CONN_DAV", json.dumps(conn))
+        refused, why = CalDavHook(caldav_conn_id="dav").test_connection()
+        conn["extra"]["allow_hosts"] = "127.0.0.1"  # loopback passes the egress guard only so
         monkeypatch.setenv("AIRFLOW_CONN_DAV", json.dumps(conn))
         assert CalDavHook(caldav_conn_id="dav").test_connection()[0] is True
-    monkeypatch.setenv("AIRFLOW_CONN_DAV", json.dumps({"login": "chloe", "password": "pw"}))
+    assert not refused and "allow_hosts" in why
+    monkeypatch.setenv("AIRFLOW_CONN_DAV", json.dumps({"login": "chloe", "password": "app-pw"}))
     ok, message = CalDavHook(caldav_conn_id="dav").test_connection()
     assert not ok and "calendar_url" in message
