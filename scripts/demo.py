@@ -86,7 +86,7 @@ def demo_connections(
             "conn_type": "ponton_caldav",
             "login": "chloe",
             "password": "demo-app-password",
-            "extra": {"calendar_url": caldav_url},
+            "extra": {"calendar_url": caldav_url, "allow_hosts": "127.0.0.1"},
         }
     return connections
 
