@@ -53,7 +53,7 @@ def test_sync_task_logs_one_paragraph_naming_the_binding_and_what_needs_a_person
             CalendarSyncOperator(task_id="sync_binding", binding_id=binding), capsys, context
         )
     assert 0 not in summary.values() and "deleted" not in summary  # no zero noise in XCom
-    # the demo feed: three events, a private appointment and a declined invitation; one edit
+    # five foreign events (three appointments, a private one, a declined invitation), one edit
     assert f"binding {binding} (ICS feed → ana.martin): 5 created, 1 updated" in log
     assert "1 item queued for review (1 double booking), 0 refused" in log
     assert "Needs a person: #1 double booking" in log
