@@ -75,10 +75,15 @@ async def receive(
             status_code=503,
             detail=f"{source} webhook not configured on this server; see docs/integrations/mail.md",
         ) from exc
-    try:
+
+    def verified_events() -> list[dict[str, Any]]:
         checker.verify(body, request.headers)
         check_json(body, f"{source} post")
-        raw_events = checker.raw_events(body)
+        return checker.raw_events(body)
+
+    try:
+        # Signature checks and JSON parsing are CPU work: off the event loop, like the DB work.
+        raw_events = await run_in_threadpool(verified_events)
     except WebhookUnauthenticated as exc:
         headers = {"WWW-Authenticate": 'Basic realm="ponton"'} if source == "postmark" else None
         raise HTTPException(status_code=401, detail=str(exc), headers=headers) from exc
