@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from ponton.journal import Journal
 from ponton.platform.planning import row_to_event, scope_query
 from ponton.platform.schema import availability, conflicts, foreign_events, planning_events, utcnow
 from ponton.sync.bindings import Binding
-from ponton.sync.conflicts import DoubleBooking, Interval
+from ponton.sync.conflicts import DoubleBooking, Interval, find_double_bookings
 from ponton.sync.filters import blocking
 from ponton.sync.occurrences import as_instant, series_occurrences
 from ponton.sync.port import RemoteEvent
@@ -209,3 +210,27 @@ def known_foreign(conn: sa.Connection, binding_id: int) -> dict[str, str]:
         )
     )
     return {r.remote_id: r.content_hash for r in rows}
+
+
+def detect_double_bookings(
+    conn: sa.Connection, binding: Binding, start: datetime, end: datetime, journal: Journal
+) -> list[DoubleBooking]:
+    """The double bookings of the binding's resource in [start, end) not yet known, queued and
+    journaled once each."""
+    found = find_double_bookings(binding.resource_key, busy_intervals(conn, binding, start, end))
+    new = record_double_bookings(conn, binding, list(found))
+    for booking in new:
+        journal.record(
+            "calendar",
+            "double_booking",
+            outcome="conflict",
+            object_type="resource",
+            object_id=binding.resource_key,
+            conn=conn,
+            details={
+                "imported": booking.imported.ref,
+                "other": f"{booking.other.origin}:{booking.other.ref}",
+                "start": max(booking.imported.start, booking.other.start).isoformat(),
+            },
+        )
+    return new

@@ -22,7 +22,6 @@ from ponton.platform.itip import apply_itip
 from ponton.privacy import journal_content
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
-from ponton.sync.conflicts import find_double_bookings
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
 from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
@@ -365,28 +364,9 @@ def _apply_platform(
             end,
             listed=plan.foreign_listed,
         )
-        found = list(
-            find_double_bookings(
-                binding.resource_key, busy.busy_intervals(conn, binding, max(start, now), end)
-            )
-        )
-        new = busy.record_double_bookings(conn, binding, found)
+        new = busy.detect_double_bookings(conn, binding, max(start, now), end, journal)
         summary.double_bookings = len(new)
         summary.conflicts += len(new)
-        for booking in new:
-            journal.record(
-                INTEGRATION,
-                "double_booking",
-                outcome="conflict",
-                object_type="resource",
-                object_id=binding.resource_key,
-                conn=conn,
-                details={
-                    "imported": booking.imported.ref,
-                    "other": f"{booking.other.origin}:{booking.other.ref}",
-                    "start": max(booking.imported.start, booking.other.start).isoformat(),
-                },
-            )
 
 
 def run_sync_or_defer(
