@@ -25,29 +25,34 @@ def intervals(n: int, seed: int = 7) -> list[Interval]:
     return out
 
 
-def best_of(fn, repeats: int = 3) -> float:
-    """Best wall time, with the cyclic GC paused as ``timeit`` does (its pauses grow with the
-    heap, which would measure the interpreter rather than the algorithm)."""
-    runs = []
+def best_of(*fns, repeats: int = 3) -> list[float]:
+    """Best wall time of each of ``fns``, with the cyclic GC paused as ``timeit`` does (its pauses
+    grow with the heap, which would measure the interpreter rather than the algorithm). The runs
+    are interleaved, so a ratio between two of them compares the same spells of machine load."""
+    runs: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        gc.collect()
-        gc.disable()
-        try:
-            started = time.perf_counter()
-            fn()
-            runs.append(time.perf_counter() - started)
-        finally:
-            gc.enable()
-    return min(runs)
+        for fn, times in zip(fns, runs, strict=True):
+            gc.collect()
+            gc.disable()
+            try:
+                started = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - started)
+            finally:
+                gc.enable()
+    return [min(times) for times in runs]
 
 
 def run() -> list[Figure]:
     small, large = intervals(10_000), intervals(100_000)
-    t_small = best_of(lambda: list(find_double_bookings("r", small)))
-    t_large = best_of(lambda: list(find_double_bookings("r", large)))
+    t_small, t_large = best_of(
+        lambda: list(find_double_bookings("r", small)),
+        lambda: list(find_double_bookings("r", large)),
+        repeats=5,
+    )
     five = intervals(5_000)
-    sweep = best_of(lambda: list(find_double_bookings("r", five)))
-    naive = best_of(lambda: naive_double_bookings("r", five), repeats=1)
+    (sweep,) = best_of(lambda: list(find_double_bookings("r", five)))
+    (naive,) = best_of(lambda: naive_double_bookings("r", five), repeats=1)
     return [
         at_most("double booking: time x100k / x10k events", t_large / t_small, 13, "x"),
         at_least("double booking: naive / sweep at 5k", naive / sweep, 50, "x"),
