@@ -5,6 +5,7 @@ the journal of their run."""
 from airflow.plugins_manager import AirflowPlugin
 
 from ponton.hooks.airflow_assets import emit_calendar_changes
+from ponton.hooks.connections import AirflowConnectionResolver
 from ponton.hooks.review_auth import may_resolve_conflicts, signed_in_user_name
 from ponton.operators.links import JournalLink
 from ponton.review.app import create_review_app
@@ -25,7 +26,11 @@ class PontonPlugin(AirflowPlugin):
             "url_prefix": "/ponton/review",
             "name": "ponton review",
         },
-        {"app": create_app(), "url_prefix": "/ponton", "name": "ponton webhooks"},
+        {
+            "app": create_app(connections=AirflowConnectionResolver()),
+            "url_prefix": "/ponton",
+            "name": "ponton webhooks",
+        },
     ]
     # An entry in the navigation that frames the review page inside the Airflow UI.
     external_views = [

@@ -78,6 +78,12 @@ def demo_connections(
             "conn_type": "ponton_local_mail",
             "extra": {"folder": str(DEMO / "mail"), "demo": True},
         },
+        # The mail webhook receiver reads only these keys (docs/integrations/mail.md).
+        "ponton_mail_webhooks": {
+            "conn_type": "ponton_mail_webhooks",
+            "login": "ponton",
+            "password": "demo-webhook-password",
+        },
     }
     if feed_base:
         # Private feed URLs are secrets: they live in connections, never in the binding.

@@ -80,7 +80,13 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         "PONTON_MAIL_CONN_ID",
         "ponton_mail",
         "Connection id of the shared mail provider.",
-        ("mail DAGs", "failure alerts", "webhook app"),
+        ("mail DAGs", "failure alerts"),
+    ),
+    VariableSpec(
+        "PONTON_MAIL_WEBHOOKS_CONN_ID",
+        "ponton_mail_webhooks",
+        "Connection id of the mail webhook verification keys.",
+        ("webhook app",),
     ),
     VariableSpec(
         "PONTON_OPS_EMAIL",
@@ -112,6 +118,7 @@ USED_BY: dict[str, tuple[str, ...]] = {
     "ponton_sendgrid": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_postmark": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
     "ponton_local_mail": ("ponton_mail_dispatch", "ponton_mail_reconcile", "failure alerts"),
+    "ponton_mail_webhooks": ("the mail webhook receiver on the API server",),
 }
 
 # Besides the password, extras Airflow's masker would not recognise by name but that are secret.

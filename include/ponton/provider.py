@@ -26,6 +26,7 @@ CONNECTION_TYPES: tuple[tuple[str, str, str], ...] = (
     ("ponton_sendgrid", "ponton.hooks.sendgrid_mail.SendGridMailHook", "mail"),
     ("ponton_postmark", "ponton.hooks.postmark_mail.PostmarkMailHook", "mail"),
     ("ponton_local_mail", "ponton.hooks.local_mail.LocalMailHook", "mail"),
+    ("ponton_mail_webhooks", "ponton.hooks.mail_webhooks.MailWebhooksHook", "mail_webhooks"),
 )
 
 
@@ -305,6 +306,35 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["host", "schema", "login", "password", "port", "extra"],
             "relabeling": {},
+            "placeholders": {},
+        },
+    },
+    # Only what the webhook receiver needs, so the API server never holds an API key or token.
+    "ponton_mail_webhooks": {
+        "hook-name": "Mail webhook keys (ponton)",
+        "conn-fields": {
+            "sendgrid_public_key": _text(
+                "SendGrid verification key",
+                secret=True,
+                description="Settings > Mail Settings > Signed Event Webhook",
+            ),
+            "sendgrid_public_key_previous": _text(
+                "Previous SendGrid verification key",
+                secret=True,
+                description="Kept while a rotation settles",
+            ),
+            "postmark_password_previous": _text(
+                "Previous Postmark webhook password",
+                secret=True,
+                description="Kept during a rotation",
+            ),
+        },
+        "ui-field-behaviour": {
+            "hidden-fields": ["host", "schema", "port", "extra"],
+            "relabeling": {
+                "login": "Postmark webhook username",
+                "password": "Postmark webhook password",
+            },
             "placeholders": {},
         },
     },

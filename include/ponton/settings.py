@@ -14,6 +14,8 @@ from pathlib import Path
 PLATFORM_DB_URL_ENV = "PONTON_PLATFORM_DB_URL"
 MAIL_CONN_ID_ENV = "PONTON_MAIL_CONN_ID"
 DEFAULT_MAIL_CONN_ID = "ponton_mail"
+MAIL_WEBHOOKS_CONN_ID_ENV = "PONTON_MAIL_WEBHOOKS_CONN_ID"
+DEFAULT_MAIL_WEBHOOKS_CONN_ID = "ponton_mail_webhooks"
 
 
 def ponton_home() -> Path:
@@ -38,3 +40,8 @@ def platform_db_url() -> str:
 def mail_conn_id() -> str:
     """The connection of the shared mail provider (``ponton_mail`` unless overridden)."""
     return os.environ.get(MAIL_CONN_ID_ENV) or DEFAULT_MAIL_CONN_ID
+
+
+def mail_webhooks_conn_id() -> str:
+    """The connection holding only the mail webhook verification keys (``ponton_mail_webhooks``)."""
+    return os.environ.get(MAIL_WEBHOOKS_CONN_ID_ENV) or DEFAULT_MAIL_WEBHOOKS_CONN_ID

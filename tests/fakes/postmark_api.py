@@ -63,6 +63,16 @@ class FakePostmark(RoutedLoopbackServer):
             | extra,
         }
 
+    def webhook_keys(self, *, password=None, previous="") -> dict[str, Any]:
+        """The ``ponton_mail_webhooks`` connection the receiver reads (no server token in it)."""
+        user, current = self.webhook_auth
+        return {
+            "conn_type": "ponton_mail_webhooks",
+            "login": user,
+            "password": password or current,
+            "extra": {"postmark_password_previous": previous},
+        }
+
     def backend(self, *, token=None, passwords=None, page_size=100):
         """The backend built directly on this fake, without an Airflow connection."""
         from postmarker.core import PostmarkClient

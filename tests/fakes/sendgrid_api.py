@@ -76,6 +76,16 @@ class FakeSendGrid(RoutedLoopbackServer):
             | extra,
         }
 
+    def webhook_keys(self, *, key=None, previous="") -> dict[str, Any]:
+        """The ``ponton_mail_webhooks`` connection the receiver reads (no API key in it)."""
+        return {
+            "conn_type": "ponton_mail_webhooks",
+            "extra": {
+                "sendgrid_public_key": key or self.public_key,
+                "sendgrid_public_key_previous": previous,
+            },
+        }
+
     def backend(
         self, *, activity_api: bool = True, webhook_keys=None, api_key=None, activity_limit=1000
     ):

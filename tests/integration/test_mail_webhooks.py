@@ -28,14 +28,16 @@ def client():
 @pytest.fixture
 def sendgrid(monkeypatch):
     with FakeSendGrid() as fake:
-        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(fake.webhook_keys()))
         yield fake
 
 
 @pytest.fixture
 def postmark(monkeypatch):
     with FakePostmark() as fake:
-        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(fake.webhook_keys()))
         yield fake
 
 
@@ -98,10 +100,8 @@ def test_the_previous_key_still_verifies_during_a_rotation(
 ):
     monkeypatch.setenv("PONTON_PLATFORM_DB_URL", sqlite_db.url)
     new_private, new_public = new_signing_key()
-    conn = sendgrid.connection(
-        webhook_public_key=new_public, webhook_public_key_previous=sendgrid.public_key
-    )
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
+    conn = sendgrid.webhook_keys(key=new_public, previous=sendgrid.public_key)
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(conn))
     by_old = sendgrid.signed_post(sendgrid_events(sendgrid, "processed"))
     by_new = sendgrid.signed_post(sendgrid_events(sendgrid, "delivered"), key=new_private)
     assert post(client, "/webhooks/sendgrid", by_old).status_code == 200
@@ -129,10 +129,49 @@ def test_a_verified_body_that_is_not_an_event_array_is_400(
 def test_an_unconfigured_receiver_answers_503_and_names_the_fix(
     client, monkeypatch, database_must_not_be_touched
 ):
-    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", raising=False)
     response = client.post("/webhooks/sendgrid", json=[])
     assert response.status_code == 503 and "docs/integrations/mail.md" in response.json()["detail"]
     assert client.post("/webhooks/postmark", json={}).status_code == 503
+
+
+def test_the_mail_connection_alone_does_not_configure_the_receiver(
+    client, monkeypatch, database_must_not_be_touched
+):
+    """The API server needs only the keys connection; the API key's connection is never read."""
+    with FakeSendGrid() as fake:
+        monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", raising=False)
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        response = post(client, "/webhooks/sendgrid", fake.signed_post(sendgrid_events(fake)))
+    assert response.status_code == 503
+
+
+class Lookups:
+    """A connection resolver standing in for Airflow's secrets backends: records what is asked."""
+
+    def __init__(self, connections):
+        self.connections, self.asked = connections, []
+
+    def get(self, conn_id):
+        from ponton.errors import ConfigError
+        from ponton.secrets import parse_connection
+
+        self.asked.append(conn_id)
+        if conn_id not in self.connections:
+            raise ConfigError(f"connection {conn_id!r} not found")
+        return parse_connection(conn_id, json.dumps(self.connections[conn_id]))
+
+
+def test_keys_are_read_through_the_resolver_the_app_is_given(postmark, monkeypatch, platform_env):
+    """Mounted by the plugin, the app resolves through Airflow's secrets backends (Vault too)."""
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS")
+    inbox.platform_db.cache_clear()
+    backends = Lookups({"ponton_mail_webhooks": postmark.webhook_keys()})
+    client = TestClient(create_app(connections=backends))
+    record = {"RecordType": "Open", "MessageID": "m-1", "ReceivedAt": "2026-03-16T10:00:00Z"}
+    assert post(client, "/webhooks/postmark", postmark.webhook_post(record)).status_code == 200
+    assert backends.asked == ["ponton_mail_webhooks"]
+    inbox.platform_db.cache_clear()
 
 
 def test_postmark_records_need_the_webhook_credentials(client, postmark, platform_env):
@@ -156,8 +195,8 @@ def test_postmark_previous_password_works_during_a_rotation(
     client, postmark, monkeypatch, sqlite_db
 ):
     monkeypatch.setenv("PONTON_PLATFORM_DB_URL", sqlite_db.url)
-    conn = postmark.connection(webhook_password="next-pass", webhook_password_previous="s3cret")
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
+    conn = postmark.webhook_keys(password="next-pass", previous="s3cret")
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(conn))
     record = {"RecordType": "Open", "MessageID": "m-1", "ReceivedAt": "2026-03-16T10:00:00Z"}
     assert post(client, "/webhooks/postmark", postmark.webhook_post(record)).status_code == 200
     by_new = postmark.webhook_post(record | {"x": 1}, ("hooks", "next-pass"))

@@ -32,5 +32,5 @@ def no_db_client(monkeypatch):
 @pytest.fixture
 def sendgrid(monkeypatch):
     with FakeSendGrid() as fake:
-        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(fake.connection()))
+        monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(fake.webhook_keys()))
         yield fake

@@ -189,16 +189,18 @@ def test_a_signed_but_deeply_nested_sendgrid_post_is_400(client, sendgrid, platf
     assert client.post("/webhooks/sendgrid", content=body, headers=headers).status_code == 400
 
 
-def test_a_mail_connection_with_broken_extra_is_503_without_internals(no_db_client, monkeypatch):
-    broken = {"conn_type": "ponton_sendgrid", "extra": "{not json"}
-    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(broken))
+def test_a_webhook_keys_connection_with_broken_extra_is_503_without_internals(
+    no_db_client, monkeypatch
+):
+    broken = {"conn_type": "ponton_mail_webhooks", "extra": "{not json"}
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", json.dumps(broken))
     response = no_db_client.post("/webhooks/sendgrid", json=[])
     assert response.status_code == 503
     assert "ponton_mail" not in response.text and "JSON" not in response.text
 
 
 def test_an_unconfigured_mail_receiver_names_no_connection(no_db_client, monkeypatch):
-    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL", raising=False)
+    monkeypatch.delenv("AIRFLOW_CONN_PONTON_MAIL_WEBHOOKS", raising=False)
     response = no_db_client.post("/webhooks/postmark", json={})
     assert response.status_code == 503 and "ponton_mail" not in response.text
 

@@ -6,11 +6,13 @@ and in both cases the database is not touched. Verified events are stored one pe
 deduplicated (SendGrid ``sg_event_id``, Postmark record content), and answered 200 at once; the
 ``ponton_mail_reconcile`` DAG folds them into the notifications log.
 
-Keys come from the ``ponton_mail`` connection (``PONTON_MAIL_CONN_ID`` to rename it) exported to
-the API server as ``AIRFLOW_CONN_PONTON_MAIL``: this module runs without Airflow imports, so it
-reads the environment variable itself (:class:`ponton.secrets.EnvConnectionResolver`). Extras:
-``webhook_public_key`` (+ ``webhook_public_key_previous`` during a rotation) for SendGrid,
-``webhook_username``/``webhook_password`` (+ ``webhook_password_previous``) for Postmark.
+Keys come from their own connection, ``ponton_mail_webhooks`` (``PONTON_MAIL_WEBHOOKS_CONN_ID`` to
+rename it), so the API server never holds the mail API key or server token. It is looked up on each
+post through the app's connection resolver: the Airflow plugin passes one backed by Airflow's
+secrets backends (the workers' Vault works here too); without Airflow it reads ``AIRFLOW_CONN_*``
+variables. Fields: extras ``sendgrid_public_key`` (+ ``sendgrid_public_key_previous`` during a
+rotation) for SendGrid; login/password (+ extra ``postmark_password_previous``) for Postmark's
+basic auth. Missing or unreadable: 503, the cause logged server-side only.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from ponton import settings
 from ponton.errors import ConfigError, InvalidInputError, WebhookForbidden, WebhookUnauthenticated
 from ponton.mail.backends import postmark_events as postmark
 from ponton.mail.backends import sendgrid_events as sendgrid
-from ponton.secrets import EnvConnectionResolver
+from ponton.secrets import ConnectionInfo, ConnectionResolver
 from ponton.webhooks.inbox import platform_db, read_body, store_many
 from ponton.webhooks.schemas import check_json
 
@@ -40,35 +42,35 @@ class Verifier(Protocol):
     def raw_events(self, body: bytes) -> list[dict[str, Any]]: ...
 
 
-def _extra() -> dict[str, Any]:
-    """The mail connection's extras; ``ConfigError`` (answered 503) when it is not exported."""
-    return EnvConnectionResolver().get(settings.mail_conn_id()).extra
-
-
-def sendgrid_verifier() -> sendgrid.SendGridWebhook:
-    extra = _extra()
+def sendgrid_verifier(keys: ConnectionInfo) -> sendgrid.SendGridWebhook:
+    extra = keys.extra
     return sendgrid.SendGridWebhook(
-        [extra.get("webhook_public_key", ""), extra.get("webhook_public_key_previous", "")]
+        [extra.get("sendgrid_public_key", ""), extra.get("sendgrid_public_key_previous", "")]
     )
 
 
-def postmark_verifier() -> postmark.PostmarkWebhook:
-    extra = _extra()
+def postmark_verifier(keys: ConnectionInfo) -> postmark.PostmarkWebhook:
     return postmark.PostmarkWebhook(
-        extra.get("webhook_username", ""),
-        [extra.get("webhook_password", ""), extra.get("webhook_password_previous", "")],
+        keys.login or "", [keys.password or "", keys.extra.get("postmark_password_previous", "")]
     )
+
+
+def _verifier(
+    connections: ConnectionResolver, build: Callable[[ConnectionInfo], Verifier]
+) -> Verifier:
+    """The verifier from the keys connection; ``ConfigError`` (answered 503) when unresolvable."""
+    return build(connections.get(settings.mail_webhooks_conn_id()))
 
 
 async def receive(
     request: Request,
     source: str,
-    verifier: Callable[[], Verifier],
+    verifier: Callable[[ConnectionInfo], Verifier],
     dedupe_key: Callable[[dict[str, Any]], str],
 ) -> dict[str, int]:
     body = await read_body(request)
-    try:
-        checker = verifier()
+    try:  # a secrets backend lookup may block (Vault, metadata DB): off the event loop
+        checker = await run_in_threadpool(_verifier, request.app.state.connections, verifier)
     except ConfigError as exc:
         log.error("%s webhook refused a post: %s", source, exc)  # the cause stays server-side
         raise HTTPException(
