@@ -10,16 +10,17 @@ from airflow.sdk import BaseHook
 from ponton import settings
 from ponton.errors import PontonError
 from ponton.hooks.connections import AirflowConnectionResolver
+from ponton.hooks.masking import MaskedConnectionMixin
 from ponton.webhooks.mail import postmark_verifier, sendgrid_verifier
 
 
-class MailWebhooksHook(BaseHook):
+class MailWebhooksHook(MaskedConnectionMixin, BaseHook):
     conn_name_attr = "mail_webhooks_conn_id"
     default_conn_name = settings.DEFAULT_MAIL_WEBHOOKS_CONN_ID
     conn_type = "ponton_mail_webhooks"
     hook_name = "Mail webhook keys (ponton)"
 
-    def __init__(self, mail_webhooks_conn_id: str | None = None) -> None:
+    def __init__(self, *, mail_webhooks_conn_id: str | None = None) -> None:
         super().__init__()
         self.mail_webhooks_conn_id = mail_webhooks_conn_id or settings.mail_webhooks_conn_id()
 
