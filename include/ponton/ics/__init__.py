@@ -1,6 +1,6 @@
 """ICS import and publish: parse, expand, hash, export, fetch feeds (no Airflow import).
 
-The integrator calls :func:`parse_calendar`, :func:`expand`, :func:`feed_hash`,
+The sync engine and the CLI call :func:`parse_calendar`, :func:`expand`, :func:`feed_hash`,
 :func:`export_calendar` and :func:`fetch_feed`; the calendar backends built on them live in
 :mod:`ponton.calendars.backends.ics` and :mod:`ponton.calendars.backends.caldav`.
 """

@@ -2,7 +2,7 @@
 
 Google regenerates DTSTAMP on every download of a secret iCal address and servers vary PRODID and
 line endings; none of that is a change. The hash covers the unfolded content lines minus those, so
-the integrator can store it in ``calendar_bindings.feed_hash`` and skip the parse when it matches.
+the ICS backend keeps it in its cursor and skips the parse when it matches.
 """
 
 from __future__ import annotations
