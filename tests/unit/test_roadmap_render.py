@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import socket
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from xml.etree import ElementTree
 
 import pytest
@@ -17,7 +17,7 @@ from ponton.documents.render import _asset_fetcher, render_html, render_pdf
 from ponton.documents.roadmap import Edition, load_roadmap, mission_codes
 from ponton.documents.timeline import timeline_svg
 from ponton.errors import ConfigError, InvalidInputError
-from ponton.platform.schema import missions, planning_events, resources
+from ponton.platform.schema import availability, missions, planning_events, resources
 
 pytestmark = pytest.mark.unit
 ANCHOR = date(2026, 3, 2)
@@ -36,6 +36,30 @@ def test_roadmap_pdf_shows_mission_team_milestones_and_absences(platform_db):
     assert "Chloé Dubois" in text and "David Nguyen" in text
     assert "Visite de site" in text and "Semaine du 2 mars 2026" in text
     assert "Congés" in text and "Chloé Dubois (18 mars 2026, indisponible)" in text
+
+
+def test_a_block_imported_from_a_personal_calendar_shows_as_unavailable_without_its_title(
+    platform_db,
+):
+    seed(platform_db, ANCHOR)
+    with platform_db.begin() as conn:
+        chloe = conn.execute(
+            sa.select(resources.c.id).where(resources.c.key == "chloe.dubois")
+        ).scalar_one()
+        conn.execute(
+            availability.insert(),
+            {
+                "resource_id": chloe,
+                "start_at": datetime(2026, 3, 4, 8, tzinfo=UTC),
+                "end_at": datetime(2026, 3, 4, 9, tzinfo=UTC),
+                "kind": "busy",
+                "origin": "binding:7",
+                "note": "Dentiste",
+            },
+        )
+    text = pdf_text(render_pdf(load_roadmap(platform_db, "M-2026-021"), edition=EDITION))
+    assert "Dentiste" not in text and "4 mars 2026" in text
+    assert "Congés" in text  # what the platform itself holds keeps its label
 
 
 def test_same_data_renders_byte_identical_pdfs_even_a_day_later(sqlite_db, monkeypatch):

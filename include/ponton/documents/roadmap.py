@@ -242,7 +242,9 @@ def load_roadmap(db: PlatformDB, code: str, *, timezone: str = "Europe/Paris") -
             a.who,
             a.start_at.astimezone(tz).date(),
             (a.end_at.astimezone(tz) - timedelta(seconds=1)).date(),
-            a.note or "indisponible",
+            # A block imported from someone's own calendar carries that calendar's title: a client
+            # document says "indisponible", never what the appointment was.
+            _label(a.note) if a.origin == "platform" else "indisponible",
         )
         for a in absences
     )
@@ -263,3 +265,7 @@ def load_roadmap(db: PlatformDB, code: str, *, timezone: str = "Europe/Paris") -
         open_conflicts=len(conflict_rows),
         timezone=timezone,
     )
+
+
+def _label(note: str | None) -> str:
+    return note or "indisponible"
