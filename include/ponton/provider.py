@@ -147,7 +147,7 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "port", "host"],
             "relabeling": {"login": "User", "password": "App password"},
-            "placeholders": {"calendar_url": "https://dav.example.com/calendars/chloe/work/"},
+            "placeholders": {"calendar_url": "https://dav.example.com/calendars/chloe/travail/"},
         },
     },
     "ponton_platform": {

@@ -9,6 +9,10 @@
   Opened, LinkClicked);
 * webhook records (``RecordType`` Delivery, Bounce, SpamComplaint, Open, Click, ...) posted with
   HTTP basic auth, the only protection Postmark offers.
+
+Pages: https://postmarkapp.com/developer/api/email-api,
+https://postmarkapp.com/developer/api/messages-api,
+https://postmarkapp.com/developer/webhooks/webhooks-overview.
 """
 
 from __future__ import annotations

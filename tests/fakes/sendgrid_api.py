@@ -8,6 +8,10 @@
   ``msg_id`` is the send's X-Message-Id followed by ``.filter...`` as in real events;
 * the Event Webhook: JSON arrays of events with ``sg_event_id``, ``sg_message_id``, ``timestamp``
   and the custom args at top level, signed with ECDSA P-256 over timestamp + body.
+
+Pages: https://www.twilio.com/docs/sendgrid/api-reference/mail-send/mail-send (docs.sendgrid.com
+before the move), https://www.twilio.com/docs/sendgrid/api-reference/email-activity/filter-all-messages,
+https://www.twilio.com/docs/sendgrid/for-developers/tracking-events/getting-started-event-webhook-security-features.
 """
 
 from __future__ import annotations

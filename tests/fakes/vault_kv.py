@@ -2,7 +2,7 @@
 ``/v1/<mount>/data/<path>`` (``{"data": {"data": ..., "metadata": ...}}``, a new version per
 write), ``X-Vault-Token`` required (403 ``permission denied`` otherwise), 404 with an empty
 ``errors`` list for a path that holds nothing. Driven by ``hvac`` (and so by Airflow's
-``VaultBackend``)."""
+``VaultBackend``). Page: https://developer.hashicorp.com/vault/api-docs/secret/kv/kv-v2."""
 
 from __future__ import annotations
 
