@@ -119,3 +119,18 @@ def platform_env(platform_db, monkeypatch) -> PlatformDB:
     """Points the CLI and hooks at ``platform_db`` through ``PONTON_PLATFORM_DB_URL``."""
     monkeypatch.setenv("PONTON_PLATFORM_DB_URL", platform_db.url)
     return platform_db
+
+
+@pytest.fixture
+def no_db_client(monkeypatch):
+    """The webhook app where any database access fails: proves a request was refused before
+    touching the database (a loopback port where nothing listens: refused at once, and no
+    traffic leaves the machine)."""
+    from fastapi.testclient import TestClient
+
+    from ponton.webhooks import create_app, inbox
+
+    monkeypatch.setenv("PONTON_PLATFORM_DB_URL", "postgresql://nobody@127.0.0.1:1/none")
+    inbox.platform_db.cache_clear()
+    yield TestClient(create_app(), raise_server_exceptions=False)
+    inbox.platform_db.cache_clear()

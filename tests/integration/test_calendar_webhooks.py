@@ -15,22 +15,11 @@ from ponton.webhooks.signal import calendar_changes
 
 pytestmark = pytest.mark.integration
 
-UNREACHABLE_DB = "postgresql://nobody@192.0.2.1:5432/none?connect_timeout=1"
-
 
 @pytest.fixture
 def client(platform_env):
     inbox.platform_db.cache_clear()
     yield TestClient(create_app())
-    inbox.platform_db.cache_clear()
-
-
-@pytest.fixture
-def no_db_client(monkeypatch):
-    """Any database access fails: proves a request was refused before touching it."""
-    monkeypatch.setenv("PONTON_PLATFORM_DB_URL", UNREACHABLE_DB)
-    inbox.platform_db.cache_clear()
-    yield TestClient(create_app(), raise_server_exceptions=False)
     inbox.platform_db.cache_clear()
 
 

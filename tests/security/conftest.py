@@ -11,19 +11,9 @@ from fastapi.testclient import TestClient
 from ponton.webhooks import create_app, inbox
 from tests.fakes.sendgrid_api import FakeSendGrid
 
-UNREACHABLE_DB = "postgresql://nobody@192.0.2.1:5432/none?connect_timeout=1"
-
 
 @pytest.fixture
 def client(platform_env):
-    inbox.platform_db.cache_clear()
-    yield TestClient(create_app(), raise_server_exceptions=False)
-    inbox.platform_db.cache_clear()
-
-
-@pytest.fixture
-def no_db_client(monkeypatch):
-    monkeypatch.setenv("PONTON_PLATFORM_DB_URL", UNREACHABLE_DB)
     inbox.platform_db.cache_clear()
     yield TestClient(create_app(), raise_server_exceptions=False)
     inbox.platform_db.cache_clear()
