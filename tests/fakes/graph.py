@@ -64,6 +64,7 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         self.in_flight = 0
         self.max_in_flight = 0
         self.invitations: list[tuple[str, str]] = []  # (attendee, event id) Outlook mailed
+        self.parts: list[tuple[str, str]] = []  # (method, path) of every $batch part served
 
     @property
     def graph_url(self) -> str:
@@ -181,6 +182,8 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         responses = []
         for sub in requests:
             split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
+            with self._lock:
+                self.parts.append((sub["method"], unquote(split.path)))
             status, headers, body = self.serve(
                 sub["method"],
                 unquote(split.path),
