@@ -258,7 +258,9 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         # an event made in the mailbox is the owner's own (responseStatus "organizer").
         item.setdefault("sensitivity", "normal")
         item.setdefault("responseStatus", {"response": "organizer"})
-        self.mailboxes.setdefault(mailbox, {})[item["id"]] = _Stored(item, properties, version)
+        stored = self.mailboxes.setdefault(mailbox, {}).get(item["id"])
+        kept = (stored.exceptions, stored.cancelled) if stored else ({}, {})
+        self.mailboxes[mailbox][item["id"]] = _Stored(item, properties, version, False, *kept)
         return item
 
     def _create(self, mailbox: str, body: dict):
