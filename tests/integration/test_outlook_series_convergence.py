@@ -151,7 +151,8 @@ class RemoteWinsGraphSeriesMachine(GraphSeriesMachine):
 
 
 @pytest.fixture(scope="module")
-def graph_machine_db(tmp_path_factory):
+def machine_db(tmp_path_factory):
+    """A SQLite platform DB for the machine's many runs (emptied at each example's start)."""
     db = PlatformDB(f"sqlite:///{tmp_path_factory.mktemp('graph-series') / 'p.db'}")
     db.upgrade()
     yield db
@@ -159,19 +160,19 @@ def graph_machine_db(tmp_path_factory):
 
 
 @pytest.mark.parametrize("machine", [GraphSeriesMachine, RemoteWinsGraphSeriesMachine])
-def test_occurrence_edits_on_both_sides_converge_on_outlook(machine, graph_machine_db, graph_fake):
+def test_occurrence_edits_on_both_sides_converge_on_outlook(machine, machine_db, graph_fake):
     GraphRemote.fake = graph_fake
-    machine.db = graph_machine_db
+    machine.db = machine_db
     case = machine.TestCase
     case.settings = settings(SETTINGS, max_examples=15, stateful_step_count=10)
     case().runTest()
 
 
-def test_an_edit_of_the_series_in_outlook_keeps_its_exceptions(graph_machine_db, graph_fake):
+def test_an_edit_of_the_series_in_outlook_keeps_its_exceptions(machine_db, graph_fake):
     """Found by the machine: the fake dropped a series' exceptions when its master was edited
     (Graph keeps them: an exception is changed only through its own id)."""
     GraphRemote.fake = graph_fake
-    GraphSeriesMachine.db = graph_machine_db
+    GraphSeriesMachine.db = machine_db
     replay(
         GraphSeriesMachine,
         ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "remote", "summary": "a"}),
