@@ -9,8 +9,8 @@ as ``{"id", "@removed": {"reason": "deleted"}}``, 410 ``SyncStateNotFound`` for 
 returned only through ``$expand`` and filterable with ``$filter``; JSON ``$batch`` of at most 20
 requests, each answered alone (429 with Retry-After per request); subscriptions capped at 10,080
 minutes for Outlook resources, created only after the notification URL echoes ``validationToken``.
-Recurring series (``type: seriesMaster`` with ``recurrence``; calendarView lists their occurrences):
-see ``tests.fakes.graph_series``.
+Recurring series (``type: seriesMaster`` with ``recurrence``; calendarView lists their occurrences,
+exceptions and deleted occurrences, ``/events/{id}/instances``): see ``tests.fakes.graph_series``.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ import secrets
 import ssl
 import time
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.graph_instances import SeriesInstances, _error, _not_found, _Stored
 from tests.fakes.graph_render import instant as _instant
-from tests.fakes.graph_render import render, text_to_html, windows_name, zone_of
-from tests.fakes.graph_series import invalid_recurrence, occurrences
+from tests.fakes.graph_render import render, text_to_html, windows_name
+from tests.fakes.graph_series import invalid_recurrence
 from tests.fakes.loopback import LoopbackServer, json_response
 
 MAX_SUBSCRIPTION = timedelta(minutes=10080)
@@ -39,27 +39,12 @@ _PATH = re.compile(
     r"/users/(?P<mailbox>[^/]+)(?:/calendar|/calendars/(?P<calendar>[^/]+))?(?P<rest>/.*)?$"
 )
 _EVENT = re.compile(
-    r"/users/(?P<mailbox>[^/]+)/(?:calendar/|calendars/[^/]+/)?events/(?P<id>[^/]+)$"
+    r"/users/(?P<mailbox>[^/]+)/(?:calendar/|calendars/[^/]+/)?events/(?P<id>[^/]+)"
+    r"(?P<instances>/instances)?$"
 )
 
 
-@dataclass
-class _Stored:
-    item: dict[str, Any]
-    properties: list[dict[str, str]]
-    version: int
-    deleted: bool = False
-
-
-def _error(status: int, code: str, message: str) -> tuple[int, dict, dict]:
-    return status, {}, {"error": {"code": code, "message": message}}
-
-
-def _zone(raw: dict[str, str]):
-    return zone_of(raw.get("timeZone"))
-
-
-class FakeGraph(LoopbackServer):
+class FakeGraph(SeriesInstances, LoopbackServer):
     def __init__(self, tls, *, client_id: str, client_secret: str, page_size: int = 10) -> None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         tls.configure_cert(context)
@@ -73,10 +58,13 @@ class FakeGraph(LoopbackServer):
         self._clock = itertools.count(1)
         self._delta_tokens: dict[str, tuple[int, str, str, str]] = {}
         self._skip_tokens: dict[str, tuple[list[dict], str]] = {}
+        self._instance_pages: dict[str, tuple[list[dict], str]] = {}
+        self._occurrences: dict[str, tuple[str, str]] = {}  # id -> (master id, originalStart)
         self.latency = 0.0  # seconds each API call takes, to observe client concurrency
         self.in_flight = 0
         self.max_in_flight = 0
         self.invitations: list[tuple[str, str]] = []  # (attendee, event id) Outlook mailed
+        self.parts: list[tuple[str, str]] = []  # (method, path) of every $batch part served
 
     @property
     def graph_url(self) -> str:
@@ -87,19 +75,38 @@ class FakeGraph(LoopbackServer):
         return [s.item for s in self.mailboxes.get(mailbox, {}).values() if not s.deleted]
 
     def edit(self, mailbox: str, event_id: str, **fields: Any) -> None:
-        """A person edits the event in Outlook. The docs are silent on what a client does with a
-        plain-text body; the harsher reading: Outlook saves it back as HTML."""
-        stored = self.mailboxes[mailbox][event_id]
-        body = stored.item.get("body") or {}
+        """A person edits the event (or one occurrence of a series) in Outlook. The docs are
+        silent on what a client does with a plain-text body; the harsher reading: Outlook saves
+        it back as HTML."""
+        current = self._instance(mailbox, event_id)
+        item = current[1] if current else self.mailboxes[mailbox][event_id].item
+        body = item.get("body") or {}
         if "body" not in fields and (body.get("contentType") or "").lower() == "text":
             fields["body"] = {"contentType": "html", "content": text_to_html(body["content"])}
-        self._put(mailbox, stored.item | fields, stored.properties)
+        if current:
+            self._except(mailbox, event_id, fields)
+        else:
+            stored = self.mailboxes[mailbox][event_id]
+            self._put(mailbox, stored.item | fields, stored.properties)
+
+    def instances(self, mailbox: str, master_id: str, start: datetime, end: datetime) -> list:
+        """What ``GET /events/{id}/instances`` lists (stored form, times as written)."""
+        stored = self.mailboxes[mailbox][master_id]
+        return self._instances_of(stored, start, end)
 
     def add_foreign(self, mailbox: str, item: dict[str, Any]) -> str:
         """An event made by a person in Outlook (or an invitation landing in the mailbox)."""
         return self._put(mailbox, {"id": "AAMk" + uuid.uuid4().hex} | item, [])["id"]
 
     def remove(self, mailbox: str, event_id: str) -> None:
+        """A deletion: of a whole event or series, or of one occurrence (then absent from the
+        series' listings: ``tests.fakes.graph_series``)."""
+        if occurrence := self._occurrences.get(event_id):
+            master = self.mailboxes[mailbox][occurrence[0]]
+            master.version = next(self._clock)
+            master.cancelled[occurrence[1]] = master.version
+            master.exceptions.pop(occurrence[1], None)
+            return
         stored = self.mailboxes[mailbox][event_id]
         stored.deleted, stored.version = True, next(self._clock)
 
@@ -175,6 +182,8 @@ class FakeGraph(LoopbackServer):
         responses = []
         for sub in requests:
             split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
+            with self._lock:
+                self.parts.append((sub["method"], unquote(split.path)))
             status, headers, body = self.serve(
                 sub["method"],
                 unquote(split.path),
@@ -214,6 +223,8 @@ class FakeGraph(LoopbackServer):
             if path.startswith("/subscriptions"):
                 return self._subscriptions(method, path, body)
             if match := _EVENT.match(path):
+                if match["instances"]:
+                    return self._list_instances(method, match["mailbox"], match["id"], params)
                 return self._event(method, match["mailbox"], match["id"], body, headers)
             match = _PATH.match(path)
             if match and match["rest"] == "/calendarView/delta" and method == "GET":
@@ -247,7 +258,9 @@ class FakeGraph(LoopbackServer):
         # an event made in the mailbox is the owner's own (responseStatus "organizer").
         item.setdefault("sensitivity", "normal")
         item.setdefault("responseStatus", {"response": "organizer"})
-        self.mailboxes.setdefault(mailbox, {})[item["id"]] = _Stored(item, properties, version)
+        stored = self.mailboxes.setdefault(mailbox, {}).get(item["id"])
+        kept = (stored.exceptions, stored.cancelled) if stored else ({}, {})
+        self.mailboxes[mailbox][item["id"]] = _Stored(item, properties, version, False, *kept)
         return item
 
     def _create(self, mailbox: str, body: dict):
@@ -276,11 +289,11 @@ class FakeGraph(LoopbackServer):
         return 201, {}, self._put(mailbox, item, properties)
 
     def _event(self, method: str, mailbox: str, event_id: str, body: dict, headers):
+        if current := self._instance(mailbox, event_id):
+            return self._on_instance(method, mailbox, event_id, current[1], body, headers)
         stored = self.mailboxes.get(mailbox, {}).get(event_id)
         if stored is None or stored.deleted:
-            return _error(
-                404, "ErrorItemNotFound", "The specified object was not found in the store."
-            )
+            return _not_found()
         if_match = headers.get("If-Match")
         if method in ("PATCH", "DELETE") and if_match and if_match != stored.item["@odata.etag"]:
             return _error(
@@ -344,10 +357,13 @@ class FakeGraph(LoopbackServer):
             if stored.version <= since:
                 continue
             if stored.item.get("recurrence"):  # calendarView lists a series' occurrences
-                found = occurrences(stored.item, start, end, _zone(stored.item["start"]))
+                found = self._instances_of(stored, start, end)
                 listed = [] if stored.deleted else found
-                ids = [row["id"] for row in found]
-                rows += listed
+                gone = [row["id"] for row in found] if not listed else []
+                # Occurrences deleted since the last round are reported removed by their id.
+                gone += [
+                    self._register(stored, o) for o, v in stored.cancelled.items() if v > since
+                ]
             else:
                 inside = (
                     not stored.deleted
@@ -355,16 +371,16 @@ class FakeGraph(LoopbackServer):
                     and _instant(stored.item["start"]) < end
                 )
                 listed = [stored.item] if inside else []
-                ids = [stored.item["id"]]
-                rows += listed
-            if since and not listed:  # later rounds also report departures
+                gone = [] if listed else [stored.item["id"]]
+            rows += listed
+            if since:  # later rounds also report departures
                 rows += [
                     {
                         "@odata.type": "#microsoft.graph.event",
-                        "id": removed,
+                        "id": i,
                         "@removed": {"reason": "deleted"},
                     }
-                    for removed in ids
+                    for i in gone
                 ]
         token = uuid.uuid4().hex
         self._delta_tokens[token] = (next(self._clock), mailbox, low, high)

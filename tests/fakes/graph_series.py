@@ -6,11 +6,30 @@ A POSTed event with ``recurrence`` is stored as ``type: seriesMaster``; the even
 occurrences inside the window (``type: occurrence``, ``seriesMasterId``, no ``recurrence``).
 Occurrences are laid out here straight from the Graph fields with dateutil, independently of
 ponton's own RRULE mapping, so a wrong mapping shows up as wrong occurrences.
+
+Exceptions and deleted occurrences (https://learn.microsoft.com/graph/api/resources/event:
+``type`` "occurrence" / "exception", ``seriesMasterId``, ``originalStart`` "always in UTC"):
+
+* an occurrence updated through its own id becomes ``type: exception`` with the same id, its
+  ``seriesMasterId`` and ``originalStart``, and is listed as such from then on ("Update event" on
+  an occurrence id: https://learn.microsoft.com/answers/questions/499823);
+* a deleted occurrence is simply absent from calendarView and from ``/instances`` ("the
+  corresponding occurrence json object is simply removed":
+  https://techcommunity.microsoft.com/discussions/officegraph/receiving-notification-for-deleted-non-series-master-events/2724556);
+  v1.0 has no ``cancelledOccurrences`` / ``exceptionOccurrences`` on the master (they are beta
+  only: https://learn.microsoft.com/graph/api/resources/event?view=graph-rest-beta), so this fake
+  has none either;
+* occurrence ids: the docs only say ids are strings and read-only; the harsher reading makes them
+  opaque (nothing of the date can be parsed out of them), stable per (master, original start).
+* Editing the master's fields keeps its exceptions; the docs are silent on what a changed pattern
+  does to them: they stay keyed by their original start and are listed only while the pattern
+  still produces that start.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import hashlib
+from datetime import UTC, date, datetime
 from typing import Any
 
 from dateutil import rrule
@@ -87,30 +106,86 @@ def series_starts(item: dict[str, Any], window_end: datetime, zone) -> list[date
     return list(rrule.rrule(_TYPES[kind], **options).between(first, limit, inc=True))
 
 
-def occurrences(item: dict[str, Any], start: datetime, end: datetime, zone) -> list[dict]:
-    """The ``type: occurrence`` rows calendarView returns for a master, inside [start, end)."""
+def occurrence_id(master_id: str, original_start: str) -> str:
+    """Opaque and stable per (master, original start): see the module docstring."""
+    digest = hashlib.sha256(f"{master_id}|{original_start}".encode()).hexdigest()
+    return "AAMkOcc" + digest[:40]
+
+
+def original_start(local: datetime, zone) -> str:
+    """``originalStart`` of an occurrence laid out at ``local`` (naive, the series' zone)."""
+    return local.replace(tzinfo=zone).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def occurrence_row(item: dict[str, Any], local: datetime, zone) -> dict[str, Any]:
+    """The ``type: occurrence`` row of the series at local start ``local``."""
     first = datetime.fromisoformat(item["start"]["dateTime"].split(".")[0])
     duration = datetime.fromisoformat(item["end"]["dateTime"].split(".")[0]) - first
-    rows = []
+    row = {
+        k: v
+        for k, v in item.items()
+        if k not in ("recurrence", "transactionId", "singleValueExtendedProperties")
+    }
+    original = original_start(local, zone)
+    return row | {
+        "id": occurrence_id(item["id"], original),
+        "type": "occurrence",
+        "seriesMasterId": item["id"],
+        "originalStart": original,
+        "recurrence": None,
+        "start": {"dateTime": local.strftime(_FORMAT), "timeZone": item["start"]["timeZone"]},
+        "end": {
+            "dateTime": (local + duration).strftime(_FORMAT),
+            "timeZone": item["end"]["timeZone"],
+        },
+    }
+
+
+def _overlaps(row: dict[str, Any], start: datetime, end: datetime, zone_of) -> bool:
+    def at(raw: dict[str, str]) -> datetime:
+        naive = datetime.fromisoformat(raw["dateTime"].split(".")[0])
+        return naive.replace(tzinfo=zone_of(raw.get("timeZone"))).astimezone(UTC)
+
+    return at(row["start"]) < end and at(row["end"]) > start
+
+
+def occurrences(
+    item: dict[str, Any],
+    start: datetime,
+    end: datetime,
+    zone,
+    *,
+    exceptions: dict[str, dict] | None = None,
+    cancelled=(),
+    zone_of=None,
+) -> list[dict]:
+    """The rows calendarView and ``/instances`` return for a master inside [start, end): its
+    occurrences, each replaced by its exception when it has one, deleted ones left out."""
+    exceptions = exceptions or {}
+    first = datetime.fromisoformat(item["start"]["dateTime"].split(".")[0])
+    duration = datetime.fromisoformat(item["end"]["dateTime"].split(".")[0]) - first
+    rows, seen = [], set()
     for local in series_starts(item, end + duration, zone):
-        begins = local.replace(tzinfo=zone)
-        if not (begins < end and begins + duration > start):
+        original = original_start(local, zone)
+        seen.add(original)
+        if original in cancelled:
             continue
-        row = {
-            k: v
-            for k, v in item.items()
-            if k not in ("recurrence", "transactionId", "singleValueExtendedProperties")
-        }
-        row |= {
-            "id": f"{item['id']}OCC{local:%Y%m%d%H%M}",
-            "type": "occurrence",
-            "seriesMasterId": item["id"],
-            "recurrence": None,
-            "start": {"dateTime": local.strftime(_FORMAT), "timeZone": item["start"]["timeZone"]},
-            "end": {
-                "dateTime": (local + duration).strftime(_FORMAT),
-                "timeZone": item["end"]["timeZone"],
-            },
-        }
-        rows.append(row)
+        row = exceptions.get(original) or occurrence_row(item, local, zone)
+        begins = local.replace(tzinfo=zone)
+        if original in exceptions:
+            if zone_of is None or _overlaps(row, start, end, zone_of):
+                rows.append(row)
+        elif begins < end and begins + duration > start:
+            rows.append(row)
+    # Exceptions moved later than the last laid-out start still show where they now are.
+    for original, row in exceptions.items():
+        later = original not in seen and original not in cancelled and zone_of is not None
+        if later and _overlaps(row, start, end, zone_of) and _still_in_series(item, original, zone):
+            rows.append(row)
     return rows
+
+
+def _still_in_series(item: dict[str, Any], original: str, zone) -> bool:
+    moment = datetime.fromisoformat(original.replace("Z", "+00:00")).astimezone(zone)
+    local = moment.replace(tzinfo=None)
+    return local in series_starts(item, moment, zone)

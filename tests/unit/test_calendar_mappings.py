@@ -12,7 +12,6 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from ponton.calendars.backends import google_mapping as google
 from ponton.calendars.backends import outlook_mapping as outlook
-from ponton.errors import InvalidInputError
 from ponton.model import Attendee, Event
 
 pytestmark = pytest.mark.unit
@@ -157,11 +156,12 @@ def test_graph_attendees_are_left_out_by_default():
     }
 
 
-def test_single_occurrence_overrides_are_refused_for_graph_with_the_fix():
+def test_an_override_is_written_to_graph_as_an_occurrence_patch_without_series_fields():
     moment = datetime(2026, 3, 30, 10, tzinfo=UTC)
     event = Event(uid="u", start=moment, end=moment + timedelta(hours=1), recurrence_id=moment)
-    with pytest.raises(InvalidInputError, match="fold the change into the series"):
-        outlook.to_graph(event, "u")
+    body = outlook.to_graph(event, "u")
+    assert body["start"]["dateTime"].startswith("2026-03-30T10:00")
+    assert not {"recurrence", "transactionId", "singleValueExtendedProperties"} & set(body)
 
 
 def test_google_recurrence_and_attendees_round_trip():

@@ -146,10 +146,6 @@ def test_the_demo_weekly_rule_becomes_a_numbered_weekly_pattern():
         (("RRULE:FREQ=MONTHLY;BYDAY=MO,TU;BYSETPOS=1,2",), "BYSETPOS=1,2"),
         (("RRULE:FREQ=WEEKLY;BYDAY=MO", "RRULE:FREQ=WEEKLY;BYDAY=FR"), "one RRULE"),
         (("RRULE:FREQ=WEEKLY;BYDAY=MO", "RDATE:20260401T093000Z"), "RDATE"),
-        (
-            ("RRULE:FREQ=WEEKLY;BYDAY=MO", "EXDATE;TZID=Europe/Paris:20260330T093000"),
-            "EXDATE",
-        ),
         (("RRULE:FREQ=MONTHLY;BYMONTHDAY=-1",), "BYMONTHDAY=-1"),
         (("RRULE:FREQ=MONTHLY;BYDAY=5FR",), "position 5"),
         (("RRULE:FREQ=HOURLY",), "FREQ=HOURLY"),

@@ -241,7 +241,13 @@ def _apply_remote(
         return []
     with db.begin() as conn:
         recorded = status(conn, binding.id)
+        pairs = recorded.pairs()
         for index, (key, write) in enumerate(zip(keys, writes, strict=True)):
+            rid = split_key(key)[1]
+            if rid:  # an override: name the occurrence and its paired series
+                master = pairs.get(write.platform_uid)
+                series_id = master.remote_id if master else None
+                writes[index] = write = replace(write, recurrence_id=rid, series_id=series_id)
             if write.event is not None:
                 written[key] = planning_rows.stamp_published(conn, key, write.event)
                 writes[index] = replace(write, event=written[key])

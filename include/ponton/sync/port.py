@@ -52,13 +52,19 @@ class ChangeSet:
 @dataclass(frozen=True, slots=True)
 class RemoteWrite:
     """One write for ``apply_writes``: ``create`` needs ``event``/``platform_uid``; ``update`` and
-    ``delete`` need ``remote_id`` (and ``etag`` to guard against a concurrent edit)."""
+    ``delete`` need ``remote_id`` (and ``etag`` to guard against a concurrent edit).
+
+    A write of one occurrence of a series (an override) carries ``recurrence_id`` (its canonical
+    recurrence id, also on a delete) and, once the series is paired, ``series_id``: the remote
+    id of its master, for calendars that address occurrences through their series."""
 
     op: Literal["create", "update", "delete"]
     platform_uid: str
     event: Event | None = None
     remote_id: str | None = None
     etag: str | None = None
+    recurrence_id: str = ""
+    series_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

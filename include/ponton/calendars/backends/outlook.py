@@ -24,6 +24,7 @@ from ponton.calendars.backends.graph import (
     translate,
 )
 from ponton.calendars.backends.outlook_mapping import UID_PROPERTY_ID, from_graph, to_graph
+from ponton.calendars.backends.outlook_occurrences import OccurrenceAccess
 from ponton.errors import ConfigError, InvalidInputError, PontonError, PreconditionFailed
 from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, WriteResult
 
@@ -83,8 +84,11 @@ class OutlookCalendarOptions:
         )
 
 
-class OutlookCalendarBackend:
-    """One mailbox calendar seen through the RemoteCalendar port, with Graph subscriptions."""
+class OutlookCalendarBackend(OccurrenceAccess):
+    """One mailbox calendar seen through the RemoteCalendar port, with Graph subscriptions.
+
+    A series is synced as its master plus one override per exception or deleted occurrence
+    (:mod:`.outlook_occurrences`); its plain occurrences are what the master says."""
 
     capabilities = frozenset({"read", "write", "incremental"})
     webhook_route = "graph"
@@ -129,13 +133,17 @@ class OutlookCalendarBackend:
         headers = {"Prefer": f"odata.maxpagesize={self.page_size}"}
         events: list[RemoteEvent] = []
         deleted: list[str] = []
+        removed = False
         series: dict[str, None] = {}  # masters of the occurrences listed, in order
         while True:
             page = self._call("GET", url, what, params=params, headers=headers)
             for item in page.get("value", ()):
-                if item.get("seriesMasterId"):
+                if "@removed" in item:
+                    deleted.append(item["id"])
+                    removed = True
+                elif item.get("seriesMasterId"):
                     series[item["seriesMasterId"]] = None
-                elif "@removed" in item or item.get("isCancelled"):
+                elif item.get("isCancelled"):
                     deleted.append(item["id"])
                 elif item.get("type") == "seriesMaster":
                     series[item["id"]] = None
@@ -145,45 +153,20 @@ class OutlookCalendarBackend:
             if "@odata.nextLink" in page:
                 url = page["@odata.nextLink"]
                 continue
+            if removed and not full:
+                # A removed occurrence is named by its opaque id alone: which series lost which
+                # occurrence (or the whole series) only a listing of the window tells.
+                window = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
+                return self._round(
+                    f"{self.ref.view}/calendarView/delta", window, start, end, full=True
+                )
             cursor = page.get("@odata.deltaLink")
-            masters, gone = self._masters(list(series))
-            events += masters
+            components, gone = self._series(list(series), start, end)
+            events += components
             deleted += gone
             if full:
                 return ChangeSet(events, full=True, cursor=cursor)
             return ChangeSet(events, full=False, cursor=cursor, deleted=deleted)
-
-    def _masters(self, ids: list[str]) -> tuple[list[RemoteEvent], list[str]]:
-        """The series masters of listed occurrences, fetched in one ``$batch``.
-
-        calendarView lists a series as its occurrences (``type: occurrence``, ``seriesMasterId``)
-        but ponton syncs the series as one event, its master; a master gone (404) is deleted.
-        """
-        if not ids:
-            return [], []
-        requests_ = [
-            {"id": str(i), "method": "GET", "url": self._event_url(master_id)}
-            for i, master_id in enumerate(ids)
-        ]
-        what = f"read series masters in Outlook calendar {self.ref.mailbox!r}"
-        masters, gone = [], []
-        for master_id, reply in zip(
-            ids, self.session.batch(self.ref.mailbox, requests_, what), strict=True
-        ):
-            error = translate(
-                reply["status"],
-                reply.get("body"),
-                reply.get("headers"),
-                conn_id=self.session.conn_id,
-                what=what,
-            )
-            if http_status(error) == 404:
-                gone.append(master_id)
-            elif error is not None:
-                raise error
-            else:
-                masters.append(self._read(reply["body"], self._warnings))
-        return masters, gone
 
     def _event_url(self, remote_id: str) -> str:
         return f"/users/{quote(self.ref.mailbox)}/events/{quote(remote_id)}"
@@ -203,19 +186,23 @@ class OutlookCalendarBackend:
 
     # -- writes -----------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
+        """Events and series masters in one ``$batch``; then the overrides (and the EXDATEs of
+        the masters just written) as single occurrences of their series."""
         results: dict[int, WriteResult] = {}
         batch = []
         for i, write in enumerate(writes):
+            if write.recurrence_id:
+                continue
             try:
                 batch.append(self._request_for(str(i), write))
             except PontonError as exc:
                 results[i] = WriteResult(write, error=exc)
-        replies = self.session.batch(
-            self.ref.mailbox, batch, f"write to Outlook calendar {self.ref.mailbox!r}"
-        )
-        for reply in replies:
+        for reply in self._batch_replies(
+            batch, f"write to Outlook calendar {self.ref.mailbox!r}"
+        ).values():
             i = int(reply["id"])
             results[i] = self._result(writes[i], reply)
+        self._write_occurrences(writes, results)
         return [results[i] for i in range(len(writes))]
 
     def _request_for(self, request_id: str, write: RemoteWrite) -> dict[str, Any]:

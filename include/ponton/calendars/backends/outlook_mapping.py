@@ -72,12 +72,8 @@ def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
 
 
 def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) -> dict[str, Any]:
-    """The body for POST/PATCH of an event."""
-    if event.recurrence_id is not None:
-        raise InvalidInputError(
-            f"event {platform_uid!r} overrides one occurrence of a series; ponton writes whole "
-            "series and single events to Outlook only: fold the change into the series"
-        )
+    """The body for POST/PATCH of an event, or for the PATCH of one occurrence of a series (an
+    override: no pattern, and the series' uid stays on its master)."""
     body: dict[str, Any] = {
         "subject": event.summary,
         "body": {"contentType": "text", "content": event.description},
@@ -90,7 +86,9 @@ def to_graph(event: Event, platform_uid: str, *, write_attendees: bool = False) 
         "transactionId": transaction_id_for(platform_uid),
         "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": platform_uid}],
     }
-    if event.recurrence:
+    if event.recurrence_id is not None:
+        del body["transactionId"], body["singleValueExtendedProperties"]
+    elif event.recurrence:
         name = body["start"]["timeZone"]
         body["recurrence"] = to_patterned(
             platform_uid, event.recurrence, event.start, name, zone(name)

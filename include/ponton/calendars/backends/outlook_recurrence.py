@@ -1,9 +1,10 @@
 """RFC 5545 RRULE <-> Microsoft Graph ``patternedRecurrence``.
 
 Graph can hold one pattern (daily, weekly, absolute/relative monthly or yearly) with an interval,
-and one range (``numbered``, ``endDate`` or ``noEnd``) starting on the series' first day. Anything
-else (BYHOUR, BYWEEKNO, several BYMONTHDAYs, RDATE, EXDATE, a second RRULE...) is refused per write
-with an ``InvalidInputError`` naming the event and the part, rather than written as something else.
+and one range (``numbered``, ``endDate`` or ``noEnd``) starting on the series' first day. EXDATE
+lines are left to the backend, which deletes those occurrences. Anything else (BYHOUR, BYWEEKNO,
+several BYMONTHDAYs, RDATE, a second RRULE...) is refused per write with an ``InvalidInputError``
+naming the event and the part, rather than written as something else.
 
 Rules are read back in one canonical form (RFC key order, as icalendar writes them; INTERVAL=1 and
 WKST=MO left out), so a rule written in that form hashes the same after the round trip.
@@ -56,7 +57,7 @@ def _parse(uid: str, lines: tuple[str, ...]) -> dict[str, str]:
         name, _, value = line.partition(":") if ":" in line else ("RRULE", "", line)
         head = name.split(";")[0].upper()
         if head == "EXDATE":
-            raise _refuse(uid, line, "Graph keeps excluded dates as deleted occurrences only")
+            continue  # written as deleted occurrences (ponton.calendars.backends.outlook_series)
         if head != "RRULE":
             raise _refuse(uid, line, f"Graph has no {head}")
         rules.append(value)
