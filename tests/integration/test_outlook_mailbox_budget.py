@@ -9,6 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from ponton.calendars.backends.graph import mailbox_budget
+from ponton.errors import RetryLater
+from ponton.retry import time_budget
 from ponton.sync.port import RemoteWrite
 from tests.contract.remote_calendar import sample_event
 from tests.fakes.graph_fixtures import outlook_backend_for
@@ -65,3 +68,16 @@ def test_without_a_shared_redis_each_worker_counts_alone(graph_fake, monkeypatch
     assert len(graph_fake.events(mailbox)) == 12  # the refused requests were retried
     assert graph_fake.mailbox_concurrency.peak[mailbox] > 4
     assert graph_fake.mailbox_concurrency.refused > 0
+
+
+def test_a_mailbox_busy_past_the_tasks_time_defers_the_request(graph_fake, redis_url, monkeypatch):
+    """Another worker holds all 4 slots: the request waits what the task has left, then is
+    deferred to the next run like a throttled one (RetryLater), without reaching Graph."""
+    monkeypatch.setenv("PONTON_REDIS_URL", redis_url)
+    mailbox = f"budget-{uuid.uuid4().hex[:8]}@contoso.example"
+    backend = outlook_backend_for(graph_fake, calendar=mailbox)
+    backend.session.token()
+    before = graph_fake.count(prefix="/v1.0/users")
+    with mailbox_budget().slots(mailbox, 4), time_budget(0.5), pytest.raises(RetryLater):
+        backend.find("busy@platform")
+    assert graph_fake.count(prefix="/v1.0/users") == before
