@@ -42,7 +42,9 @@ end
 for i = 1, wanted do
   redis.call('ZADD', KEYS[1], now + lease, ARGV[4] .. ':' .. i)
 end
-redis.call('PEXPIRE', KEYS[1], lease)
+if redis.call('PTTL', KEYS[1]) < lease then
+  redis.call('PEXPIRE', KEYS[1], lease)
+end
 return 1
 """
 
@@ -54,7 +56,9 @@ local lease = tonumber(ARGV[1])
 for i = 2, #ARGV do
   redis.call('ZADD', KEYS[1], 'XX', now + lease, ARGV[i])
 end
-redis.call('PEXPIRE', KEYS[1], lease)
+if redis.call('PTTL', KEYS[1]) < lease then
+  redis.call('PEXPIRE', KEYS[1], lease)
+end
 return 1
 """
 
@@ -85,9 +89,10 @@ class ConcurrencyBudget:
         held = self._acquire(key.lower(), count, time.monotonic() + wait)
         if held is None:
             raise ThrottledError(
-                f"{self.name} {key!r}: {self.limit} requests already in flight for {wait:.0f} s "
-                f"({'across workers' if self.shared else 'in this worker'}); retried with "
-                "backoff. If it lasts, fewer bindings of this key should sync at once"
+                f"{self.name} {key!r}: its {self.limit} concurrent requests stayed in use for "
+                f"{wait:.0f} s ({'across workers' if self.shared else 'in this worker'}); "
+                "retried with backoff, else deferred. If it lasts, sync fewer bindings of it at "
+                "once, or look for a stuck worker"
             )
         try:
             yield

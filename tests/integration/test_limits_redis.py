@@ -125,3 +125,13 @@ def test_the_wait_for_a_slot_ends_with_the_callers_time_budget(redis_url, name):
         with time_budget(0.2), pytest.raises(ThrottledError):
             take(waiting, "a@example.com")
         assert time.monotonic() - started < 5
+
+
+def test_a_shorter_lease_does_not_expire_a_longer_one(redis_url, name):
+    long_held = budget(redis_url, name, 2, lease_seconds=3)
+    short = budget(redis_url, name, 2, lease_seconds=0.3, wait_seconds=0)
+    with long_held.slots("a@example.com"):
+        take(short, "a@example.com")
+        time.sleep(0.6)
+        with short.slots("a@example.com"), pytest.raises(ThrottledError):
+            take(short, "a@example.com")
