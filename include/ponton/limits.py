@@ -19,13 +19,18 @@ import random
 import secrets
 import threading
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ponton.errors import ThrottledError, TransientError
 from ponton.retry import remaining_seconds
 from ponton.settings import budget_redis_url
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 DEFAULT_WAIT_SECONDS = 30.0
 DEFAULT_LEASE_SECONDS = 15.0
@@ -69,7 +74,7 @@ class _Held:
     members: tuple[str, ...]
 
 
-class ConcurrencyBudget:
+class ConcurrencyBudget(ABC):
     """Slots of one budget (``name``), at most ``limit`` held at once per key."""
 
     shared = False  # True when the count holds across processes and machines
@@ -99,11 +104,12 @@ class ConcurrencyBudget:
         finally:
             self._release(held)
 
-    def _acquire(self, key: str, count: int, deadline: float) -> object | None:
-        raise NotImplementedError
+    @abstractmethod
+    def _acquire(self, key: str, count: int, deadline: float) -> _Held | None:
+        """Take ``count`` slots of ``key`` before ``deadline`` (monotonic), else None."""
 
-    def _release(self, held: object) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def _release(self, held: _Held) -> None: ...
 
 
 class LocalBudget(ConcurrencyBudget):
@@ -144,7 +150,7 @@ class _Renewals:
 
 
 class RedisBudget(ConcurrencyBudget):
-    """Counts every holder sharing ``client``'s Redis (a ``redis.Redis``)."""
+    """Counts every holder sharing ``client``'s Redis."""
 
     shared = True
 
@@ -152,7 +158,7 @@ class RedisBudget(ConcurrencyBudget):
         self,
         name: str,
         limit: int,
-        client,
+        client: Redis,
         *,
         wait_seconds: float = DEFAULT_WAIT_SECONDS,
         lease_seconds: float = DEFAULT_LEASE_SECONDS,
