@@ -117,30 +117,38 @@ def test_instants_in_any_stored_form_read_alike_in_the_resources_zone(queue):
         binding = conn.execute(
             sa.select(conflicts.c.binding_id).where(conflicts.c.id == edit)
         ).scalar()
-        mixed = conn.execute(
-            conflicts.insert().values(
-                fingerprint="mixed",
-                binding_id=binding,
-                kind="edit_edit",
-                platform_uid="w9@demo.ponton",
-                platform_version={"summary": "Revue", "start": "20260303T130000Z", "hash": "a"},
-                remote_version={"summary": "Revue", "start": "2026-03-03T08:00:00-05:00"},
-            )
-        ).inserted_primary_key[0]
         conn.execute(
-            conflicts.insert().values(
-                fingerprint="offsets",
-                binding_id=binding,
-                kind="double_booking",
-                platform_uid="w8@demo.ponton",
-                platform_version={"origin": "availability", "start": "20260305", "end": "20260306"},
-                remote_version={
-                    "origin": "imported",
-                    "start": "2026-03-05T09:30:00+00:00",
-                    "end": "2026-03-05T10:30:00+00:00",
+            conflicts.insert(),
+            [
+                {
+                    "binding_id": binding,
+                    "fingerprint": "mixed",
+                    "kind": "edit_edit",
+                    "platform_uid": "w9@demo.ponton",
+                    "platform_version": {"summary": "Revue", "start": "20260303T130000Z"},
+                    "remote_version": {"summary": "Revue", "start": "2026-03-03T08:00:00-05:00"},
                 },
-            )
+                {
+                    "binding_id": binding,
+                    "fingerprint": "offsets",
+                    "kind": "double_booking",
+                    "platform_uid": "w8@demo.ponton",
+                    "platform_version": {
+                        "origin": "availability",
+                        "start": "20260305",
+                        "end": "20260306",
+                    },
+                    "remote_version": {
+                        "origin": "imported",
+                        "start": "2026-03-05T09:30:00+00:00",
+                        "end": "2026-03-05T10:30:00+00:00",
+                    },
+                },
+            ],
         )
+        mixed = conn.execute(
+            sa.select(conflicts.c.id).where(conflicts.c.fingerprint == "mixed")
+        ).scalar()
     html = client(db).get("/conflicts", headers={"x-user": "admin"}).text
     card = html[html.index(f'id="conflict-{mixed}"') :]
     card = card[: card.index("</form>")]
