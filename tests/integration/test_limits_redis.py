@@ -1,6 +1,7 @@
 """The shared concurrency budget against a real Redis: processes contending for one key never hold
 more than the limit together, a killed holder's slots come back after its lease, a live holder's
-lease is renewed, and keys do not share slots."""
+lease is renewed, and keys do not share slots; ``ponton doctor`` says whether the budget is
+shared."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import redis
 
 from ponton.errors import ThrottledError
 from ponton.limits import RedisBudget
+from ponton.ops.checks import check_shared_budget
 from ponton.retry import time_budget
 
 
@@ -135,3 +137,16 @@ def test_a_shorter_lease_does_not_expire_a_longer_one(redis_url, name):
         time.sleep(0.6)
         with short.slots("a@example.com"), pytest.raises(ThrottledError):
             take(short, "a@example.com")
+
+
+def test_the_doctor_says_whether_the_budget_is_shared(redis_url, monkeypatch):
+    monkeypatch.delenv("AIRFLOW__CELERY__BROKER_URL", raising=False)
+    monkeypatch.setenv("PONTON_REDIS_URL", "none")
+    alone = check_shared_budget()
+    assert alone.status == "not configured" and "4 x N" in alone.detail
+    monkeypatch.setenv("PONTON_REDIS_URL", "redis://:hunter2@127.0.0.1:1/3")
+    down = check_shared_budget()
+    assert down.failed and "127.0.0.1:1/3 unreachable" in down.detail
+    assert "hunter2" not in down.detail + down.fix
+    monkeypatch.setenv("PONTON_REDIS_URL", redis_url)
+    assert check_shared_budget().status == "ok"
