@@ -73,6 +73,24 @@ def pg_url() -> Iterator[str]:
     admin.dispose()
 
 
+REDIS_TEST_URL = os.environ.get("PONTON_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The Redis the shared concurrency budgets are tested against (keys are per test)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_TEST_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        reason = f"Redis at {REDIS_TEST_URL} unreachable ({exc.__class__.__name__})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}: Redis tests must run under CI")
+        pytest.skip(reason)
+    return REDIS_TEST_URL
+
+
 @pytest.fixture(scope="session")
 def _sqlite_db(tmp_path_factory) -> Iterator[PlatformDB]:
     db = PlatformDB(f"sqlite:///{tmp_path_factory.mktemp('platform') / 'platform.db'}")

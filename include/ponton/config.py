@@ -95,6 +95,13 @@ ENVIRONMENT: tuple[VariableSpec, ...] = (
         ("failure alerts",),
     ),
     VariableSpec(
+        "PONTON_REDIS_URL",
+        "AIRFLOW__CELERY__BROKER_URL when it is a redis:// URL",
+        "Redis through which every worker shares Outlook's 4-requests-per-mailbox budget; 'none' "
+        "counts per process. May hold a password: set it from a secret.",
+        ("ponton_calendar_import", "ponton_calendar_channels"),
+    ),
+    VariableSpec(
         "PONTON_WEBHOOK_DEBOUNCE_SECONDS",
         "30",
         "Seconds the webhook app gathers notifications into one asset event.",

@@ -206,10 +206,10 @@ def connection_checks(db: PlatformDB | None, now: datetime | None = None) -> lis
 
 def doctor_checks(db: PlatformDB, now: datetime | None = None) -> list[Check]:
     """Everything ``ponton doctor`` and the ``ponton_health`` DAG check, in display order."""
-    from ponton.ops.checks import check_channels, check_platform_db
+    from ponton.ops.checks import check_channels, check_platform_db, check_shared_budget
 
     platform = check_platform_db(db)
-    checks: Iterable[Check] = [platform]
+    checks: Iterable[Check] = [platform, check_shared_budget()]
     checks = [*checks, *connection_checks(db if not platform.failed else None, now)]
     from ponton.hooks.mail import mail_provider_check
 

@@ -22,12 +22,14 @@ import secrets
 import ssl
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from werkzeug.wrappers import Request, Response
 
+from tests.fakes.graph_concurrency import REFUSAL, MailboxConcurrency
 from tests.fakes.graph_instances import SeriesInstances, _error, _not_found, _Stored
 from tests.fakes.graph_render import instant as _instant
 from tests.fakes.graph_render import render, text_to_html, windows_name
@@ -63,6 +65,7 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         self.latency = 0.0  # seconds each API call takes, to observe client concurrency
         self.in_flight = 0
         self.max_in_flight = 0
+        self.mailbox_concurrency = MailboxConcurrency()  # Outlook's 4 per mailbox
         self.invitations: list[tuple[str, str]] = []  # (attendee, event id) Outlook mailed
         self.parts: list[tuple[str, str]] = []  # (method, path) of every $batch part served
 
@@ -131,6 +134,9 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         path = path.removeprefix("/v1.0")
         if path == "/$batch":
             return self._batch(request)
+        mailbox = match["mailbox"] if (match := _PATH.match(path)) else ""
+        if not self.mailbox_concurrency.enter(mailbox, 1):
+            return json_response(*REFUSAL)
         with self._lock:
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
@@ -139,6 +145,7 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         finally:
             with self._lock:
                 self.in_flight -= 1
+            self.mailbox_concurrency.leave(mailbox, 1)
         body = json.loads(request.data) if request.data else {}
         result = self.serve(
             request.method, path, request.query_string.decode(), request.headers, body
@@ -179,18 +186,28 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         requests = request.get_json().get("requests", [])
         if len(requests) > 20:
             return json_response(*_error(400, "BadRequest", "Maximum number of requests is 20."))
+        splits = [
+            urlsplit(r["url"] if r["url"].startswith("/") else "/" + r["url"]) for r in requests
+        ]
+        paths = [unquote(split.path) for split in splits]
+        parts = Counter(m["mailbox"] for path in paths if (m := _PATH.match(path)))
+        admitted = {box for box, n in parts.items() if self.mailbox_concurrency.enter(box, n)}
+        try:
+            time.sleep(self.latency)
+        finally:
+            for box in admitted:
+                self.mailbox_concurrency.leave(box, parts[box])
         responses = []
-        for sub in requests:
-            split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
+        for sub, split, path in zip(requests, splits, paths, strict=True):
             with self._lock:
-                self.parts.append((sub["method"], unquote(split.path)))
-            status, headers, body = self.serve(
-                sub["method"],
-                unquote(split.path),
-                split.query,
-                sub.get("headers", {}),
-                sub.get("body") or {},
-            )
+                self.parts.append((sub["method"], path))
+            match = _PATH.match(path)
+            if match and match["mailbox"] not in admitted:
+                status, headers, body = REFUSAL
+            else:
+                status, headers, body = self.serve(
+                    sub["method"], path, split.query, sub.get("headers", {}), sub.get("body") or {}
+                )
             reply = {"id": sub["id"], "status": status, "headers": headers}
             if body is not None:
                 reply["body"] = body

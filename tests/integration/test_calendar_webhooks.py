@@ -1,17 +1,16 @@
 """The calendar webhook routes through FastAPI's TestClient against the platform DB: secrets
 checked before anything is stored, replays stored once, Graph's handshake and lifecycle events."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from ponton.calendars.channels import token_hash
 from ponton.platform.schema import calendar_bindings, webhook_inbox
-from ponton.sync import bindings
 from ponton.webhooks import create_app, inbox
 from ponton.webhooks.signal import calendar_changes
+from tests.push_bindings import add_push_binding
 
 pytestmark = pytest.mark.integration
 
@@ -33,25 +32,6 @@ def pokes(monkeypatch):
     calendar_changes._emit = None
 
 
-def add_binding(db, provider, channel_id, secret):
-    binding_id = bindings.add_binding(
-        db, provider=provider, source="planning@example.com", resource=f"r-{channel_id}"
-    )
-    with db.begin() as conn:
-        conn.execute(
-            calendar_bindings.update()
-            .where(calendar_bindings.c.id == binding_id)
-            .values(
-                channel_id=channel_id,
-                channel_token_hash=token_hash(secret),
-                channel_expires_at=datetime.now(UTC) + timedelta(days=3),
-                sync_token="tok-1",
-                options={"push": True},
-            )
-        )
-    return binding_id
-
-
 def inbox_rows(db):
     with db.engine.connect() as conn:
         return conn.execute(sa.select(webhook_inbox)).mappings().all()
@@ -68,7 +48,7 @@ def google_headers(channel="chan-1", token="s3cret", state="exists", number="7")
 
 
 def test_google_change_is_stored_once_and_signalled_once(client, platform_env, pokes):
-    binding_id = add_binding(platform_env, "google", "chan-1", "s3cret")
+    binding_id = add_push_binding(platform_env, "google", "chan-1", "s3cret")
     for number in ("7", "7", "8"):
         assert (
             client.post("/webhooks/google", headers=google_headers(number=number)).status_code
@@ -84,13 +64,13 @@ def test_google_change_is_stored_once_and_signalled_once(client, platform_env, p
 
 
 def test_google_sync_message_is_acknowledged_without_storing(client, platform_env):
-    add_binding(platform_env, "google", "chan-1", "s3cret")
+    add_push_binding(platform_env, "google", "chan-1", "s3cret")
     response = client.post("/webhooks/google", headers=google_headers(state="sync", number="1"))
     assert response.status_code == 200 and inbox_rows(platform_env) == []
 
 
 def test_google_wrong_token_is_forbidden_and_nothing_stored(client, platform_env):
-    add_binding(platform_env, "google", "chan-1", "s3cret")
+    add_push_binding(platform_env, "google", "chan-1", "s3cret")
     assert client.post("/webhooks/google", headers=google_headers(token="guess")).status_code == 403
     assert inbox_rows(platform_env) == []
 
@@ -144,7 +124,7 @@ def graph_change(subscription="sub-1", state="state-1", etag='W/"1"'):
 
 
 def test_graph_change_is_stored_once_without_the_client_state(client, platform_env, pokes):
-    binding_id = add_binding(platform_env, "outlook", "sub-1", "state-1")
+    binding_id = add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     assert client.post("/webhooks/graph", json=graph_change()).status_code == 202
     assert client.post("/webhooks/graph", json=graph_change()).json() == {"status": ["duplicate"]}
     (row,) = inbox_rows(platform_env)
@@ -154,7 +134,7 @@ def test_graph_change_is_stored_once_without_the_client_state(client, platform_e
 
 
 def test_graph_wrong_client_state_is_forbidden(client, platform_env):
-    add_binding(platform_env, "outlook", "sub-1", "state-1")
+    add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     assert client.post("/webhooks/graph", json=graph_change(state="forged")).status_code == 403
     assert inbox_rows(platform_env) == []
 
@@ -175,19 +155,19 @@ def binding_row(db, binding_id):
 
 
 def test_graph_missed_notifications_force_a_full_resync(client, platform_env):
-    binding_id = add_binding(platform_env, "outlook", "sub-1", "state-1")
+    binding_id = add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     assert client.post("/webhooks/graph", json=lifecycle("missed")).status_code == 202
     assert binding_row(platform_env, binding_id)["sync_token"] is None
 
 
 def test_graph_reauthorization_required_flags_the_subscription_for_renewal(client, platform_env):
-    binding_id = add_binding(platform_env, "outlook", "sub-1", "state-1")
+    binding_id = add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     client.post("/webhooks/graph", json=lifecycle("reauthorizationRequired"))
     assert binding_row(platform_env, binding_id)["channel_expires_at"] <= datetime.now(UTC)
 
 
 def test_graph_subscription_removed_clears_the_channel_and_resyncs(client, platform_env):
-    binding_id = add_binding(platform_env, "outlook", "sub-1", "state-1")
+    binding_id = add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     client.post("/webhooks/graph", json=lifecycle("subscriptionRemoved"))
     row = binding_row(platform_env, binding_id)
     assert (row["channel_id"], row["channel_token_hash"], row["sync_token"]) == (None, None, None)

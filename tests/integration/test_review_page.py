@@ -109,6 +109,57 @@ def test_page_shows_each_kind_side_by_side_with_changed_fields_marked(queue):
     assert 'value="platform"' in html and 'value="remote"' in html and 'value="dismiss"' in html
 
 
+def test_instants_in_any_stored_form_read_alike_in_the_resources_zone(queue):
+    """Edit conflicts keep canonical UTC, double bookings ISO with the peer's offset: the page
+    shows both in the resource's zone (Chloé: Europe/Paris), a date without time or zone."""
+    db, (edit, *_rest) = queue
+    with db.begin() as conn:
+        binding = conn.execute(
+            sa.select(conflicts.c.binding_id).where(conflicts.c.id == edit)
+        ).scalar()
+        conn.execute(
+            conflicts.insert(),
+            [
+                {
+                    "binding_id": binding,
+                    "fingerprint": "mixed",
+                    "kind": "edit_edit",
+                    "platform_uid": "w9@demo.ponton",
+                    "platform_version": {"summary": "Revue", "start": "20260303T130000Z"},
+                    "remote_version": {"summary": "Revue", "start": "2026-03-03T08:00:00-05:00"},
+                },
+                {
+                    "binding_id": binding,
+                    "fingerprint": "offsets",
+                    "kind": "double_booking",
+                    "platform_uid": "w8@demo.ponton",
+                    "platform_version": {
+                        "origin": "availability",
+                        "start": "20260305",
+                        "end": "20260306",
+                    },
+                    "remote_version": {
+                        "origin": "imported",
+                        "start": "2026-03-05T09:30:00+00:00",
+                        "end": "2026-03-05T10:30:00+00:00",
+                    },
+                },
+            ],
+        )
+        mixed = conn.execute(
+            sa.select(conflicts.c.id).where(conflicts.c.fingerprint == "mixed")
+        ).scalar()
+    html = client(db).get("/conflicts", headers={"x-user": "admin"}).text
+    card = html[html.index(f'id="conflict-{mixed}"') :]
+    card = card[: card.index("</form>")]
+    start = "Tue 3 Mar 2026 14:00 (Europe/Paris)"
+    assert f'<tr class=""><td class="field">start</td><td>{start}</td><td>{start}</td>' in card
+    assert "queued " in card and "(Europe/Paris)</p>" in card
+    assert "event of the remote calendar, Thu 5 Mar 2026 10:30 → 11:30 (Europe/Paris)" in html
+    assert "platform availability, Thu 5 Mar 2026 → Fri 6 Mar 2026" in html
+    assert "20260303T130000Z" not in html and "+00:00" not in html and "-05:00" not in html
+
+
 def test_resolving_keeps_a_side_and_journals_the_reviewer(queue):
     db, (edit, double, _refused) = queue
     web = client(db)

@@ -5,35 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from ponton.calendars import channels
-from ponton.calendars.channels import token_hash
-from ponton.platform.schema import calendar_bindings, webhook_inbox
-from ponton.sync import bindings
+from ponton.platform.schema import webhook_inbox
 from ponton.webhooks.schemas import MAX_GRAPH_BATCH
+from tests.push_bindings import add_push_binding
 
 pytestmark = pytest.mark.integration
-
-
-def add_binding(db, provider, channel_id, secret):
-    binding_id = bindings.add_binding(
-        db, provider=provider, source="planning@example.com", resource=f"r-{channel_id}"
-    )
-    with db.begin() as conn:
-        conn.execute(
-            calendar_bindings.update()
-            .where(calendar_bindings.c.id == binding_id)
-            .values(
-                channel_id=channel_id,
-                channel_token_hash=token_hash(secret),
-                channel_expires_at=datetime.now(UTC) + timedelta(days=3),
-            )
-        )
-    return binding_id
 
 
 def inbox_keys(db):
@@ -95,15 +77,15 @@ def test_an_unknown_graph_subscription_is_refused(client, platform_env):
 
 
 def test_a_graph_batch_with_one_forged_item_stores_nothing(client, platform_env):
-    add_binding(platform_env, "outlook", "sub-1", "state-1")
+    add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     body = {"value": [note(id="good"), note(id="bad", state="forged")]}
     assert client.post("/webhooks/graph", json=body).status_code == 403
     assert inbox_keys(platform_env) == []
 
 
 def test_a_graph_batch_over_two_subscriptions_is_stored_whole(client, platform_env):
-    add_binding(platform_env, "outlook", "sub-1", "state-1")
-    add_binding(platform_env, "outlook", "sub-2", "state-2")
+    add_push_binding(platform_env, "outlook", "sub-1", "state-1")
+    add_push_binding(platform_env, "outlook", "sub-2", "state-2")
     body = {"value": [note(id="a"), note("sub-2", "state-2", id="b"), note(id="a")]}
     response = client.post("/webhooks/graph", json=body)
     assert response.json() == {"status": ["stored", "stored", "duplicate"]}
@@ -111,7 +93,7 @@ def test_a_graph_batch_over_two_subscriptions_is_stored_whole(client, platform_e
 
 
 def test_graph_database_work_runs_off_the_event_loop(client, platform_env, monkeypatch):
-    add_binding(platform_env, "outlook", "sub-1", "state-1")
+    add_push_binding(platform_env, "outlook", "sub-1", "state-1")
     loops = []
     real = channels.bindings_for_channels
 
@@ -152,7 +134,7 @@ def test_oversized_google_headers_are_400_before_the_database(no_db_client, head
 
 
 def test_google_notifications_without_a_message_number_are_all_kept(client, platform_env):
-    add_binding(platform_env, "google", "chan-1", "s3cret")
+    add_push_binding(platform_env, "google", "chan-1", "s3cret")
     for _ in range(2):
         response = client.post("/webhooks/google", headers=google(number=None))
         assert response.json() == {"status": "stored"}

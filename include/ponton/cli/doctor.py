@@ -1,8 +1,9 @@
 """``ponton doctor``: is this installation healthy, and if not, what to do.
 
-Checks the platform DB, every configured connection of a ponton connection type (through its
-hook's ``test_connection()``), webhook channels and credential end dates. The connection checks
-need Airflow (its secrets backends resolve the connections); they are imported only when Airflow
+Checks the platform DB, whether Outlook's mailbox budget is shared by the workers, every
+configured connection of a ponton connection type (through its hook's ``test_connection()``),
+webhook channels and credential end dates. The connection checks need Airflow (its secrets
+backends resolve the connections); they are imported only when Airflow
 is installed, and the table says so when it is not. Exit code 1 when any check is a problem.
 """
 
@@ -13,7 +14,14 @@ import contextlib
 import importlib.util
 import sys
 
-from ponton.ops.checks import Check, check_channels, check_platform_db, render_table, summarize
+from ponton.ops.checks import (
+    Check,
+    check_channels,
+    check_platform_db,
+    check_shared_budget,
+    render_table,
+    summarize,
+)
 from ponton.platform import PlatformDB
 
 AIRFLOW_CHECKS = "ponton.hooks.connection_checks"
@@ -36,7 +44,8 @@ def run_checks(db: PlatformDB) -> list[Check]:
         "not configured",
         "not checked: Airflow is not installed here (run `ponton doctor` where Airflow runs)",
     )
-    return [platform, skipped, *([] if platform.failed else check_channels(db))]
+    budget = check_shared_budget()
+    return [platform, budget, skipped, *([] if platform.failed else check_channels(db))]
 
 
 def _doctor(args: argparse.Namespace) -> int:

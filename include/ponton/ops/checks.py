@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 
@@ -59,6 +60,37 @@ def check_platform_db(db: PlatformDB) -> Check:
             "run `ponton db upgrade`",
         )
     return Check("platform", "platform DB", "ok", f"{db.dialect}, schema at {head}")
+
+
+def check_shared_budget() -> Check:
+    """Whether Outlook's 4-requests-per-mailbox budget is shared by every worker (a Redis
+    answers) or counted per process."""
+    import redis
+
+    from ponton.settings import budget_redis_url
+
+    name, url = "Outlook mailbox budget", budget_redis_url()
+    if not url:
+        return Check(
+            "platform",
+            name,
+            "not configured",
+            "counted per process: N workers on one mailbox may send 4 x N requests at once",
+            "set PONTON_REDIS_URL (or use a Redis Celery broker) to share it",
+        )
+    parts = urlsplit(url)
+    where = f"{parts.hostname}:{parts.port or 6379}{parts.path}"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3, socket_timeout=3).ping()
+    except redis.RedisError as exc:
+        return Check(
+            "platform",
+            name,
+            "problem",
+            f"Redis at {where} unreachable: {type(exc).__name__}",
+            "check PONTON_REDIS_URL (or the Celery broker URL) and that this Redis is up",
+        )
+    return Check("platform", name, "ok", f"shared by every worker through Redis at {where}")
 
 
 def check_channels(db: PlatformDB, now: datetime | None = None) -> list[Check]:

@@ -5,7 +5,6 @@ Graph failure into ponton errors, and Outlook's concurrency budget per mailbox.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -20,20 +19,19 @@ from ponton.errors import (
     ThrottledError,
     TransientError,
 )
+from ponton.limits import ConcurrencyBudget, shared_budget
 from ponton.retry import RetryPolicy, is_retryable, parse_retry_after
 
 BATCH_LIMIT = 20
+# Outlook serves at most 4 concurrent requests per app per mailbox, and Graph runs up to 4 parts
+# of one $batch at once (https://learn.microsoft.com/en-us/graph/throttling-limits#outlook-service-limits).
 MAILBOX_CONCURRENCY = 4
 RUNBOOK = "docs/integrations/outlook.md#re-authorisation"
-_mailbox_slots: dict[str, threading.BoundedSemaphore] = {}
-_slots_lock = threading.Lock()
 
 
-def mailbox_slot(mailbox: str) -> threading.BoundedSemaphore:
-    with _slots_lock:
-        return _mailbox_slots.setdefault(
-            mailbox.lower(), threading.BoundedSemaphore(MAILBOX_CONCURRENCY)
-        )
+def mailbox_budget() -> ConcurrencyBudget:
+    """Outlook's per-mailbox budget, shared by every worker when a Redis is configured."""
+    return shared_budget("Graph mailbox", MAILBOX_CONCURRENCY)
 
 
 def translate(
@@ -111,14 +109,16 @@ class GraphSession:
         self.timeout = timeout
         self.http = requests.Session()
 
-    def _send(self, mailbox: str, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(
+        self, mailbox: str, method: str, url: str, slots: int = 1, **kwargs: Any
+    ) -> requests.Response:
         target = (
             url if url.startswith("https://") or url.startswith("http://") else self.base_url + url
         )
         headers = {"Authorization": f"Bearer {self.token()}"} | with_preferences(
             kwargs.pop("headers", None)
         )
-        with mailbox_slot(mailbox):
+        with mailbox_budget().slots(mailbox, slots):
             try:
                 return self.http.request(
                     method, target, headers=headers, timeout=self.timeout, **kwargs
@@ -126,11 +126,14 @@ class GraphSession:
             except requests.RequestException as exc:
                 raise TransientError(f"Graph {method} {url}: {exc}") from exc
 
-    def call(self, mailbox: str, method: str, url: str, what: str, **kwargs: Any) -> Any:
-        """One request with retries; returns the decoded body (None for 204)."""
+    def call(
+        self, mailbox: str, method: str, url: str, what: str, slots: int = 1, **kwargs: Any
+    ) -> Any:
+        """One request with retries, holding ``slots`` of the mailbox's budget while it is in
+        flight; returns the decoded body (None for 204)."""
         for attempt in self.retry.retrying():
             with attempt:
-                response = self._send(mailbox, method, url, **kwargs)
+                response = self._send(mailbox, method, url, slots, **kwargs)
                 body = _json_or_none(response)
                 error = translate(
                     response.status_code, body, response.headers, conn_id=self.conn_id, what=what
@@ -148,7 +151,9 @@ class GraphSession:
             pending = requests_[offset : offset + BATCH_LIMIT]
             for attempt in self.retry.retrying():
                 with attempt:
-                    body = self.call(mailbox, "POST", "/$batch", what, json={"requests": pending})
+                    body = self.call(
+                        mailbox, "POST", "/$batch", what, len(pending), json={"requests": pending}
+                    )
                     retry: dict[str, PontonError] = {}
                     for reply in body["responses"]:
                         answers[reply["id"]] = reply
