@@ -22,7 +22,6 @@ import secrets
 import ssl
 import time
 import uuid
-from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, quote, unquote, urlsplit
@@ -186,33 +185,42 @@ class FakeGraph(SeriesInstances, LoopbackServer):
         requests = request.get_json().get("requests", [])
         if len(requests) > 20:
             return json_response(*_error(400, "BadRequest", "Maximum number of requests is 20."))
-        splits = [
-            urlsplit(r["url"] if r["url"].startswith("/") else "/" + r["url"]) for r in requests
-        ]
-        paths = [unquote(split.path) for split in splits]
-        parts = Counter(m["mailbox"] for path in paths if (m := _PATH.match(path)))
-        admitted = {box for box, n in parts.items() if self.mailbox_concurrency.enter(box, n)}
-        try:
-            time.sleep(self.latency)
-        finally:
-            for box in admitted:
-                self.mailbox_concurrency.leave(box, parts[box])
-        responses = []
-        for sub, split, path in zip(requests, splits, paths, strict=True):
+        responses, requests = self._refuse_busy(requests)
+        for sub in requests:
+            split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
             with self._lock:
-                self.parts.append((sub["method"], path))
-            match = _PATH.match(path)
-            if match and match["mailbox"] not in admitted:
-                status, headers, body = REFUSAL
-            else:
-                status, headers, body = self.serve(
-                    sub["method"], path, split.query, sub.get("headers", {}), sub.get("body") or {}
-                )
+                self.parts.append((sub["method"], unquote(split.path)))
+            status, headers, body = self.serve(
+                sub["method"],
+                unquote(split.path),
+                split.query,
+                sub.get("headers", {}),
+                sub.get("body") or {},
+            )
             reply = {"id": sub["id"], "status": status, "headers": headers}
             if body is not None:
                 reply["body"] = body
             responses.append(reply)
         return json_response(200, {}, {"responses": responses})
+
+    def _refuse_busy(self, requests: list[dict]) -> tuple[list[dict], list[dict]]:
+        """Outlook's concurrency per mailbox for one ``$batch`` (``tests.fakes.graph_concurrency``):
+        the 429 answers of the parts on a mailbox without enough free slots, and the parts left
+        to serve. Graph answers parts in any order (https://learn.microsoft.com/en-us/graph/json-batching)."""
+        boxes = []
+        for sub in requests:
+            split = urlsplit(sub["url"] if sub["url"].startswith("/") else "/" + sub["url"])
+            match = _PATH.match(unquote(split.path))
+            boxes.append(match["mailbox"].lower() if match else "")
+        busy = self.mailbox_concurrency.hold_batch(boxes, self.latency)
+        status, headers, body = REFUSAL
+        pairs = list(zip(requests, boxes, strict=True))
+        refused = [
+            {"id": sub["id"], "status": status, "headers": headers, "body": body}
+            for sub, box in pairs
+            if box in busy
+        ]
+        return refused, [sub for sub, box in pairs if box not in busy]
 
     def serve(self, method: str, path: str, query: str, headers, body: dict):
         """One API call; events in the answer are shown as the request's Prefer asks

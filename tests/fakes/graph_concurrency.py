@@ -17,6 +17,7 @@ parts do. A 429 carries a suggested wait in ``Retry-After``
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 
 LIMIT = 4
@@ -62,3 +63,15 @@ class MailboxConcurrency:
             return
         with self._lock:
             self.in_flight[mailbox.lower()] -= min(slots, LIMIT)
+
+    def hold_batch(self, mailboxes: list[str], seconds: float) -> set[str]:
+        """A ``$batch`` whose parts target ``mailboxes`` ("" for none) in flight for ``seconds``;
+        returns the mailboxes without enough free slots (their parts are refused)."""
+        parts = Counter(box.lower() for box in mailboxes if box)
+        admitted = {box for box, n in parts.items() if self.enter(box, n)}
+        try:
+            time.sleep(seconds)
+        finally:
+            for box in admitted:
+                self.leave(box, parts[box])
+        return set(parts) - admitted

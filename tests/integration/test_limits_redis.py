@@ -77,25 +77,25 @@ def test_processes_contending_for_one_mailbox_never_exceed_the_limit(redis_url, 
 
 def test_a_killed_holders_slot_comes_back_after_its_lease(redis_url, name):
     ready = FORK.Event()
-    holder = FORK.Process(target=hold_forever, args=(redis_url, name, 1.0, ready))
+    holder = FORK.Process(target=hold_forever, args=(redis_url, name, 2.0, ready))
     holder.start()
     assert ready.wait(10)
-    alive = budget(redis_url, name, 2, lease_seconds=1.0)  # keeps the key alive meanwhile
+    alive = budget(redis_url, name, 2, lease_seconds=2.0)  # keeps the key alive meanwhile
     with alive.slots("mailbox@example.com"):
         waiting = budget(redis_url, name, 2, wait_seconds=0.3)
         with pytest.raises(ThrottledError, match="across workers"):
             take(waiting, "mailbox@example.com")
         os.kill(holder.pid, signal.SIGKILL)
         holder.join(10)
-        patient = budget(redis_url, name, 2, wait_seconds=5)
+        patient = budget(redis_url, name, 2, wait_seconds=10)
         take(patient, "MAILBOX@example.com")  # one mailbox, whatever the case
 
 
 def test_a_live_holders_lease_is_renewed_past_its_length(redis_url, name):
-    holder = budget(redis_url, name, 1, lease_seconds=0.6)
+    holder = budget(redis_url, name, 1, lease_seconds=1.0)
     other = budget(redis_url, name, 1, wait_seconds=0)
     with holder.slots("mailbox@example.com"):
-        time.sleep(1.5)
+        time.sleep(2.5)
         with pytest.raises(ThrottledError):
             take(other, "mailbox@example.com")
     take(other, "mailbox@example.com")  # given back on exit
