@@ -33,8 +33,7 @@ COUNT = int(os.environ.get("PONTON_BENCH_MAIL_COUNT", "10000"))
 def _seed(db: PlatformDB) -> list[dict]:
     rows = [
         {
-            "recipient": f"person{i}@example.com",
-            "recipient_name": f"Personne {i}",
+            "to_recipients": [{"email": f"person{i}@example.com", "name": f"Personne {i}"}],
             "subject": f"Votre planning — semaine {i % 52 + 1} « chantier »",
             "body_text": "Bonjour,\nvotre planning de la semaine est prêt.\n",
         }
@@ -60,7 +59,8 @@ def run() -> list[Figure]:
             db.upgrade()
             rows = _seed(db)
             payloads = [
-                (row["recipient"], compose(row, SENDER, None).to_mime().as_bytes()) for row in rows
+                (row["to_recipients"][0]["email"], compose(row, SENDER, None).to_mime().as_bytes())
+                for row in rows
             ]
             started = time.perf_counter()
             bare_loop(peer, payloads)

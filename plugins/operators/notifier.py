@@ -79,7 +79,7 @@ class PontonFailureNotifier(BaseNotifier):
             message = OutgoingMail(
                 reference=reference,
                 sender=provider.sender,
-                to=Address.parse(recipient, role="ops recipient"),
+                to=(Address.parse(recipient, role="ops recipient"),),
                 subject=subject,
                 text=text,
                 html=html,

@@ -34,9 +34,12 @@ class RecordingHandler:
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals: list[str] = []  # replies to the next RCPT commands
+        self.refused_addresses: dict[str, str] = {}  # address -> reply to its RCPT, each time
         self.drop_after_data = False
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_addresses:
+            return self.refused_addresses[address]
         if self.refusals:
             return self.refusals.pop(0)
         envelope.rcpt_tos.append(address)
@@ -127,6 +130,11 @@ class SmtpPeer:
         reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
         self.handler.refusals.extend([reply] * times)
 
+    def refuse_address(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
+        """Every RCPT TO for ``address`` gets ``reply`` (a relay's per-recipient refusal, RFC
+        5321 section 3.3: the transaction goes on for the other recipients)."""
+        self.handler.refused_addresses[address] = reply
+
     def seen(self) -> list[dict[str, Any]]:
         out = []
         for raw in self.handler.messages:
@@ -134,10 +142,16 @@ class SmtpPeer:
             text = msg.get_body(("plain",))
             html = msg.get_body(("html",))
             to = msg["To"].addresses[0]
+            _, envelope = self.handler.envelopes[len(out)]
             out.append(
                 {
                     "to": to.addr_spec,
                     "to_name": to.display_name,
+                    "to_all": [a.addr_spec for a in msg["To"].addresses],
+                    "cc": [a.addr_spec for a in msg["Cc"].addresses] if msg["Cc"] else [],
+                    "recipients": envelope,
+                    "reply_to": msg["Reply-To"].addresses[0].addr_spec if msg["Reply-To"] else None,
+                    "bcc_header": msg["Bcc"],
                     "subject": str(msg["Subject"]),
                     "text": text.get_content() if text else None,
                     "html": html.get_content() if html else None,

@@ -16,7 +16,7 @@ provider, by our reference, whether the message went out:
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from ponton.errors import (
     TransientError,
 )
 from ponton.journal import Journal
-from ponton.mail import ledger, suppression
+from ponton.mail import ledger, recipients, suppression
 from ponton.mail.compose import compose
 from ponton.mail.message import OutgoingMail, message_reference
 from ponton.mail.port import MailProvider, StatusLookup
@@ -151,15 +151,30 @@ class Dispatcher:
                     self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
                     summary.failed += 1
                     continue
-                suppressed = suppression.reason_for(conn, message.to.email)
-                if suppressed:
-                    reason = f"{message.to.email} is on the suppression list: {suppressed}"
+                suppressed = suppression.reasons_for(conn, [a.email for a in message.recipients])
+                if suppressed and all(a.email.lower() in suppressed for a in message.to):
+                    # Copies do not go out without their addressee: nothing is sent.
+                    unsent = "not sent: every To recipient is on the suppression list"
+                    suppressed = {a.email.lower(): unsent for a in message.recipients} | suppressed
+                    recipients.claim(conn, row["id"], message, suppressed)
+                    reason = "; ".join(f"{a}: {r}" for a, r in sorted(suppressed.items()))
                     ledger.mark_suppressed(conn, row["id"], reason)
-                    self._journal("send", row["id"], "skipped", conn, reason=reason)
-                    summary.suppressed += 1
+                    self._journal("send", row["id"], "skipped", conn, reason=reason[:500])
+                    summary.suppressed += len(message.recipients)
                     continue
-                if ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
-                    return row["id"], message
+                if not ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
+                    continue
+                recipients.claim(conn, row["id"], message, suppressed)
+                if suppressed:
+                    kept = tuple(a for a in message.recipients if a.email.lower() not in suppressed)
+                    message = replace(
+                        message,
+                        to=tuple(a for a in message.to if a in kept),
+                        cc=tuple(a for a in message.cc if a in kept),
+                        bcc=tuple(a for a in message.bcc if a in kept),
+                    )
+                    summary.suppressed += len(suppressed)
+                return row["id"], message
 
     def _send_one(self, nid: int, message: OutgoingMail, summary: DispatchSummary) -> None:
         try:

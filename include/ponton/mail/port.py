@@ -20,7 +20,7 @@ with ``isinstance``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -35,6 +35,9 @@ class Receipt:
     provider_message_id: str
     accepted_at: datetime
     status: str = "sent"  # "queued" for APIs that only promise to deliver, "delivered" for capture
+    # Recipients the provider refused while taking the message for the others (an SMTP relay's
+    # per-RCPT refusals): address -> the reply. Nothing was sent to them.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

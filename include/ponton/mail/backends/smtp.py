@@ -44,6 +44,8 @@ class SmtpOptions(MailOptions):
 
 class SmtpBackend(BaseMailBackend):
     name = "smtp"
+    max_recipients = 100
+    recipients_limit_source = "RFC 5321 section 4.5.3.1.8: the recipients every relay must take"
     vendor_errors = (OSError, smtplib.SMTPException)
 
     def __init__(self, *, login: SmtpLogin | None = None, options: SmtpOptions) -> None:
@@ -90,10 +92,13 @@ class SmtpBackend(BaseMailBackend):
     def build_payload(self, message: OutgoingMail) -> bytes:
         return message.to_mime().as_bytes()
 
-    def deliver(self, payload: bytes, message: OutgoingMail) -> None:
+    def deliver(self, payload: bytes, message: OutgoingMail) -> dict[str, tuple[int, bytes]]:
+        """The envelope holds every recipient, Bcc included (the message has no Bcc header).
+        Returns the recipients the relay refused while it took the message for the others."""
         client = self._open()  # errors here: nothing was sent (translate_error)
         try:
-            client.sendmail(message.sender.email, [message.to.email], payload)
+            envelope = [a.email for a in message.recipients]
+            return client.sendmail(message.sender.email, envelope, payload)
         except smtplib.SMTPServerDisconnected as exc:
             raise self._unknown(exc) from exc
         except smtplib.SMTPException as exc:  # a reply refused MAIL, RCPT or DATA: not accepted
@@ -103,8 +108,12 @@ class SmtpBackend(BaseMailBackend):
         finally:
             self._close(client)
 
-    def receipt(self, answer: None, message: OutgoingMail) -> Receipt:
-        return Receipt(message.message_id, datetime.now(UTC), status="sent")
+    def receipt(self, answer: dict[str, tuple[int, bytes]], message: OutgoingMail) -> Receipt:
+        refused = {
+            address: f"{code} {reply.decode(errors='replace')}"
+            for address, (code, reply) in (answer or {}).items()
+        }
+        return Receipt(message.message_id, datetime.now(UTC), status="sent", refused=refused)
 
     def translate_error(self, exc: BaseException, what: str, *, sending: bool) -> PontonError:
         """An error while opening the session: nothing was sent."""
@@ -129,18 +138,20 @@ class SmtpBackend(BaseMailBackend):
 
     def _refusal(self, exc: smtplib.SMTPException, message: OutgoingMail) -> PontonError:
         """The relay answered a command of the transaction with an error: not accepted."""
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        whom = ", ".join(a.email for a in message.recipients)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):  # every recipient: nothing was sent
             code, reply = next(iter(exc.recipients.values()))
+            whom = ", ".join(exc.recipients)
         elif isinstance(exc, smtplib.SMTPResponseException):
             code, reply = exc.smtp_code, exc.smtp_error
         else:
             code, reply = 0, str(exc).encode()
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
         if 400 <= code < 500:
-            return TransientError(f"{self.where} deferred {message.to.email}: {code} {text}")
+            return TransientError(f"{self.where} deferred {whom}: {code} {text}")
         if isinstance(exc, smtplib.SMTPSenderRefused):
             return ConfigError(f"{self.where} refused sender {message.sender.email}: {text}")
-        return InvalidInputError(f"{self.where} refused {message.to.email}: {code} {text}")
+        return InvalidInputError(f"{self.where} refused {whom}: {code} {text}")
 
     def _unknown(self, exc: BaseException) -> OutcomeUnknown:
         return OutcomeUnknown(
