@@ -7,6 +7,7 @@ certificate from a throw-away ``trustme`` CA whose bundle the client is given as
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -36,6 +37,8 @@ class RecordingHandler:
         self.refusals: list[str] = []  # replies to the next RCPT commands
         self.refused_addresses: dict[str, str] = {}  # address -> reply to its RCPT, each time
         self.drop_after_data = False
+        self.hang_up_after_data = False  # close the session once the 250 is on its way
+        self.sessions: list[tuple] = []  # the client (host, port) of each message's session
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused_addresses:
@@ -48,6 +51,11 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.original_content or envelope.content)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.sessions.append(session.peer)
+        if self.hang_up_after_data:
+            # A relay ending an idle or used-up session (RFC 5321 section 4.5.3.2: servers
+            # time sessions out): the reply goes out, then the connection closes.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         if self.drop_after_data:
             # The message is taken, but the client never hears the 250.
             server.transport.close()

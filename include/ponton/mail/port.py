@@ -13,8 +13,8 @@ status code or an SMTP reply:
   it must not be sent again before asking the provider (:class:`StatusLookup`) or a human.
 
 What only some providers can do is a small protocol of its own (:class:`StatusLookup`,
-:class:`StatusPull`, :class:`WebhookReader`), declared by the backend class and discovered once
-with ``isinstance``.
+:class:`StatusPull`, :class:`WebhookReader`, :class:`KeptSession`), declared by the backend class
+and discovered once with ``isinstance``.
 """
 
 from __future__ import annotations
@@ -87,4 +87,12 @@ class WebhookReader(Protocol):
         """Verify a push from the provider, then read it. ``WebhookUnauthenticated`` when it
         carries no signature or credentials, ``WebhookForbidden`` when they do not verify,
         ``InvalidInputError`` when the verified body is not what the provider sends."""
+        ...
+
+
+@runtime_checkable
+class KeptSession(Protocol):
+    def close(self) -> None:
+        """End the connection the backend keeps open between sends (an SMTP session): called
+        when a batch of sends is over. A later send opens a new one."""
         ...
