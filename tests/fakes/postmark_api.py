@@ -56,7 +56,6 @@ class FakePostmark(RoutedLoopbackServer):
 
     def connection(self, **extra: Any) -> dict[str, Any]:
         """An Airflow connection (as JSON for ``AIRFLOW_CONN_*``) that reaches this fake."""
-        user, password = self.webhook_auth
         return {
             "conn_type": "ponton_postmark",
             "host": self.url,
@@ -64,8 +63,6 @@ class FakePostmark(RoutedLoopbackServer):
             "extra": {
                 "from_email": "planning@ponton.example",
                 "from_name": "Planning ponton",
-                "webhook_username": user,
-                "webhook_password": password,
                 "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
             | extra,

@@ -78,7 +78,6 @@ class FakeSendGrid(RoutedLoopbackServer):
             "extra": {
                 "from_email": "planning@ponton.example",
                 "from_name": "Planning ponton",
-                "webhook_public_key": self.public_key,
                 "activity_api": True,
                 "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
