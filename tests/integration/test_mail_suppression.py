@@ -96,3 +96,14 @@ def test_provider_unsubscribes_map_to_unsubscribed():
         {"RecordType": "Bounce", "Type": "AutoResponder", "BouncedAt": "2026-03-16T09:00:00Z"}
     )
     assert (sg.kind, pm.kind, auto.kind) == ("unsubscribed", "unsubscribed", "autoresponded")
+
+
+def test_an_address_read_from_a_bounce_mail_is_suppressed_by_hand(platform_env, mail_backend):
+    backend = mail_backend("smtp")
+    assert main(["notifications", "suppress", "Ana@Example.com"]) == 0
+    assert main(["notifications", "suppress", "ana@example.com"]) == 2, "already on the list"
+    [nid] = add(platform_env, to_recipients=["ana@example.com"])
+    summary = dispatch_pending(platform_env, backend.provider, Journal(platform_env))
+    assert (summary.suppressed, summary.sent) == (1, 0)
+    assert "bounced (manual)" in rows(platform_env)[nid]["last_error"]
+    assert backend.delivered_count() == 0

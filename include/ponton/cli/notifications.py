@@ -22,7 +22,8 @@ from ponton.cli.database import open_db
 from ponton.errors import ConfigError, InvalidInputError
 from ponton.journal import Journal
 from ponton.mail import ledger, recipients, suppression
-from ponton.mail.status import ROW_STATUSES
+from ponton.mail.message import Address
+from ponton.mail.status import ROW_STATUSES, SUPPRESSING
 from ponton.platform import PlatformDB
 from ponton.platform.schema import (
     notification_events,
@@ -53,6 +54,12 @@ def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> No
     suppressions = sub.add_parser("suppressions", help="addresses ponton no longer sends to")
     suppressions.add_argument("--json", action="store_true")
     suppressions.set_defaults(func=_suppressions)
+    suppress = sub.add_parser(
+        "suppress", help="put an address on the suppression list (a bounce mail read by hand)"
+    )
+    suppress.add_argument("address")
+    suppress.add_argument("--reason", choices=SUPPRESSING, default="bounced")
+    suppress.set_defaults(func=_suppress)
     lift = sub.add_parser("lift", help="take an address off the suppression list")
     lift.add_argument("address")
     lift.set_defaults(func=_lift)
@@ -116,6 +123,33 @@ def _suppressions(args: argparse.Namespace) -> int:
             f"  {r['address']:<40} {r['reason']:<13} {r['provider']:<9} "
             f"{r['occurred_at']:%Y-%m-%d %H:%M}Z notification {r['notification_id'] or '-'}"
         )
+    return 0
+
+
+def _suppress(args: argparse.Namespace) -> int:
+    address = Address.parse(args.address, role="suppressed").email.lower()
+    db = open_db()
+    with db.begin() as conn:
+        entry = {
+            "address": address,
+            "reason": args.reason,
+            "provider": "manual",
+            "notification_id": None,
+            "event": "manual",
+            "occurred_at": utcnow(),
+        }
+        if not suppression.add(conn, [entry]):
+            raise InvalidInputError(f"{address} is already on the suppression list")
+        Journal(db).record(
+            "mail",
+            "suppress",
+            outcome="changed",
+            object_type="address",
+            object_id=address,
+            details={"reason": args.reason},
+            conn=conn,
+        )
+    print(f"{address}: suppressed ({args.reason}); notifications will skip it")
     return 0
 
 
