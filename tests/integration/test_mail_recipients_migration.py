@@ -4,7 +4,6 @@ downgrade gives each notification its first To recipient back."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from ponton.mail import ledger
 from ponton.mail.status import StatusEvent
 from ponton.platform import PlatformDB
 from ponton.platform.schema import notification_recipients, notifications
+from tests.conftest import scratch_pg_database
 
 pytestmark = pytest.mark.integration
 AT = datetime(2026, 3, 16, 9, tzinfo=UTC)
@@ -25,15 +25,9 @@ def empty_db_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'p.db'}"
         return
-    base = request.getfixturevalue("pg_url")
-    name = f"ponton_migration_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    yield sa.make_url(base).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    request.getfixturevalue("pg_url")  # skips, or fails under CI, without PostgreSQL
+    with scratch_pg_database("ponton_migration") as url:
+        yield url
 
 
 def test_single_recipients_become_to_lists_and_come_back_on_downgrade(empty_db_url):
