@@ -26,7 +26,12 @@ from ponton.mail.ledger import fold_events
 from ponton.mail.status import StatusEvent, supersedes
 from ponton.platform import PlatformDB
 from ponton.platform.db import insert_for
-from ponton.platform.schema import notification_events, notifications, utcnow
+from ponton.platform.schema import (
+    notification_events,
+    notification_recipients,
+    notifications,
+    utcnow,
+)
 
 PG_ADMIN_URL = os.environ.get(
     "PONTON_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -71,7 +76,7 @@ def _scratch_database() -> tuple[PlatformDB, callable] | None:
 def _seed(db: PlatformDB) -> list[int]:
     rows = [
         {
-            "recipient": f"person{i}@example.com",
+            "to_recipients": [f"person{i}@example.com"],
             "subject": "Planning",
             "status": "queued",
             "provider": "sendgrid",
@@ -81,9 +86,23 @@ def _seed(db: PlatformDB) -> list[int]:
     ]
     with db.begin() as conn:
         conn.execute(notifications.insert(), rows)
-        return list(
+        ids = list(
             conn.execute(sa.select(notifications.c.id).order_by(notifications.c.id)).scalars()
         )
+        conn.execute(
+            notification_recipients.insert(),
+            [
+                {
+                    "notification_id": nid,
+                    "role": "to",
+                    "address": row["to_recipients"][0],
+                    "status": "queued",
+                    "provider_message_id": row["provider_message_id"],
+                }
+                for nid, row in zip(ids, rows, strict=True)
+            ],
+        )
+        return ids
 
 
 def _events(ids: list[int]) -> list[StatusEvent]:
@@ -106,7 +125,8 @@ def _events(ids: list[int]) -> list[StatusEvent]:
 
 
 def fold_row_by_row(db: PlatformDB, events: list[StatusEvent]) -> None:
-    """The straightforward loop: each event in its own transaction, three statements each."""
+    """The straightforward loop: each event in its own transaction, four statements each (the
+    event, the recipient row, the notification row)."""
     insert = insert_for(db.dialect, notification_events).on_conflict_do_nothing(
         index_elements=["provider", "provider_event_id"]
     )
@@ -133,6 +153,11 @@ def fold_row_by_row(db: PlatformDB, events: list[StatusEvent]) -> None:
             ).one()
             if supersedes(e.kind, e.occurred_at, row.status, row.status_at):
                 conn.execute(
+                    notification_recipients.update()
+                    .where(notification_recipients.c.notification_id == e.notification_id)
+                    .values(status=e.kind, status_at=e.occurred_at)
+                )
+                conn.execute(
                     notifications.update()
                     .where(notifications.c.id == e.notification_id)
                     .values(status=e.kind, status_at=e.occurred_at, updated_at=utcnow())
@@ -143,6 +168,7 @@ def _reset(db: PlatformDB) -> None:
     with db.begin() as conn:
         conn.execute(sa.text("TRUNCATE notification_events"))
         conn.execute(notifications.update().values(status="queued", status_at=None))
+        conn.execute(notification_recipients.update().values(status="queued", status_at=None))
 
 
 def _statuses(db: PlatformDB) -> dict[int, tuple]:

@@ -260,13 +260,6 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "hook-name": "SendGrid mail (ponton)",
         "conn-fields": _MAIL_FIELDS
         | {
-            "webhook_public_key": _text(
-                "Event Webhook verification key",
-                description="Settings > Mail Settings > Signed Event Webhook",
-            ),
-            "webhook_public_key_previous": _text(
-                "Previous verification key", description="Kept while a rotation settles"
-            ),
             "activity_api": _flag(
                 "Email Activity API", "The account has the Email Activity add-on (status pull)"
             ),
@@ -282,11 +275,6 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
         "conn-fields": _MAIL_FIELDS
         | {
             "message_stream": _text("Message stream", description="Blank: outbound"),
-            "webhook_username": _text("Webhook username"),
-            "webhook_password": _text("Webhook password", secret=True),
-            "webhook_password_previous": _text(
-                "Previous webhook password", secret=True, description="Kept during a rotation"
-            ),
         },
         "ui-field-behaviour": {
             "hidden-fields": ["schema", "login", "port", "extra"],

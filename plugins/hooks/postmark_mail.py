@@ -1,7 +1,8 @@
 """Postmark as the shared mail provider, through the ``postmarker`` client.
 
 The ``ponton_postmark`` connection holds the server token (password), an optional API URL (a test
-double), the sender, the message stream and the webhook's basic-auth credentials.
+double), the sender and the message stream. The webhook's basic-auth credentials live in
+``ponton_mail_webhooks``, read by the webhook receiver alone.
 """
 
 from __future__ import annotations
@@ -36,11 +37,6 @@ class PostmarkMailHook(MailHook):
             client=client,
             options=PostmarkOptions(
                 message_stream=extra.get("message_stream") or "outbound",
-                webhook_username=extra.get("webhook_username", ""),
-                webhook_passwords=(
-                    extra.get("webhook_password", ""),
-                    extra.get("webhook_password_previous", ""),
-                ),
                 **common,
             ),
         )

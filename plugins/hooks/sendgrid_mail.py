@@ -1,9 +1,10 @@
 """SendGrid as the shared mail provider, through the official ``sendgrid`` client.
 
 The ``ponton_sendgrid`` connection holds the API key (password), an optional API host (the EU
-region, or a test double), the sender, the Event Webhook verification key(s) and whether the
-account has the Email Activity API (``activity_api``): with it, the backend can look a message up
-by our reference and pull statuses; without it, statuses arrive by webhook only.
+region, or a test double), the sender and whether the account has the Email Activity API
+(``activity_api``): with it, the backend can look a message up by our reference and pull
+statuses; without it, statuses arrive by webhook only. The Event Webhook verification keys live
+in ``ponton_mail_webhooks``, read by the webhook receiver alone.
 """
 
 from __future__ import annotations
@@ -42,8 +43,4 @@ class SendGridMailHook(MailHook):
         client.client.timeout = self.timeout
         activity = flag(self.extra.get("activity_api"))
         backend = SendGridActivityBackend if activity else SendGridBackend
-        keys = (
-            self.extra.get("webhook_public_key", ""),
-            self.extra.get("webhook_public_key_previous", ""),
-        )
-        return backend(client=client, options=SendGridOptions(webhook_keys=keys, **common))
+        return backend(client=client, options=SendGridOptions(**common))

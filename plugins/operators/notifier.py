@@ -65,6 +65,7 @@ class PontonFailureNotifier(BaseNotifier):
         from ponton.hooks.mail import get_mail_provider
         from ponton.mail.compose import render
         from ponton.mail.message import MAX_SUBJECT_CHARS, Address, OutgoingMail, header_text
+        from ponton.mail.port import KeptSession
 
         provider = get_mail_provider(self.mail_conn_id)
         text, html = render("task_failure", facts)
@@ -73,27 +74,33 @@ class PontonFailureNotifier(BaseNotifier):
             "subject",
             MAX_SUBJECT_CHARS,
         )
-        for recipient in recipients:
-            key = "|".join(str(facts[k]) for k in ("dag_id", "run_id", "task_id", "try_number"))
-            reference = "alert-" + hashlib.sha256(f"{key}|{recipient}".encode()).hexdigest()[:16]
-            message = OutgoingMail(
-                reference=reference,
-                sender=provider.sender,
-                to=Address.parse(recipient, role="ops recipient"),
-                subject=subject,
-                text=text,
-                html=html,
-            )
-            receipt = provider.send(message)
-            self.log.info(
-                "failure of %s.%s mailed to %s through %s (%s)",
-                facts["dag_id"],
-                facts["task_id"],
-                recipient,
-                provider.name,
-                receipt.provider_message_id,
-            )
-            self._journal(facts, provider.name, receipt.provider_message_id)
+        try:
+            for recipient in recipients:
+                key = "|".join(str(facts[k]) for k in ("dag_id", "run_id", "task_id", "try_number"))
+                reference = (
+                    "alert-" + hashlib.sha256(f"{key}|{recipient}".encode()).hexdigest()[:16]
+                )
+                message = OutgoingMail(
+                    reference=reference,
+                    sender=provider.sender,
+                    to=(Address.parse(recipient, role="ops recipient"),),
+                    subject=subject,
+                    text=text,
+                    html=html,
+                )
+                receipt = provider.send(message)
+                self.log.info(
+                    "failure of %s.%s mailed to %s through %s (%s)",
+                    facts["dag_id"],
+                    facts["task_id"],
+                    recipient,
+                    provider.name,
+                    receipt.provider_message_id,
+                )
+                self._journal(facts, provider.name, receipt.provider_message_id)
+        finally:
+            if isinstance(provider, KeptSession):
+                provider.close()
 
     def _journal(self, facts: dict[str, Any], provider: str, message_id: str) -> None:
         from ponton.context import RunContext

@@ -48,7 +48,7 @@ def sample_mail(sender: Address, nid: int = 7, **changes) -> OutgoingMail:
     fields = {
         "reference": message_reference(nid, datetime(2026, 3, 16, 9, tzinfo=UTC)),
         "sender": sender,
-        "to": Address("chloe.dubois@example.com", "Chloé Dubois"),
+        "to": (Address("chloe.dubois@example.com", "Chloé Dubois"),),
         "subject": SUBJECT,
         "text": "Bonjour Chloé,\nvotre planning est joint.\n",
         "html": "<p>Bonjour Chloé,<br>votre planning est <strong>joint</strong>.</p>",
@@ -231,3 +231,58 @@ class MailProviderContract:
         (newer,) = provider.parse_webhook(*peer.delivery_post(receipt, late))
         (older,) = provider.parse_webhook(*peer.delivery_post(receipt, early))
         assert (newer.occurred_at, older.occurred_at) == (late, early)
+
+    def test_several_recipients_get_one_message_with_cc_shown_and_bcc_hidden(self, provider, peer):
+        message = sample_mail(
+            provider.sender,
+            to=(Address("ana@example.com", "Ana"), Address("bruno@example.com")),
+            cc=(Address("chloe@example.com", "Chloé Dubois"),),
+            bcc=(Address("audit@example.com"),),
+            reply_to=Address("planning-team@example.com", "Équipe planning"),
+        )
+        provider.send(message)
+        (seen,) = peer.seen()
+        assert seen["to_all"] == ["ana@example.com", "bruno@example.com"]
+        assert seen["cc"] == ["chloe@example.com"]
+        assert seen["reply_to"] == "planning-team@example.com"
+        assert not seen.get("bcc_header"), "a Bcc recipient never shows in a header"
+        if seen["recipients"] is not None:  # peers that see the envelope
+            assert sorted(seen["recipients"]) == sorted(a.email for a in message.recipients)
+
+    def test_more_recipients_than_the_provider_takes_are_refused_before_any_io(
+        self, provider, peer
+    ):
+        if provider.max_recipients is None:
+            pytest.skip(f"{provider.name} takes any number of recipients")
+        count = provider.max_recipients + 1
+        crowd = tuple(Address(f"person{i}@example.com") for i in range(count))
+        with pytest.raises(PermanentError, match=f"{count} recipients.*split it"):
+            provider.send(sample_mail(provider.sender, to=crowd[:1], cc=crowd[1:]))
+        assert peer.seen() == []
+        provider.send(sample_mail(provider.sender, to=crowd[:1], cc=crowd[1:-1]))
+        assert len(peer.seen()) == 1, "the provider takes exactly its limit"
+
+    def test_webhook_events_name_the_recipient_they_concern(self, provider, peer):
+        if not isinstance(provider, WebhookReader):
+            pytest.skip(f"{provider.name} sends no webhooks")
+        two = (Address("ana@example.com"), Address("bruno@example.com"))
+        receipt = provider.send(sample_mail(provider.sender, nid=35, to=two))
+        at = datetime.now(UTC).replace(microsecond=0)
+        body, headers = peer.delivery_post(receipt, at, recipient="bruno@example.com")
+        (event,) = provider.parse_webhook(body, headers)
+        assert (event.kind, event.recipient, event.notification_id) == (
+            "delivered",
+            "bruno@example.com",
+            35,
+        )
+
+    def test_status_pull_reports_each_recipient(self, provider, peer):
+        if not isinstance(provider, StatusPull) or provider.name == "local":
+            pytest.skip(f"{provider.name} reports no per-recipient status")
+        two = (Address("ana@example.com"), Address("bruno@example.com"))
+        receipt = provider.send(sample_mail(provider.sender, nid=36, to=two))
+        at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        peer.deliver(receipt, at, recipient="bruno@example.com")
+        page = provider.fetch_events(None)
+        delivered = {e.recipient for e in page.events if e.kind == "delivered"}
+        assert delivered == {"bruno@example.com"}

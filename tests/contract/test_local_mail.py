@@ -26,6 +26,11 @@ class CapturedFolder:
                 {
                     "to": to.addr_spec,
                     "to_name": to.display_name,
+                    "to_all": [a.addr_spec for a in msg["To"].addresses],
+                    "cc": [a.addr_spec for a in msg["Cc"].addresses] if msg["Cc"] else [],
+                    "recipients": None,  # a capture folder keeps messages, not envelopes
+                    "reply_to": msg["Reply-To"].addresses[0].addr_spec if msg["Reply-To"] else None,
+                    "bcc_header": msg["Bcc"],
                     "subject": str(msg["Subject"]),
                     "text": msg.get_body(("plain",)).get_content(),
                     "html": msg.get_body(("html",)).get_content(),

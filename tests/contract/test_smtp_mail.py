@@ -113,3 +113,23 @@ def test_connection_check_explains_a_missing_sender(starttls_peer, monkeypatch):
     use_connection(monkeypatch, conn)
     ok, message = SmtpMailHook().test_connection()
     assert not ok and "from_email" in message
+
+
+def test_one_session_serves_a_batch_and_closes_with_it(starttls_peer):
+    backend = starttls_peer.backend()
+    for nid in (1, 2, 3):
+        backend.send(sample_mail(backend.sender, nid=nid))
+    backend.close()
+    assert len(set(starttls_peer.handler.sessions)) == 1
+    backend.send(sample_mail(backend.sender, nid=4))
+    assert len(set(starttls_peer.handler.sessions)) == 2, "a later send opens a new session"
+
+
+def test_a_session_the_relay_closed_is_replaced_without_sending_twice(starttls_peer):
+    backend = starttls_peer.backend()
+    starttls_peer.handler.hang_up_after_data = True
+    first = backend.send(sample_mail(backend.sender, nid=1))
+    second = backend.send(sample_mail(backend.sender, nid=2))
+    assert first.provider_message_id != second.provider_message_id
+    assert len(starttls_peer.handler.messages) == 2
+    assert len(set(starttls_peer.handler.sessions)) == 2

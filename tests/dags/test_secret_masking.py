@@ -83,6 +83,7 @@ def drill(tmp_path_factory):
             "sendgrid_api_key",
             "postmark_token",
             "postmark_webhook_password",
+            "postmark_webhook_password_previous",
             "ics_token",
             "ics_token_2",
             "platform_password",
@@ -140,13 +141,18 @@ def drill(tmp_path_factory):
         "ponton_mail_sendgrid": {
             "conn_type": "ponton_sendgrid",
             "password": s["sendgrid_api_key"],
-            # The Event Webhook verification key is public, not a secret.
-            "extra": {"webhook_public_key": "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"},
+            "extra": {"activity_api": True},
         },
         "ponton_mail_postmark": {
             "conn_type": "ponton_postmark",
             "password": s["postmark_token"],
-            "extra": {"webhook_password": s["postmark_webhook_password"]},
+            "extra": {"message_stream": "outbound"},
+        },
+        "ponton_mail_webhooks": {
+            "conn_type": "ponton_mail_webhooks",
+            "login": "hooks",
+            "password": s["postmark_webhook_password"],
+            "extra": {"postmark_password_previous": s["postmark_webhook_password_previous"]},
         },
     }
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "PONTON"))}

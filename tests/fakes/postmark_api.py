@@ -2,11 +2,15 @@
 
 * ``POST /email``: ``X-Postmark-Server-Token``; 200 ``{To, SubmittedAt, MessageID, ErrorCode: 0,
   Message: "OK"}``; refusals as 422 ``{ErrorCode, Message}`` (300 invalid request, 406 inactive
-  recipient), 401 with ErrorCode 10, 429 rate limit;
+  recipient), 401 with ErrorCode 10, 429 rate limit; ``To``, ``Cc``, ``Bcc`` comma-separated,
+  at most 50 recipients in all (postmarkapp.com/developer, "Things you should know", and
+  postmarkapp.com/support/article/1180-what-does-errorcode-300-mean: ErrorCode 300);
 * ``GET /messages/outbound``: ``count`` and ``offset`` required, filters ``recipient``,
   ``status``, ``fromdate``/``todate`` and ``metadata_<key>``, newest first, ``TotalCount``;
 * ``GET /messages/outbound/{id}/details`` with ``MessageEvents`` (Delivered, Transient, Bounced,
-  Opened, LinkClicked);
+  Opened, LinkClicked), each naming its ``Recipient``; ``Recipients`` lists To, Cc and Bcc (the
+  ``OutboundMessage`` type of the official Node client, postmark 4.0.7, has To/Cc/Bcc and
+  Recipients);
 * webhook records (``RecordType`` Delivery, Bounce, SpamComplaint, Open, Click, ...) posted with
   HTTP basic auth, the only protection Postmark offers.
 
@@ -52,7 +56,6 @@ class FakePostmark(RoutedLoopbackServer):
 
     def connection(self, **extra: Any) -> dict[str, Any]:
         """An Airflow connection (as JSON for ``AIRFLOW_CONN_*``) that reaches this fake."""
-        user, password = self.webhook_auth
         return {
             "conn_type": "ponton_postmark",
             "host": self.url,
@@ -60,8 +63,6 @@ class FakePostmark(RoutedLoopbackServer):
             "extra": {
                 "from_email": "planning@ponton.example",
                 "from_name": "Planning ponton",
-                "webhook_username": user,
-                "webhook_password": password,
                 "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
             | extra,
@@ -115,35 +116,59 @@ class FakePostmark(RoutedLoopbackServer):
     def _find(self, message_id: str) -> dict[str, Any]:
         return next(m for m in self.messages if m["MessageID"] == message_id)
 
-    def deliver(self, receipt, at: datetime) -> dict[str, Any]:
-        """The recipient's server accepted it: a MessageEvent and the webhook record."""
+    def deliver(self, receipt, at: datetime, recipient: str | None = None) -> dict[str, Any]:
+        """A recipient's server accepted it (the first recipient unless named): a MessageEvent
+        and the webhook record."""
         stored = self._find(getattr(receipt, "provider_message_id", receipt))
+        recipient = recipient or stored["Recipients"][0]
         stored["MessageEvents"].append(
             {
-                "Recipient": stored["Recipients"][0],
+                "Recipient": recipient,
                 "Type": "Delivered",
                 "ReceivedAt": _stamp(at),
                 "Details": {"DeliveryMessage": "250 2.0.0 OK", "DestinationServer": "mx.example"},
             }
         )
-        return self.record(stored, "Delivery", DeliveredAt=_stamp(at), Details="250 2.0.0 OK")
+        return self.record(
+            stored, "Delivery", recipient=recipient, DeliveredAt=_stamp(at), Details="250 2.0.0 OK"
+        )
 
-    def record(self, stored: dict[str, Any], record_type: str, **fields: Any) -> dict[str, Any]:
+    def bounce(self, receipt, at: datetime, recipient: str) -> dict[str, Any]:
+        """A recipient's server refused it for good: a Bounced MessageEvent and the Bounce record
+        (postmarkapp.com/developer/webhooks/bounce-webhook: the address is in ``Email``)."""
+        stored = self._find(getattr(receipt, "provider_message_id", receipt))
+        stored["MessageEvents"].append(
+            {
+                "Recipient": recipient,
+                "Type": "Bounced",
+                "ReceivedAt": _stamp(at),
+                "Details": {"Summary": "550 5.1.1 unknown user", "BounceID": "42"},
+            }
+        )
+        record = self.record(stored, "Bounce", BouncedAt=_stamp(at), Type="HardBounce")
+        del record["Recipient"]
+        return record | {"Email": recipient, "Description": "550 5.1.1 unknown user"}
+
+    def record(
+        self, stored: dict[str, Any], record_type: str, *, recipient=None, **fields: Any
+    ) -> dict[str, Any]:
         return {
             "RecordType": record_type,
             "ServerID": 1,
             "MessageStream": stored["MessageStream"],
             "MessageID": stored["MessageID"],
-            "Recipient": stored["Recipients"][0],
+            "Recipient": recipient or stored["Recipients"][0],
             "Tag": "",
             "Metadata": stored["Metadata"],
             **fields,
         }
 
-    def delivery_post(self, receipt, at: datetime, forged: bool = False):
+    def delivery_post(self, receipt, at: datetime, forged: bool = False, recipient=None):
         """The Delivery webhook post (with a wrong password when forged)."""
         stored = self._find(getattr(receipt, "provider_message_id", receipt))
-        record = self.record(stored, "Delivery", DeliveredAt=_stamp(at), Details="250 OK")
+        record = self.record(
+            stored, "Delivery", recipient=recipient, DeliveredAt=_stamp(at), Details="250 OK"
+        )
         return self.webhook_post(record, (self.webhook_auth[0], "guessed") if forged else None)
 
     def stale_post(self, receipt, age):
@@ -161,11 +186,15 @@ class FakePostmark(RoutedLoopbackServer):
     def seen(self) -> list[dict[str, Any]]:
         out = []
         for m in self.messages:
-            ((to_name, to),) = getaddresses([m["To"]])
+            to_name, to = getaddresses([m["To"]])[0]
             out.append(
                 {
                     "to": to,
                     "to_name": to_name,
+                    "to_all": [a for _, a in getaddresses([m["To"]])],
+                    "cc": [a for _, a in getaddresses([m.get("Cc") or ""]) if a],
+                    "recipients": m["Recipients"],
+                    "reply_to": getaddresses([m["ReplyTo"]])[0][1] if m.get("ReplyTo") else None,
                     "subject": m["Subject"],
                     "text": m.get("TextBody"),
                     "html": m.get("HtmlBody"),
@@ -199,12 +228,21 @@ class FakePostmark(RoutedLoopbackServer):
             or not (data.get("TextBody") or data.get("HtmlBody"))
         ):
             return Response(422, {"ErrorCode": 300, "Message": "Invalid email request"})
+        recipients = [
+            addr
+            for field in ("To", "Cc", "Bcc")
+            for _, addr in getaddresses([data.get(field) or ""])
+            if addr
+        ]
+        if len(recipients) > 50:
+            message = "Invalid 'To' address: Maximum of 50 recipients allowed per email message"
+            return Response(422, {"ErrorCode": 300, "Message": message})
         now = datetime.now(UTC)
         message = data | {
             "MessageID": str(uuid.uuid4()),
             "ReceivedAt": _stamp(now),
             "Status": "Sent",
-            "Recipients": [addr for _, addr in getaddresses([data["To"]])],
+            "Recipients": recipients,
             "Metadata": data.get("Metadata") or {},
             "MessageStream": data.get("MessageStream") or "outbound",
             "MessageEvents": [],

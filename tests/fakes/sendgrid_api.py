@@ -1,8 +1,13 @@
 """A loopback fake of the SendGrid v3 API, after its documentation:
 
 * ``POST /v3/mail/send``: Bearer key, ``personalizations``/``from``/``content`` validated (a valid
-  address, text/plain before text/html, string custom args), 202 with ``X-Message-Id``; errors as
-  ``{"errors": [{"message", "field"}]}`` (400, 401, 429 with ``X-RateLimit-Reset``);
+  address in every to/cc/bcc and reply_to, text/plain before text/html, string custom args), 202
+  with ``X-Message-Id``; errors as ``{"errors": [{"message", "field"}]}`` (400, 401, 429 with
+  ``X-RateLimit-Reset``); at most 1000 recipients (to + cc + bcc) and each address once
+  (https://www.twilio.com/docs/sendgrid/api-reference/mail-send/errors);
+* each recipient becomes a message of its own, with its own ``msg_id`` (the X-Message-Id plus a
+  ``.filter...`` suffix) and status: the Email Activity API lists one message per ``to_email``,
+  and every event carries the ``email`` it concerns;
 * ``GET /v3/messages`` (Email Activity): 403 unless the add-on is enabled; the queries
   ``unique_args['k']="v"`` and ``last_event_time BETWEEN TIMESTAMP "a" AND TIMESTAMP "b"``;
   ``msg_id`` is the send's X-Message-Id followed by ``.filter...`` as in real events;
@@ -73,7 +78,6 @@ class FakeSendGrid(RoutedLoopbackServer):
             "extra": {
                 "from_email": "planning@ponton.example",
                 "from_name": "Planning ponton",
-                "webhook_public_key": self.public_key,
                 "activity_api": True,
                 "retry_max_seconds": 0.05,  # keep the suite fast; the policy has its own tests
             }
@@ -137,28 +141,41 @@ class FakeSendGrid(RoutedLoopbackServer):
                 )
             )
 
-    def deliver(self, receipt, at: datetime) -> dict[str, Any]:
-        """The recipient's server accepted it: the activity status moves, an event is returned."""
-        stored = self._find(getattr(receipt, "provider_message_id", receipt))
-        stored["status"], stored["last_event_time"] = "delivered", at.replace(microsecond=0)
-        return self.event(stored, "delivered", at, response="250 OK")
+    def deliver(self, receipt, at: datetime, recipient: str | None = None) -> dict[str, Any]:
+        """A recipient's server (the first recipient's unless named) accepted it: its activity
+        status moves, an event is returned."""
+        return self.outcome(receipt, "delivered", at, recipient, response="250 OK")
 
-    def delivery_post(self, receipt, at: datetime, forged: bool = False):
+    def outcome(self, receipt, name: str, at: datetime, recipient=None, **extra) -> dict[str, Any]:
+        """``delivered`` or ``bounce`` for one recipient: activity status and event."""
+        stored = self._find(getattr(receipt, "provider_message_id", receipt))
+        copy = self._copy(stored, recipient)
+        copy["status"] = "delivered" if name == "delivered" else "not_delivered"
+        copy["last_event_time"] = at.replace(microsecond=0)
+        return self.event(stored, name, at, recipient, **extra)
+
+    def delivery_post(self, receipt, at: datetime, forged: bool = False, recipient=None):
         """The Event Webhook post reporting the delivery (signed by another key when forged)."""
         stored = self._find(getattr(receipt, "provider_message_id", receipt))
-        event = self.event(stored, "delivered", at, response="250 OK")
+        event = self.event(stored, "delivered", at, recipient, response="250 OK")
         return self.signed_post([event], new_signing_key()[0] if forged else None)
 
+    @staticmethod
+    def _copy(stored: dict[str, Any], recipient: str | None) -> dict[str, Any]:
+        copies = stored["copies"]
+        return next(c for c in copies if c["email"] == recipient) if recipient else copies[0]
+
     def event(
-        self, stored: dict[str, Any], name: str, at: datetime, **extra: Any
+        self, stored: dict[str, Any], name: str, at: datetime, recipient=None, **extra: Any
     ) -> dict[str, Any]:
+        copy = self._copy(stored, recipient)
         return {
-            "email": stored["payload"]["personalizations"][0]["to"][0]["email"],
+            "email": copy["email"],
             "timestamp": int(at.timestamp()),
             "smtp-id": f"<{stored['x_message_id']}@ismtpd>",
             "event": name,
             "sg_event_id": base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="),
-            "sg_message_id": stored["msg_id"],
+            "sg_message_id": copy["msg_id"],
             **stored["payload"].get("custom_args", {}),
             **extra,
         }
@@ -188,7 +205,8 @@ class FakeSendGrid(RoutedLoopbackServer):
 
     def _find(self, message_id: str) -> dict[str, Any]:
         for stored in self.messages:
-            if message_id in (stored["x_message_id"], stored["msg_id"]):
+            ids = {stored["x_message_id"]} | {c["msg_id"] for c in stored["copies"]}
+            if message_id in ids:
                 return stored
         raise KeyError(message_id)
 
@@ -198,11 +216,16 @@ class FakeSendGrid(RoutedLoopbackServer):
         for stored in self.messages:
             payload = stored["payload"]
             content = {c["type"]: c["value"] for c in payload["content"]}
-            to = payload["personalizations"][0]["to"][0]
+            envelope = payload["personalizations"][0]
+            to = envelope["to"][0]
             out.append(
                 {
                     "to": to["email"],
                     "to_name": to.get("name", ""),
+                    "to_all": [p["email"] for p in envelope["to"]],
+                    "cc": [p["email"] for p in envelope.get("cc", [])],
+                    "recipients": [c["email"] for c in stored["copies"]],
+                    "reply_to": (payload.get("reply_to") or {}).get("email"),
                     "subject": payload["subject"],
                     "text": content.get("text/plain"),
                     "html": content.get("text/html"),
@@ -231,14 +254,28 @@ class FakeSendGrid(RoutedLoopbackServer):
             return self.refusals.pop(0)
         payload = request.json()
         errors = []
+        addresses = []
         for i, person in enumerate(payload.get("personalizations") or [{}]):
-            for j, to in enumerate(person.get("to") or [{}]):
-                if not _ADDRESS.fullmatch(to.get("email", "")):
-                    errors.append(
-                        ("Does not contain a valid address.", f"personalizations.{i}.to.{j}.email")
-                    )
+            for role in ("to", "cc", "bcc"):
+                for j, party in enumerate(person.get(role) or ([{}] if role == "to" else [])):
+                    addresses.append(party.get("email", ""))
+                    if not _ADDRESS.fullmatch(party.get("email", "")):
+                        field = f"personalizations.{i}.{role}.{j}.email"
+                        errors.append(("Does not contain a valid address.", field))
+        if len(addresses) > 1000:
+            message = "There is a limit of 1000 total recipients (to + cc + bcc) per request."
+            errors.append((message, "personalizations"))
+        if len({a.lower() for a in addresses}) < len(addresses):
+            message = (
+                "Each unique email address in the personalizations array should only be "
+                "included once. You have included email address more than once."
+            )
+            errors.append((message, "personalizations"))
         if not _ADDRESS.fullmatch((payload.get("from") or {}).get("email", "")):
             errors.append(("The from email does not contain a valid address.", "from.email"))
+        reply_to = payload.get("reply_to")
+        if reply_to is not None and not _ADDRESS.fullmatch(reply_to.get("email", "")):
+            errors.append(("The reply_to email does not contain a valid address.", "reply_to"))
         types = [c.get("type") for c in payload.get("content") or []]
         if "text/html" in types and types.index("text/html") < types.index("text/plain"):
             errors.append(("The text/plain content type must be first.", "content"))
@@ -252,9 +289,15 @@ class FakeSendGrid(RoutedLoopbackServer):
             {
                 "payload": payload,
                 "x_message_id": x_message_id,
-                "msg_id": f"{x_message_id}.filterdrecv-{next(self._filter)}-1.0",
-                "status": "processed",
-                "last_event_time": now.replace(microsecond=0),  # SendGrid keeps whole seconds
+                "copies": [
+                    {
+                        "email": address,
+                        "msg_id": f"{x_message_id}.filterdrecv-{next(self._filter)}-{n}.0",
+                        "status": "processed",
+                        "last_event_time": now.replace(microsecond=0),  # whole seconds
+                    }
+                    for n, address in enumerate(addresses, start=1)
+                ],
             }
         )
         return Response(202, b"", {"X-Message-Id": x_message_id})
@@ -269,14 +312,15 @@ class FakeSendGrid(RoutedLoopbackServer):
         # limit is 1 to 1000; the order of the messages is not documented (we keep ours).
         if not 1 <= limit <= 1000:
             return Response(400, {"errors": [{"field": "limit", "message": "1 to 1000"}]})
+        copies = [(m, c) for m in self.messages for c in m["copies"]]
         if match := _UNIQUE_ARG.fullmatch(query):
             key, value = match.groups()
             found = [
-                m for m in self.messages if m["payload"].get("custom_args", {}).get(key) == value
+                (m, c) for m, c in copies if m["payload"].get("custom_args", {}).get(key) == value
             ]
         elif match := _BETWEEN.fullmatch(query):
             start, end = (datetime.fromisoformat(v) for v in match.groups())
-            found = [m for m in self.messages if start <= m["last_event_time"] <= end]
+            found = [(m, c) for m, c in copies if start <= c["last_event_time"] <= end]
         else:
             return Response(400, {"errors": [{"field": "query", "message": "invalid query"}]})
         return Response(
@@ -285,15 +329,15 @@ class FakeSendGrid(RoutedLoopbackServer):
                 "messages": [
                     {
                         "from_email": m["payload"]["from"]["email"],
-                        "msg_id": m["msg_id"],
+                        "msg_id": c["msg_id"],
                         "subject": m["payload"]["subject"],
-                        "to_email": m["payload"]["personalizations"][0]["to"][0]["email"],
-                        "status": m["status"],
+                        "to_email": c["email"],
+                        "status": c["status"],
                         "opens_count": 0,
                         "clicks_count": 0,
-                        "last_event_time": m["last_event_time"].strftime("%Y-%m-%dT%H:%M:%SZ"),
+                        "last_event_time": c["last_event_time"].strftime("%Y-%m-%dT%H:%M:%SZ"),
                     }
-                    for m in found[:limit]
+                    for m, c in found[:limit]
                 ]
             },
         )

@@ -7,6 +7,7 @@ certificate from a throw-away ``trustme`` CA whose bundle the client is given as
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -34,9 +35,14 @@ class RecordingHandler:
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals: list[str] = []  # replies to the next RCPT commands
+        self.refused_addresses: dict[str, str] = {}  # address -> reply to its RCPT, each time
         self.drop_after_data = False
+        self.hang_up_after_data = False  # close the session once the 250 is on its way
+        self.sessions: list[tuple] = []  # the client (host, port) of each message's session
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refused_addresses:
+            return self.refused_addresses[address]
         if self.refusals:
             return self.refusals.pop(0)
         envelope.rcpt_tos.append(address)
@@ -45,6 +51,11 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.original_content or envelope.content)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.sessions.append(session.peer)
+        if self.hang_up_after_data:
+            # A relay ending an idle or used-up session (RFC 5321 section 4.5.3.2: servers
+            # time sessions out): the reply goes out, then the connection closes.
+            asyncio.get_running_loop().call_soon(server.transport.close)
         if self.drop_after_data:
             # The message is taken, but the client never hears the 250.
             server.transport.close()
@@ -127,6 +138,11 @@ class SmtpPeer:
         reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
         self.handler.refusals.extend([reply] * times)
 
+    def refuse_address(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
+        """Every RCPT TO for ``address`` gets ``reply`` (a relay's per-recipient refusal, RFC
+        5321 section 3.3: the transaction goes on for the other recipients)."""
+        self.handler.refused_addresses[address] = reply
+
     def seen(self) -> list[dict[str, Any]]:
         out = []
         for raw in self.handler.messages:
@@ -134,10 +150,16 @@ class SmtpPeer:
             text = msg.get_body(("plain",))
             html = msg.get_body(("html",))
             to = msg["To"].addresses[0]
+            _, envelope = self.handler.envelopes[len(out)]
             out.append(
                 {
                     "to": to.addr_spec,
                     "to_name": to.display_name,
+                    "to_all": [a.addr_spec for a in msg["To"].addresses],
+                    "cc": [a.addr_spec for a in msg["Cc"].addresses] if msg["Cc"] else [],
+                    "recipients": envelope,
+                    "reply_to": msg["Reply-To"].addresses[0].addr_spec if msg["Reply-To"] else None,
+                    "bcc_header": msg["Bcc"],
                     "subject": str(msg["Subject"]),
                     "text": text.get_content() if text else None,
                     "html": html.get_content() if html else None,

@@ -28,8 +28,7 @@ NOW = timedelta(0)
 def add(db, count=1, **values) -> list[int]:
     rows = [
         {
-            "recipient": f"person{i}@example.com",
-            "recipient_name": f"Person {i}",
+            "to_recipients": [{"email": f"person{i}@example.com", "name": f"Person {i}"}],
             "subject": "Votre planning",
             "body_text": "Bonjour",
             "body_html": "<p>Bonjour</p>",
@@ -68,7 +67,7 @@ def test_an_invalid_address_fails_with_its_reason_and_the_others_still_go(
     platform_db, mail_backend
 ):
     backend = mail_backend("local")
-    bad, good = add(platform_db, 1, recipient="not-an-address"), add(platform_db, 1)
+    bad, good = add(platform_db, 1, to_recipients=["not-an-address"]), add(platform_db, 1)
     summary = dispatch_pending(platform_db, backend.provider, Journal(platform_db))
     assert (summary.sent, summary.failed) == (1, 1)
     stored = rows(platform_db)
@@ -97,7 +96,7 @@ def test_header_injection_from_platform_data_never_reaches_the_headers(platform_
         platform_db,
         1,
         subject="Planning\r\nBcc: spy@attacker.test",
-        recipient_name="Ana\nX-Injected: yes",
+        to_recipients=[{"email": "ana@example.com", "name": "Ana\nX-Injected: yes"}],
     )
     dispatch_pending(platform_db, backend.provider, Journal(platform_db))
     (path,) = backend.peer.glob("*.eml")

@@ -7,23 +7,42 @@ import sqlalchemy as sa
 
 from ponton.mail import ledger
 from ponton.mail.port import Receipt
-from ponton.mail.status import StatusEvent
-from ponton.platform.schema import notification_events, notifications
+from ponton.mail.status import LEDGER_STATUSES, StatusEvent
+from ponton.platform.schema import notification_events, notification_recipients, notifications
 
 pytestmark = pytest.mark.integration
 T0 = datetime(2026, 3, 16, 9, 0, tzinfo=UTC)
 
 
 def add_notifications(db, count=1, **values) -> list[int]:
+    """Rows as dispatch leaves them: past ``pending``, one recipient row each, ``sending`` while
+    ponton holds the notification, else with the notification's status."""
     rows = [
-        {"recipient": f"person{i}@example.com", "subject": "Planning", "body_text": "x"} | values
+        {"to_recipients": [f"person{i}@example.com"], "subject": "Planning", "body_text": "x"}
+        | values
         for i in range(count)
     ]
+    status = values.get("status", "pending")
     with db.begin() as conn:
         conn.execute(notifications.insert(), rows)
-        return list(
+        ids = list(
             conn.execute(sa.select(notifications.c.id).order_by(notifications.c.id)).scalars()
         )
+        if status != "pending":
+            conn.execute(
+                notification_recipients.insert(),
+                [
+                    {
+                        "notification_id": nid,
+                        "role": "to",
+                        "address": f"person{i}@example.com",
+                        "status": "sending" if status in LEDGER_STATUSES else status,
+                        "status_at": values.get("status_at"),
+                    }
+                    for i, nid in enumerate(ids)
+                ],
+            )
+        return ids
 
 
 def event(kind, at, nid=None, provider="sendgrid", event_id=None, message_id=None) -> StatusEvent:

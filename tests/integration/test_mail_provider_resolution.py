@@ -39,7 +39,7 @@ def test_with_the_secrets_backend_down_nothing_is_marked_sent_and_the_task_fails
     with db.begin() as conn:
         conn.execute(
             notifications.insert(),
-            {"recipient": "ana@example.com", "subject": "Planning", "body_text": "Bonjour"},
+            {"to_recipients": ["ana@example.com"], "subject": "Planning", "body_text": "Bonjour"},
         )
     vault_down = {"url": f"http://127.0.0.1:{unused_port()}", "token": "hvs.x", "mount_point": "k"}
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN", "PONTON"))}

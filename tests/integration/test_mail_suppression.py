@@ -21,21 +21,31 @@ pytestmark = pytest.mark.integration
 AT = datetime(2026, 3, 16, 9, tzinfo=UTC)
 
 
-def bounce(nid: int, kind: str = "bounced") -> StatusEvent:
-    return StatusEvent("sendgrid", f"ev-{nid}-{kind}", kind, AT, notification_id=nid, event=kind)
+def bounce(nid: int, kind: str = "bounced", recipient: str = "ana@example.com") -> StatusEvent:
+    return StatusEvent(
+        "sendgrid",
+        f"ev-{nid}-{kind}",
+        kind,
+        AT,
+        notification_id=nid,
+        event=kind,
+        recipient=recipient,
+    )
 
 
 @pytest.mark.parametrize("kind", ["local", "smtp", "sendgrid", "postmark"])
 def test_a_bounced_address_is_suppressed_until_lifted(platform_env, mail_backend, kind, capsys):
     backend = mail_backend(kind)
-    [first] = add(platform_env, recipient="ana@example.com")
+    [first] = add(platform_env, to_recipients=["ana@example.com"])
+    assert dispatch_pending(platform_env, backend.provider, Journal(platform_env)).sent == 1
     ledger.fold_events(platform_env, [bounce(first)])
-    [second] = add(platform_env, recipient="Ana@Example.com")
+    assert rows(platform_env)[first]["status"] == "bounced"
+    [second] = add(platform_env, to_recipients=["Ana@Example.com"])
     summary = dispatch_pending(platform_env, backend.provider, Journal(platform_env))
     assert (summary.suppressed, summary.sent) == (1, 0)
     assert rows(platform_env)[second]["status"] == "suppressed"
     assert "suppression list: bounced (sendgrid)" in rows(platform_env)[second]["last_error"]
-    assert backend.delivered_count() == 0, "nothing handed to the provider"
+    assert backend.delivered_count() == 1, "nothing more handed to the provider"
 
     capsys.readouterr()  # what the provider set-up logged
     assert main(["notifications", "suppressions", "--json"]) == 0
@@ -46,7 +56,7 @@ def test_a_bounced_address_is_suppressed_until_lifted(platform_env, mail_backend
         first,
     )
     assert main(["notifications", "lift", "ANA@example.com"]) == 0
-    [third] = add(platform_env, recipient="ana@example.com")
+    [third] = add(platform_env, to_recipients=["ana@example.com"])
     assert dispatch_pending(platform_env, backend.provider, Journal(platform_env)).sent == 1
     assert rows(platform_env)[third]["status"] in ("queued", "sent", "delivered")
     assert main(["notifications", "lift", "ana@example.com"]) == 2, "already lifted"
@@ -55,7 +65,13 @@ def test_a_bounced_address_is_suppressed_until_lifted(platform_env, mail_backend
 def test_complaints_and_unsubscribes_suppress_but_soft_bounces_do_not(platform_env, capsys):
     ids = add(platform_env, 3)
     kinds = ["complained", "unsubscribed", "deferred"]
-    ledger.fold_events(platform_env, [bounce(n, k) for n, k in zip(ids, kinds, strict=True)])
+    ledger.fold_events(
+        platform_env,
+        [
+            bounce(n, k, f"person{i}@example.com")
+            for i, (n, k) in enumerate(zip(ids, kinds, strict=True))
+        ],
+    )
     assert main(["notifications", "suppressions", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["suppressions"]
     assert {(e["address"], e["reason"]) for e in listed} == {
@@ -80,3 +96,14 @@ def test_provider_unsubscribes_map_to_unsubscribed():
         {"RecordType": "Bounce", "Type": "AutoResponder", "BouncedAt": "2026-03-16T09:00:00Z"}
     )
     assert (sg.kind, pm.kind, auto.kind) == ("unsubscribed", "unsubscribed", "autoresponded")
+
+
+def test_an_address_read_from_a_bounce_mail_is_suppressed_by_hand(platform_env, mail_backend):
+    backend = mail_backend("smtp")
+    assert main(["notifications", "suppress", "Ana@Example.com"]) == 0
+    assert main(["notifications", "suppress", "ana@example.com"]) == 2, "already on the list"
+    [nid] = add(platform_env, to_recipients=["ana@example.com"])
+    summary = dispatch_pending(platform_env, backend.provider, Journal(platform_env))
+    assert (summary.suppressed, summary.sent) == (1, 0)
+    assert "bounced (manual)" in rows(platform_env)[nid]["last_error"]
+    assert backend.delivered_count() == 0

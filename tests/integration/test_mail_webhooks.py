@@ -56,7 +56,7 @@ def sendgrid_events(fake, *names):
             "custom_args": {"ponton_notification_id": "1"},
         },
         "x_message_id": "X1",
-        "msg_id": "X1.filter0001.1",
+        "copies": [{"email": "a@example.com", "msg_id": "X1.filter0001.1"}],
     }
     return [fake.event(stored, name, datetime.now(UTC)) for name in names]
 

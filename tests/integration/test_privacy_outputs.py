@@ -125,7 +125,7 @@ def test_weekly_mail_shows_the_private_appointment_as_busy(private_planning):
         row = (
             conn.execute(
                 sa.select(notifications).where(
-                    notifications.c.recipient == "ana.martin@example.com"
+                    notifications.c.context["person"].as_string() == "ana.martin"
                 )
             )
             .mappings()

@@ -245,8 +245,7 @@ def _leaks_out(db, folder) -> list[str]:
     texts = [p.read_text() for p in (folder / "storage").rglob("*") if p.is_file()]
     row = {
         "id": 1,
-        "recipient": ANA,
-        "recipient_name": "Ana",
+        "to_recipients": [{"email": ANA, "name": "Ana"}],
         "subject": "Votre planning",
         "template": "weekly_planning",
         "context": {"week": "2026-03-16", "person": "ana"},

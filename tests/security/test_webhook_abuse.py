@@ -149,7 +149,7 @@ def sendgrid_event(fake, **extra):
     stored = {
         "payload": {"personalizations": [{"to": [{"email": "a@example.com"}]}]},
         "x_message_id": "X1",
-        "msg_id": "X1.filter0001.1",
+        "copies": [{"email": "a@example.com", "msg_id": "X1.filter0001.1"}],
     }
     return fake.event(stored, "delivered", datetime.now(UTC), **extra)
 

@@ -16,8 +16,7 @@ SENDER = Address("planning@ponton.example", "Planning ponton")
 def row(**changes):
     base = {
         "id": 9,
-        "recipient": "ana.martin@example.com",
-        "recipient_name": "Ana Martin",
+        "to_recipients": [{"email": "ana.martin@example.com", "name": "Ana Martin"}],
         "subject": "Votre planning",
         "template": None,
         "context": None,
@@ -81,7 +80,7 @@ def test_the_subject_is_neutralised_and_the_address_validated():
     message = compose(row(subject="Planning\r\nBcc: x@evil.test"), SENDER, None)
     assert message.subject == "Planning Bcc: x@evil.test"
     with pytest.raises(InvalidInputError, match="notification 9: recipient address"):
-        compose(row(recipient="ana.martin@"), SENDER, None)
+        compose(row(to_recipients=["ana.martin@"]), SENDER, None)
 
 
 def test_attachments_load_from_ponton_home_only(tmp_path):

@@ -47,7 +47,7 @@ def sent(subject: str, name: str) -> bytes:
     message = OutgoingMail(
         reference="n1-0123abcd",
         sender=Address(SENDER.email, name),
-        to=Address("chloe.dubois@example.com", name),
+        to=(Address("chloe.dubois@example.com", name),),
         subject=subject,
         text="Bonjour\n",
     )

@@ -25,7 +25,7 @@ def mail(**changes) -> OutgoingMail:
     fields = {
         "reference": message_reference(42, datetime(2026, 3, 16, tzinfo=UTC)),
         "sender": SENDER,
-        "to": Address.parse("chloe.dubois@example.com", "Chloé Dubois"),
+        "to": (Address.parse("chloe.dubois@example.com", "Chloé Dubois"),),
         "subject": "Votre planning",
         "text": "Bonjour\n",
         "html": "<p>Bonjour</p>",

@@ -18,20 +18,20 @@ def test_the_mail_connection_id_can_be_renamed(monkeypatch):
 
 
 def test_json_connections_are_read_without_airflow(monkeypatch):
-    conn = {"conn_type": "ponton_postmark", "password": "tok", "extra": {"webhook_username": "u"}}
+    conn = {"conn_type": "ponton_postmark", "password": "tok", "extra": {"message_stream": "s"}}
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     info = EnvConnectionResolver().get("ponton_mail")
     assert (info.conn_type, info.password, info.extra) == (
         "ponton_postmark",
         "tok",
-        {"webhook_username": "u"},
+        {"message_stream": "s"},
     )
 
 
 def test_uri_connections_with_extras_are_read(monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_PONTON_MAIL",
-        "ponton-sendgrid://:SG.key%2Fx@api.sendgrid.com:443/?webhook_public_key=abc%3D%3D",
+        "ponton-sendgrid://:SG.key%2Fx@api.sendgrid.com:443/?from_name=Planning%20%C3%A9quipe",
     )
     info = EnvConnectionResolver().get("ponton_mail")
     assert (info.conn_type, info.host, info.port, info.password) == (
@@ -40,7 +40,7 @@ def test_uri_connections_with_extras_are_read(monkeypatch):
         443,
         "SG.key/x",
     )
-    assert info.extra == {"webhook_public_key": "abc=="}
+    assert info.extra == {"from_name": "Planning équipe"}
 
 
 def test_absent_and_broken_connections_are_config_errors(monkeypatch):
@@ -50,3 +50,13 @@ def test_absent_and_broken_connections_are_config_errors(monkeypatch):
     monkeypatch.setenv("AIRFLOW_CONN_BROKEN", "{not json")
     with pytest.raises(ConfigError, match="broken"):
         EnvConnectionResolver().get("broken")
+
+
+def test_mail_connections_hold_no_webhook_keys():
+    """The receiver reads the keys from ponton_mail_webhooks only; a field for them on the mail
+    connection would be a second, ignored place to put them."""
+    from ponton.provider import CONNECTION_FORMS
+
+    for conn_type in ("ponton_sendgrid", "ponton_postmark"):
+        fields = CONNECTION_FORMS[conn_type]["conn-fields"]
+        assert [name for name in fields if "webhook" in name] == [], conn_type

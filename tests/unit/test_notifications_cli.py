@@ -16,7 +16,7 @@ def add(db, **values) -> int:
     with db.begin() as conn:
         return conn.execute(
             notifications.insert().returning(notifications.c.id),
-            {"recipient": "ana@example.com", "subject": "Planning"} | values,
+            {"to_recipients": ["ana@example.com"], "subject": "Planning"} | values,
         ).scalar_one()
 
 

@@ -21,10 +21,16 @@ from ponton.cli.args import row_id, row_limit
 from ponton.cli.database import open_db
 from ponton.errors import ConfigError, InvalidInputError
 from ponton.journal import Journal
-from ponton.mail import ledger, suppression
-from ponton.mail.status import ROW_STATUSES
+from ponton.mail import ledger, recipients, suppression
+from ponton.mail.message import Address
+from ponton.mail.status import ROW_STATUSES, SUPPRESSING
 from ponton.platform import PlatformDB
-from ponton.platform.schema import notification_events, notifications, utcnow
+from ponton.platform.schema import (
+    notification_events,
+    notification_recipients,
+    notifications,
+    utcnow,
+)
 
 
 def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> None:
@@ -48,6 +54,12 @@ def register(groups: argparse._SubParsersAction, *, helps: dict[str, str]) -> No
     suppressions = sub.add_parser("suppressions", help="addresses ponton no longer sends to")
     suppressions.add_argument("--json", action="store_true")
     suppressions.set_defaults(func=_suppressions)
+    suppress = sub.add_parser(
+        "suppress", help="put an address on the suppression list (a bounce mail read by hand)"
+    )
+    suppress.add_argument("address")
+    suppress.add_argument("--reason", choices=SUPPRESSING, default="bounced")
+    suppress.set_defaults(func=_suppress)
     lift = sub.add_parser("lift", help="take an address off the suppression list")
     lift.add_argument("address")
     lift.set_defaults(func=_lift)
@@ -114,6 +126,33 @@ def _suppressions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suppress(args: argparse.Namespace) -> int:
+    address = Address.parse(args.address, role="suppressed").email.lower()
+    db = open_db()
+    with db.begin() as conn:
+        entry = {
+            "address": address,
+            "reason": args.reason,
+            "provider": "manual",
+            "notification_id": None,
+            "event": "manual",
+            "occurred_at": utcnow(),
+        }
+        if not suppression.add(conn, [entry]):
+            raise InvalidInputError(f"{address} is already on the suppression list")
+        Journal(db).record(
+            "mail",
+            "suppress",
+            outcome="changed",
+            object_type="address",
+            object_id=address,
+            details={"reason": args.reason},
+            conn=conn,
+        )
+    print(f"{address}: suppressed ({args.reason}); notifications will skip it")
+    return 0
+
+
 def _lift(args: argparse.Namespace) -> int:
     db = open_db()
     with db.begin() as conn:
@@ -152,11 +191,25 @@ def _one(db: PlatformDB, nid: int, as_json: bool) -> int:
                 .order_by(notification_events.c.occurred_at, notification_events.c.id)
             ).mappings()
         ]
+        addressed = [
+            dict(r)
+            for r in conn.execute(
+                sa.select(
+                    notification_recipients.c.role,
+                    notification_recipients.c.address,
+                    notification_recipients.c.status,
+                    notification_recipients.c.status_at,
+                    notification_recipients.c.last_error,
+                )
+                .where(notification_recipients.c.notification_id == nid)
+                .order_by(notification_recipients.c.id)
+            ).mappings()
+        ]
     shown = {
         k: row[k]
         for k in (
             "id",
-            "recipient",
+            "to_recipients",
             "subject",
             "status",
             "status_at",
@@ -168,10 +221,12 @@ def _one(db: PlatformDB, nid: int, as_json: bool) -> int:
         )
     }
     if as_json:
-        print_json(shown | {"events": events})
+        print_json(shown | {"recipients": addressed, "events": events})
         return 0
     for key, value in shown.items():
         print(f"{key:<20} {value if value is not None else ''}")
+    for r in addressed:
+        print(f"  {r['role']:<4} {r['address']:<40} {r['status']:<12} {r['last_error'] or ''}")
     print("events:" if events else "events: none yet")
     for e in events:
         print(
@@ -200,9 +255,14 @@ def _status(args: argparse.Namespace) -> int:
         when = f"{moment:%Y-%m-%d %H:%M}Z" if moment else ""
         print(
             f"{r['id']:>6} {r['status']:<10} {when:<17} {r['provider'] or '':<9} "
-            f"{r['recipient']:<32} {(r['last_error'] or '')[:60]}"
+            f"{_first_address(r['to_recipients']):<32} {(r['last_error'] or '')[:60]}"
         )
     return 0
+
+
+def _first_address(items: Any) -> str:
+    first = (items or [""])[0]
+    return str(first.get("email", "") if isinstance(first, dict) else first)
 
 
 def _resolve(args: argparse.Namespace) -> int:
@@ -218,6 +278,10 @@ def _resolve(args: argparse.Namespace) -> int:
         else:
             values = {"status": "pending", "attempt_id": None, "last_error": None}
         conn.execute(notifications.update().where(notifications.c.id == args.id).values(**values))
+        if args.sent:
+            recipients.settle_sending(conn, args.id, "sent")
+        else:
+            recipients.forget(conn, args.id)
         Journal(db).record(
             "mail",
             "resolve",

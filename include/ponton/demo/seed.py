@@ -233,8 +233,7 @@ def seed(db: PlatformDB, anchor: date | None = None) -> SeedSummary:
                 notifications.insert(),
                 [
                     {
-                        "recipient": email,
-                        "recipient_name": name,
+                        "to_recipients": [{"email": email, "name": name}],
                         "subject": f"Votre planning de la semaine du {anchor:%d/%m}",
                         "template": "weekly_planning",
                         "context": {"week": anchor.isoformat(), "person": key},

@@ -186,11 +186,33 @@ def _text_from_html(html: str) -> str:
     return re.sub(r"\n\s*\n+", "\n\n", re.sub(r"<[^>]+>", "", html)).strip() + "\n"
 
 
+def parse_addresses(items: Any, role: str) -> tuple[Address, ...]:
+    """A notification's address list: each item an address or ``{"email", "name"}``."""
+    if items in (None, ""):
+        return ()
+    if not isinstance(items, list):
+        raise InvalidInputError(f"{role} list must be a list of addresses")
+    parsed = []
+    for item in items:
+        if isinstance(item, dict):
+            parsed.append(Address.parse(str(item.get("email") or ""), item.get("name"), role=role))
+        else:
+            parsed.append(Address.parse(str(item), role=role))
+    return tuple(parsed)
+
+
 def compose(row: Mapping[str, Any], sender: Address, conn: sa.Connection | None) -> OutgoingMail:
     """The message for one notifications row (``conn`` feeds templates that read the platform)."""
     nid = row["id"]
     try:
-        to = Address.parse(row["recipient"], row.get("recipient_name"))
+        to = parse_addresses(row["to_recipients"], "recipient")
+        cc = parse_addresses(row.get("cc_recipients"), "Cc recipient")
+        bcc = parse_addresses(row.get("bcc_recipients"), "Bcc recipient")
+        reply_to = (
+            Address.parse(row["reply_to"], row.get("reply_to_name"), role="Reply-To")
+            if row.get("reply_to")
+            else None
+        )
         subject = header_text(row["subject"], "subject", MAX_SUBJECT_CHARS)
         if row.get("template"):
             context = dict(row.get("context") or {})
@@ -214,6 +236,9 @@ def compose(row: Mapping[str, Any], sender: Address, conn: sa.Connection | None)
             html=html,
             attachments=load_attachments(row.get("attachments")),
             notification_id=nid,
+            cc=cc,
+            bcc=bcc,
+            reply_to=reply_to,
         )
     except InvalidInputError as exc:
         raise InvalidInputError(f"notification {nid}: {exc}") from exc

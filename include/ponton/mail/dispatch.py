@@ -16,9 +16,11 @@ provider, by our reference, whether the message went out:
 from __future__ import annotations
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import timedelta
 from typing import Any
+
+import sqlalchemy as sa
 
 from ponton.errors import (
     ConfigError,
@@ -28,10 +30,10 @@ from ponton.errors import (
     TransientError,
 )
 from ponton.journal import Journal
-from ponton.mail import ledger, suppression
+from ponton.mail import ledger, recipients, suppression
 from ponton.mail.compose import compose
 from ponton.mail.message import OutgoingMail, message_reference
-from ponton.mail.port import MailProvider, StatusLookup
+from ponton.mail.port import KeptSession, MailProvider, Receipt, StatusLookup
 from ponton.platform import PlatformDB
 from ponton.platform.schema import utcnow
 
@@ -39,6 +41,7 @@ INTEGRATION = "mail"
 # How long a provider's search may lag behind its acceptance: a "not found" for a younger attempt
 # proves nothing yet, so such rows wait for a later run.
 DEFAULT_SETTLE = timedelta(minutes=10)
+Claimed = tuple[int, OutgoingMail]
 
 
 @dataclass
@@ -137,33 +140,51 @@ class Dispatcher:
 
     # -- this attempt ---------------------------------------------------------------------------
 
-    def _claim(self, summary: DispatchSummary) -> tuple[int, OutgoingMail] | None:
-        """Lock the next pending row, build its message, commit it as ``sending``."""
+    def _claim(self, conn: sa.Connection, summary: DispatchSummary) -> Claimed | None:
+        """Lock the next pending row, build its message, mark it ``sending`` in ``conn``'s
+        transaction (rows that cannot go out are settled on the way)."""
         while True:
-            with self.db.begin() as conn:
-                row = ledger.lock_next_pending(conn)
-                if row is None:
-                    return None
-                try:
-                    message = compose(row, self.provider.sender, conn)
-                except InvalidInputError as exc:
-                    ledger.mark_failed(conn, row["id"], str(exc))
-                    self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
-                    summary.failed += 1
-                    continue
-                suppressed = suppression.reason_for(conn, message.to.email)
-                if suppressed:
-                    reason = f"{message.to.email} is on the suppression list: {suppressed}"
-                    ledger.mark_suppressed(conn, row["id"], reason)
-                    self._journal("send", row["id"], "skipped", conn, reason=reason)
-                    summary.suppressed += 1
-                    continue
-                if ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
-                    return row["id"], message
+            row = ledger.lock_next_pending(conn)
+            if row is None:
+                return None
+            try:
+                message = compose(row, self.provider.sender, conn)
+            except InvalidInputError as exc:
+                ledger.mark_failed(conn, row["id"], str(exc))
+                self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
+                summary.failed += 1
+                continue
+            suppressed = suppression.reasons_for(conn, [a.email for a in message.recipients])
+            if suppressed and all(a.email.lower() in suppressed for a in message.to):
+                # Copies do not go out without their addressee: nothing is sent.
+                unsent = "not sent: every To recipient is on the suppression list"
+                suppressed = {a.email.lower(): unsent for a in message.recipients} | suppressed
+                recipients.claim(conn, row["id"], message, suppressed)
+                reason = "; ".join(f"{a}: {r}" for a, r in sorted(suppressed.items()))
+                ledger.mark_suppressed(conn, row["id"], reason)
+                self._journal("send", row["id"], "skipped", conn, reason=reason[:500])
+                summary.suppressed += len(message.recipients)
+                continue
+            if not ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
+                continue
+            recipients.claim(conn, row["id"], message, suppressed)
+            if suppressed:
+                kept = tuple(a for a in message.recipients if a.email.lower() not in suppressed)
+                message = replace(
+                    message,
+                    to=tuple(a for a in message.to if a in kept),
+                    cc=tuple(a for a in message.cc if a in kept),
+                    bcc=tuple(a for a in message.bcc if a in kept),
+                )
+                summary.suppressed += len(suppressed)
+            return row["id"], message
 
-    def _send_one(self, nid: int, message: OutgoingMail, summary: DispatchSummary) -> None:
+    def _send_one(
+        self, nid: int, message: OutgoingMail, summary: DispatchSummary
+    ) -> Receipt | None:
+        """Hand the message over; the receipt, or None when the provider refused it for good."""
         try:
-            receipt = self.provider.send(message)
+            return self.provider.send(message)
         except OutcomeUnknown as exc:
             # Stays "sending": the next attempt asks the provider before anything is resent.
             self._journal("send", nid, "error", reason=str(exc)[:500], next="ask provider")
@@ -178,7 +199,7 @@ class Dispatcher:
                 ledger.mark_failed(conn, nid, str(exc))
                 self._journal("send", nid, "refused", conn, reason=str(exc)[:500])
             summary.failed += 1
-            return
+            return None
         except PermanentError as exc:
             # Configuration or credentials: not this notification's fault. It waits, pending,
             # while the task fails without retry for someone to fix the connection.
@@ -186,30 +207,45 @@ class Dispatcher:
                 ledger.release(conn, nid, str(exc))
                 self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="fix config")
             raise
-        with self.db.begin() as conn:
-            ledger.record_receipt(conn, nid, self.provider.name, receipt)
-            self._journal(
-                "send",
-                nid,
-                "ok",
-                conn,
-                provider_message_id=receipt.provider_message_id,
-                status=receipt.status,
-            )
+
+    def _record(self, conn: sa.Connection, nid: int, receipt: Receipt, summary) -> None:
+        ledger.record_receipt(conn, nid, self.provider.name, receipt)
+        self._journal(
+            "send",
+            nid,
+            "ok",
+            conn,
+            provider_message_id=receipt.provider_message_id,
+            status=receipt.status,
+            **({"refused": sorted(receipt.refused)} if receipt.refused else {}),
+        )
         summary.sent += 1
 
     def run(self, limit: int = 100) -> DispatchSummary:
         """Settle earlier attempts, then send up to ``limit`` pending notifications. A message the
         provider refuses fails that notification only; a transient error, or a configuration or
         credentials problem, stops the run and propagates (the operator retries the first and
-        fails the task for the second)."""
+        fails the task for the second).
+
+        One commit per message: the receipt of a message is committed together with the claim
+        of the next. The claim still reaches the database before its message leaves, and a
+        receipt lost with its transaction leaves its row ``sending``, for recovery to settle."""
         summary = DispatchSummary(self.provider.name)
         self.recover_in_flight(summary)
-        for _ in range(limit):
-            claimed = self._claim(summary)
-            if claimed is None:
-                break
-            self._send_one(*claimed, summary)
+        try:
+            with self.db.begin() as conn:
+                claimed = self._claim(conn, summary) if limit > 0 else None
+            taken = 1
+            while claimed is not None:
+                receipt = self._send_one(*claimed, summary)
+                with self.db.begin() as conn:
+                    if receipt is not None:
+                        self._record(conn, claimed[0], receipt, summary)
+                    claimed = self._claim(conn, summary) if taken < limit else None
+                taken += 1
+        finally:
+            if isinstance(self.provider, KeptSession):
+                self.provider.close()
         return summary
 
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ponton.mail import suppression
+from ponton.mail import recipients, suppression
 from ponton.mail.port import Receipt
-from ponton.mail.status import SUPPRESSING, StatusEvent, supersedes
+from ponton.mail.status import LEDGER_STATUSES, SUPPRESSING, StatusEvent
 from ponton.platform import PlatformDB
 from ponton.platform.db import insert_for, insert_new, is_one_of
 from ponton.platform.schema import kv_cursors, notification_events, notifications, utcnow
@@ -76,10 +76,11 @@ def _set(conn: sa.Connection, nid: int, expected: str | None, **values: Any) -> 
 
 def mark_failed(conn: sa.Connection, nid: int, reason: str) -> None:
     _set(conn, nid, None, status="failed", status_at=utcnow(), last_error=reason[:MAX_REASON_CHARS])
+    recipients.settle_sending(conn, nid, "failed", reason)
 
 
 def mark_suppressed(conn: sa.Connection, nid: int, reason: str) -> None:
-    """pending → suppressed: the recipient is on the suppression list; nothing is sent."""
+    """pending → suppressed: every recipient is on the suppression list; nothing is sent."""
     _set(conn, nid, None, status="suppressed", status_at=utcnow(), last_error=reason)
 
 
@@ -90,17 +91,23 @@ def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
 
 def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
     """sending → pending, only on the provider's word that it did not take the message."""
-    _set(conn, nid, "sending", status="pending", attempt_id=None, last_error=reason)
+    if _set(conn, nid, "sending", status="pending", attempt_id=None, last_error=reason):
+        recipients.forget(conn, nid)
 
 
 def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receipt) -> None:
-    """Store what the provider returned. The status moves only if the row is still ``sending``:
-    a webhook folded in the meantime (``delivered``) is newer and stays.
+    """Store what the provider returned. Recipients still ``sending`` take the receipt's status
+    (or ``failed``, those it refused); a webhook folded in the meantime (``delivered``) is newer
+    and stays. The notification takes the roll-up of its recipients (a notification without
+    recipient rows, the receipt's status if it is still ``sending``).
 
     ``status_at`` stays empty: the acceptance time is ours (``sent_at``), not the provider's, and
     any event the provider reports later must win over it, even one stamped a little earlier by
     a provider clock that keeps whole seconds or runs behind ours."""
+    recipients.record_receipt(conn, nid, receipt, receipt.status)
+    rolled = recipients.rolled_up(conn, nid)
     still_sending = notifications.c.status == "sending"
+    refused = "; ".join(f"{a}: {r}" for a, r in receipt.refused.items())
     conn.execute(
         notifications.update()
         .where(notifications.c.id == nid)
@@ -108,8 +115,10 @@ def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receip
             provider=provider,
             provider_message_id=receipt.provider_message_id,
             sent_at=receipt.accepted_at,
-            last_error=None,
-            status=sa.case((still_sending, receipt.status), else_=notifications.c.status),
+            last_error=f"refused recipients: {refused}"[:MAX_REASON_CHARS] if refused else None,
+            status=rolled[0]
+            if rolled
+            else sa.case((still_sending, receipt.status), else_=notifications.c.status),
         )
     )
     conn.execute(
@@ -184,7 +193,6 @@ def _current_rows(conn: sa.Connection, condition) -> list[sa.Row]:
     query = (
         sa.select(
             notifications.c.id,
-            notifications.c.recipient,
             notifications.c.provider,
             notifications.c.provider_message_id,
             notifications.c.status,
@@ -248,6 +256,7 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
                 "occurred_at": e.occurred_at,
                 "received_at": now,
                 "details": e.details or None,
+                "recipient": e.recipient,
             }
             for e, nid in matched
         ],
@@ -255,18 +264,14 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
         returning=notification_events.c.id,
     )
     result.recorded = len(inserted)
-    # Latest event by event time per notification, then only where it beats what the row shows.
-    winners: dict[int, StatusEvent] = {}
-    for event, nid in matched:
-        best = winners.get(nid)
-        if event.changes_status and (
-            best is None or supersedes(event.kind, event.occurred_at, best.kind, best.occurred_at)
-        ):
-            winners[nid] = event
+    rolled, addressed = recipients.fold(conn, matched)
+    message_ids = {nid: e.provider_message_id for e, nid in matched if e.provider_message_id}
+    # A roll-up still in ponton's hands (a recipient ``sending``) leaves the row to dispatch.
     updates = [
-        {"b_id": nid, "b_status": e.kind, "b_at": e.occurred_at, "b_message": e.provider_message_id}
-        for nid, e in winners.items()
-        if supersedes(e.kind, e.occurred_at, rows[nid].status, rows[nid].status_at)
+        {"b_id": nid, "b_status": status, "b_at": at, "b_message": message_ids.get(nid)}
+        for nid, (status, at) in rolled.items()
+        if status not in LEDGER_STATUSES or status == "suppressed"
+        if (status, at) != (rows[nid].status, rows[nid].status_at)
     ]
     if updates:
         conn.execute(
@@ -276,7 +281,8 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
                 status=sa.bindparam("b_status"),
                 status_at=sa.bindparam("b_at", type_=notifications.c.status_at.type),
                 provider_message_id=sa.func.coalesce(
-                    notifications.c.provider_message_id, sa.bindparam("b_message")
+                    notifications.c.provider_message_id,
+                    sa.bindparam("b_message", type_=notifications.c.provider_message_id.type),
                 ),
                 updated_at=now,
             ),
@@ -287,14 +293,14 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
         conn,
         (
             {
-                "address": rows[nid].recipient,
+                "address": address,
                 "reason": e.kind,
                 "provider": e.provider,
                 "notification_id": nid,
                 "event": (e.event or e.kind)[:40],
                 "occurred_at": e.occurred_at,
             }
-            for e, nid in matched
+            for e, nid, address in addressed
             if e.kind in SUPPRESSING
         ),
     )

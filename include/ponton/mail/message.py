@@ -124,16 +124,29 @@ class OutgoingMail:
 
     reference: str
     sender: Address
-    to: Address
+    to: tuple[Address, ...]
     subject: str
     text: str
     html: str | None = None
     attachments: tuple[Attachment, ...] = ()
     notification_id: int | None = None
+    cc: tuple[Address, ...] = ()
+    bcc: tuple[Address, ...] = ()  # in the envelope only, never in a header
+    reply_to: Address | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}", self.reference):
             raise InvalidInputError(f"message reference {self.reference!r} is not a safe token")
+        if not self.to:
+            raise InvalidInputError(f"message {self.reference} has no To recipient")
+        seen: set[str] = set()
+        for address in self.recipients:
+            if address.email.lower() in seen:
+                raise InvalidInputError(
+                    f"{address.email} is listed twice among the To, Cc and Bcc recipients; "
+                    "keep one (providers refuse or deliver duplicates)"
+                )
+            seen.add(address.email.lower())
         _refuse_line_breaks(self.subject, "subject")
         if len(self.subject) > MAX_SUBJECT_CHARS:
             raise InvalidInputError(f"subject is over {MAX_SUBJECT_CHARS} characters")
@@ -143,6 +156,11 @@ class OutgoingMail:
                 f"attachments weigh {total:,} bytes, over the {MAX_ATTACHMENT_BYTES:,} providers "
                 "accept; link to the document instead"
             )
+
+    @property
+    def recipients(self) -> tuple[Address, ...]:
+        """Every address the message goes to: To, then Cc, then Bcc."""
+        return self.to + self.cc + self.bcc
 
     @property
     def message_id(self) -> str:
@@ -162,7 +180,13 @@ class OutgoingMail:
         so that they decode to exactly what was sent."""
         msg = EmailMessage(policy=policy.SMTP)
         msg["From"] = encode_addresses("From", [(self.sender.name, self.sender.email)])
-        msg["To"] = encode_addresses("To", [(self.to.name, self.to.email)])
+        msg["To"] = encode_addresses("To", [(a.name, a.email) for a in self.to])
+        if self.cc:
+            msg["Cc"] = encode_addresses("Cc", [(a.name, a.email) for a in self.cc])
+        if self.reply_to:
+            msg["Reply-To"] = encode_addresses(
+                "Reply-To", [(self.reply_to.name, self.reply_to.email)]
+            )
         msg["Subject"] = encode_text("Subject", self.subject)
         msg["Date"] = (
             format_datetime(date) if date else format_datetime(datetime.now().astimezone())

@@ -13,14 +13,14 @@ status code or an SMTP reply:
   it must not be sent again before asking the provider (:class:`StatusLookup`) or a human.
 
 What only some providers can do is a small protocol of its own (:class:`StatusLookup`,
-:class:`StatusPull`, :class:`WebhookReader`), declared by the backend class and discovered once
-with ``isinstance``.
+:class:`StatusPull`, :class:`WebhookReader`, :class:`KeptSession`), declared by the backend class
+and discovered once with ``isinstance``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -35,6 +35,9 @@ class Receipt:
     provider_message_id: str
     accepted_at: datetime
     status: str = "sent"  # "queued" for APIs that only promise to deliver, "delivered" for capture
+    # Recipients the provider refused while taking the message for the others (an SMTP relay's
+    # per-RCPT refusals): address -> the reply. Nothing was sent to them.
+    refused: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,4 +87,12 @@ class WebhookReader(Protocol):
         """Verify a push from the provider, then read it. ``WebhookUnauthenticated`` when it
         carries no signature or credentials, ``WebhookForbidden`` when they do not verify,
         ``InvalidInputError`` when the verified body is not what the provider sends."""
+        ...
+
+
+@runtime_checkable
+class KeptSession(Protocol):
+    def close(self) -> None:
+        """End the connection the backend keeps open between sends (an SMTP session): called
+        when a batch of sends is over. A later send opens a new one."""
         ...

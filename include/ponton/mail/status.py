@@ -75,6 +75,7 @@ class StatusEvent:
     provider_message_id: str | None = None
     event: str = ""  # the provider's own name for it ("processed", "Delivery", "spamreport")
     details: dict[str, Any] = field(default_factory=dict)
+    recipient: str | None = None  # the address it concerns; None: every recipient of the message
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

@@ -9,7 +9,7 @@ instead; ``ponton notifications suppressions`` lists the entries and ``lift`` re
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,13 +30,16 @@ def add(conn: sa.Connection, entries: Iterable[dict[str, Any]]) -> int:
     return len(inserted)
 
 
-def reason_for(conn: sa.Connection, address: str) -> str | None:
-    """Why ``address`` is suppressed, or None."""
-    query = sa.select(mail_suppressions.c.reason, mail_suppressions.c.provider).where(
-        mail_suppressions.c.address == address.lower()
-    )
-    row = conn.execute(query).first()
-    return f"{row.reason} ({row.provider})" if row else None
+def reasons_for(conn: sa.Connection, addresses: Collection[str]) -> dict[str, str]:
+    """Why each suppressed address among ``addresses`` is suppressed (lower-case address ->
+    reason); the others are left out."""
+    query = sa.select(
+        mail_suppressions.c.address, mail_suppressions.c.reason, mail_suppressions.c.provider
+    ).where(mail_suppressions.c.address.in_({a.lower() for a in addresses}))
+    return {
+        row.address: f"on the suppression list: {row.reason} ({row.provider})"
+        for row in conn.execute(query)
+    }
 
 
 def entries(db: PlatformDB) -> list[dict[str, Any]]:

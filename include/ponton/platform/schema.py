@@ -189,8 +189,12 @@ notifications = sa.Table(
     "notifications",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("recipient", sa.String(320), nullable=False),
-    sa.Column("recipient_name", sa.String(200)),
+    # Address lists: each item an address string or {"email": ..., "name": ...}.
+    sa.Column("to_recipients", sa.JSON),  # nullable: see migration 0006
+    sa.Column("cc_recipients", sa.JSON),
+    sa.Column("bcc_recipients", sa.JSON),
+    sa.Column("reply_to", sa.String(320)),
+    sa.Column("reply_to_name", sa.String(200)),
     sa.Column("subject", sa.String(998), nullable=False),
     sa.Column("body_text", sa.Text),
     sa.Column("body_html", sa.Text),
@@ -225,8 +229,28 @@ notification_events = sa.Table(
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     sa.Column("received_at", UTCDateTime, nullable=False, default=utcnow),
     sa.Column("details", sa.JSON),
+    sa.Column("recipient", sa.String(320)),  # None: the event concerns the whole message
     sa.UniqueConstraint("provider", "provider_event_id"),
     sa.Index(None, "notification_id", "occurred_at"),
+)
+
+# One row per address a notification goes to, written when dispatch claims it: the status of
+# that recipient; the notification's status is rolled up from these (ponton.mail.recipients).
+notification_recipients = sa.Table(
+    "notification_recipients",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "notification_id", sa.ForeignKey("notifications.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("role", sa.String(3), nullable=False),  # to, cc, bcc
+    sa.Column("address", sa.String(320), nullable=False),  # lower-case
+    sa.Column("name", sa.String(200)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("status_at", UTCDateTime),
+    sa.Column("provider_message_id", sa.String(300)),
+    sa.Column("last_error", sa.Text),
+    sa.UniqueConstraint("notification_id", "address"),
 )
 
 calendar_bindings = sa.Table(

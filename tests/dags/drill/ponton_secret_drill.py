@@ -30,6 +30,7 @@ THROUGH_HOOKS = (
     ("ponton.hooks.smtp_mail.SmtpMailHook", "ponton_mail_smtp"),
     ("ponton.hooks.sendgrid_mail.SendGridMailHook", "ponton_mail_sendgrid"),
     ("ponton.hooks.postmark_mail.PostmarkMailHook", "ponton_mail_postmark"),
+    ("ponton.hooks.mail_webhooks.MailWebhooksHook", "ponton_mail_webhooks"),
 )
 # Read through AirflowConnectionResolver, as the ICS/CalDAV adapters (and the mail provider) do.
 THROUGH_RESOLVER = (
@@ -37,6 +38,7 @@ THROUGH_RESOLVER = (
     "ponton_mail_smtp",
     "ponton_mail_sendgrid",
     "ponton_mail_postmark",
+    "ponton_mail_webhooks",
 )
 
 

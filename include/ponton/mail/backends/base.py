@@ -42,6 +42,9 @@ class MailOptions:
 
 class BaseMailBackend(ABC):
     name: ClassVar[str]
+    # Most recipients (To + Cc + Bcc) one message may have, and where the limit is documented.
+    max_recipients: ClassVar[int | None] = None
+    recipients_limit_source: ClassVar[str] = ""
     # Exceptions of the vendor's client that ``translate_error`` turns into ponton errors.
     vendor_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
@@ -66,6 +69,13 @@ class BaseMailBackend(ABC):
             raise InvalidInputError(
                 f"message {message.reference} is from {message.sender.email}, but this "
                 f"{self.name} connection sends as {self.sender.email}; build it with its sender"
+            )
+        count = len(message.recipients)
+        if self.max_recipients is not None and count > self.max_recipients:
+            raise InvalidInputError(
+                f"message {message.reference} has {count} recipients (To, Cc and Bcc), over the "
+                f"{self.max_recipients} one {self.name} message may have "
+                f"({self.recipients_limit_source}); split it into several notifications"
             )
 
     def call(self, what: str, call: Callable[[], T], *, sending: bool = False) -> T:

@@ -51,7 +51,7 @@ def send_fields(message: OutgoingMail, stream: str) -> dict[str, Any]:
     webhooks, searchable as ``metadata_<key>``), our Message-ID, no tracking."""
     fields: dict[str, Any] = {
         "From": message.sender.formatted(),
-        "To": message.to.formatted(),
+        "To": ", ".join(a.formatted() for a in message.to),
         "Subject": message.subject,
         "TextBody": message.text,
         "Metadata": message.tags,
@@ -59,6 +59,12 @@ def send_fields(message: OutgoingMail, stream: str) -> dict[str, Any]:
         "MessageStream": stream,
         "TrackOpens": False,
     }
+    if message.cc:
+        fields["Cc"] = ", ".join(a.formatted() for a in message.cc)
+    if message.bcc:
+        fields["Bcc"] = ", ".join(a.formatted() for a in message.bcc)
+    if message.reply_to:
+        fields["ReplyTo"] = message.reply_to.formatted()
     if message.html:
         fields["HtmlBody"] = message.html
     if message.attachments:
@@ -78,6 +84,8 @@ class PostmarkBackend(ApiMailBackend):
     ``StatusLookup``, a ``StatusPull`` and a ``WebhookReader``."""
 
     name = "postmark"
+    max_recipients = 50
+    recipients_limit_source = "postmarkapp.com/developer: 50 recipients, To, Cc and Bcc included"
     vendor_errors = (ClientError, requests.RequestException)
     options: PostmarkOptions
 

@@ -76,6 +76,10 @@ def dedupe_key(raw: Mapping[str, Any]) -> str:
     return f"{raw.get('RecordType', 'record')}:{raw.get('MessageID', '')}:{digest[:16]}"[:300]
 
 
+def _recipient(value: Any) -> str | None:
+    return str(value).strip().lower() if value else None
+
+
 def status_event(raw: Mapping[str, Any], received_at: datetime | None = None) -> StatusEvent:
     """One webhook record in our vocabulary. A record type we do not know is kept as ``unknown``,
     timed by whichever time field it has (else ``received_at``)."""
@@ -104,12 +108,14 @@ def status_event(raw: Mapping[str, Any], received_at: datetime | None = None) ->
         provider_message_id=str(raw["MessageID"]) if raw.get("MessageID") else None,
         event=(record_type or "unnamed")[:40],
         details=details,
+        recipient=_recipient(raw.get("Recipient") or raw.get("Email")),
     )
 
 
 def message_events(details: Mapping[str, Any]) -> list[StatusEvent]:
     """The Messages API's view of one outbound message (``/messages/outbound/{id}/details``):
-    its status when it left, then each ``MessageEvents`` entry."""
+    its status when it left (for every recipient), then each ``MessageEvents`` entry (for the
+    recipient it names)."""
     message_id = str(details.get("MessageID") or "")
     metadata = details.get("Metadata") if isinstance(details.get("Metadata"), dict) else {}
     nid = parse_int(metadata.get("ponton_notification_id"))
@@ -139,6 +145,7 @@ def message_events(details: Mapping[str, Any]) -> list[StatusEvent]:
                 notification_id=nid,
                 provider_message_id=message_id,
                 event=str(entry.get("Type") or "unnamed")[:40],
+                recipient=_recipient(entry.get("Recipient")),
                 details={
                     k: str(v)[:500]
                     for k, v in (entry.get("Details") or {}).items()

@@ -45,8 +45,9 @@ class SendGridOptions(MailOptions):
 
 
 def mail_payload(message: OutgoingMail) -> dict[str, Any]:
-    """The v3 ``mail/send`` body: our ids in ``custom_args`` (echoed in every event), our
-    Message-ID, text before HTML as SendGrid requires."""
+    """The v3 ``mail/send`` body: one personalization with the To, Cc and Bcc lists (so every
+    recipient gets the same message, with the To and Cc shown), our ids in ``custom_args`` (echoed
+    in every event), our Message-ID, text before HTML as SendGrid requires."""
 
     def party(address: Address) -> dict[str, str]:
         return (
@@ -58,14 +59,21 @@ def mail_payload(message: OutgoingMail) -> dict[str, Any]:
     content = [{"type": "text/plain", "value": message.text}]
     if message.html:
         content.append({"type": "text/html", "value": message.html})
+    envelope: dict[str, Any] = {"to": [party(a) for a in message.to]}
+    if message.cc:
+        envelope["cc"] = [party(a) for a in message.cc]
+    if message.bcc:
+        envelope["bcc"] = [party(a) for a in message.bcc]
     payload: dict[str, Any] = {
-        "personalizations": [{"to": [party(message.to)]}],
+        "personalizations": [envelope],
         "from": party(message.sender),
         "subject": message.subject,
         "content": content,
         "custom_args": message.tags,
         "headers": {"Message-ID": message.message_id},
     }
+    if message.reply_to:
+        payload["reply_to"] = party(message.reply_to)
     if message.attachments:
         payload["attachments"] = [
             {
@@ -85,6 +93,10 @@ class SendGridBackend(ApiMailBackend):
     :class:`SendGridActivityBackend`."""
 
     name = "sendgrid"
+    max_recipients = 1000
+    recipients_limit_source = (
+        "twilio.com/docs/sendgrid/api-reference/mail-send/errors: 1000 total recipients"
+    )
     vendor_errors = (HTTPError, OSError, http.client.HTTPException)
     options: SendGridOptions
 

@@ -74,6 +74,7 @@ def status_event(raw: Mapping[str, Any]) -> StatusEvent:
         provider_message_id=str(raw["sg_message_id"]) if raw.get("sg_message_id") else None,
         event=name[:40] or "unnamed",
         details={k: str(raw[k])[:500] for k in _DETAIL_KEYS if raw.get(k) not in (None, "")},
+        recipient=str(raw["email"]).lower() if raw.get("email") else None,
     )
 
 
@@ -178,4 +179,5 @@ def activity_event(message: Mapping[str, Any]) -> StatusEvent:
         occurred_at=at,
         provider_message_id=str(message["msg_id"]) if message.get("msg_id") else None,
         event=f"activity_{status}"[:40],
+        recipient=str(message["to_email"]).lower() if message.get("to_email") else None,
     )

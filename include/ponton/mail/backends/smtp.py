@@ -1,5 +1,7 @@
-"""SMTP relay: one session per attempt over ``smtplib`` (implicit TLS, STARTTLS or plain, login
-when credentials are given), the message ponton built, with our own Message-ID.
+"""SMTP relay over ``smtplib`` (implicit TLS, STARTTLS or plain, login when credentials are
+given), the message ponton built, with our own Message-ID. One session serves a batch of sends
+(a :class:`~ponton.mail.port.KeptSession`): each send first checks it with NOOP and opens a new
+one when the relay has closed it; the dispatcher closes it when the batch is over.
 
 A relay's ``250`` after DATA is all SMTP tells: status ``sent``, no lookup, no events. An attempt
 that died after DATA may or may not have been accepted (``OutcomeUnknown``), so the dispatcher
@@ -44,12 +46,15 @@ class SmtpOptions(MailOptions):
 
 class SmtpBackend(BaseMailBackend):
     name = "smtp"
+    max_recipients = 100
+    recipients_limit_source = "RFC 5321 section 4.5.3.1.8: the recipients every relay must take"
     vendor_errors = (OSError, smtplib.SMTPException)
 
     def __init__(self, *, login: SmtpLogin | None = None, options: SmtpOptions) -> None:
         super().__init__(options=options)
         self.options: SmtpOptions = options
         self.login = login
+        self._session: smtplib.SMTP | None = None
 
     @property
     def where(self) -> str:
@@ -73,6 +78,7 @@ class SmtpBackend(BaseMailBackend):
                 client.ehlo()
             if self.login and self.login.user and self.login.password:
                 client.login(self.login.user, self.login.password)
+            client.ehlo_or_helo_if_needed()
         except BaseException:
             client.close()
             raise
@@ -90,21 +96,82 @@ class SmtpBackend(BaseMailBackend):
     def build_payload(self, message: OutgoingMail) -> bytes:
         return message.to_mime().as_bytes()
 
-    def deliver(self, payload: bytes, message: OutgoingMail) -> None:
-        client = self._open()  # errors here: nothing was sent (translate_error)
-        try:
-            client.sendmail(message.sender.email, [message.to.email], payload)
-        except smtplib.SMTPServerDisconnected as exc:
-            raise self._unknown(exc) from exc
-        except smtplib.SMTPException as exc:  # a reply refused MAIL, RCPT or DATA: not accepted
-            raise self._refusal(exc, message) from exc
-        except OSError as exc:  # timeout, reset: the reply to DATA may be what got lost
-            raise self._unknown(exc) from exc
-        finally:
-            self._close(client)
+    def _mail_from(self, sender: str) -> smtplib.SMTP:
+        """MAIL FROM on the kept session, or on a new one when the relay has closed it. Nothing
+        of the message has left before this command is answered, so a closed session is simply
+        replaced; errors while opening a new one are ``translate_error``'s."""
+        for fresh in (self._session is None, True):
+            if fresh:
+                self._drop()
+                self._session = self._open()
+            try:
+                code, reply = self._session.mail(sender)
+            except OSError:  # smtplib's errors are OSErrors: the session is gone
+                if fresh:
+                    raise
+                continue
+            if code != 250:
+                self._session.rset()
+                raise smtplib.SMTPSenderRefused(code, reply, sender)
+            return self._session
+        raise AssertionError("unreachable: the fresh session answers or raises")
 
-    def receipt(self, answer: None, message: OutgoingMail) -> Receipt:
-        return Receipt(message.message_id, datetime.now(UTC), status="sent")
+    def close(self) -> None:
+        if self._session is not None:
+            self._close(self._session)
+            self._session = None
+
+    def _drop(self) -> None:
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+
+    def deliver(self, payload: bytes, message: OutgoingMail) -> dict[str, tuple[int, bytes]]:
+        """One SMTP transaction on the kept session, as ``smtplib.sendmail`` runs it: the
+        envelope holds every recipient, Bcc included (the message has no Bcc header). Returns
+        the recipients the relay refused while it took the message for the others. A refused
+        transaction is reset and the session serves the next send; a broken one is dropped."""
+        try:
+            client = self._mail_from(message.sender.email)
+        except smtplib.SMTPSenderRefused as exc:
+            raise self._refusal(exc, message) from exc
+        envelope = [a.email for a in message.recipients]
+        try:
+            refused = {}
+            for address in envelope:
+                code, reply = client.rcpt(address)
+                if code not in (250, 251):
+                    refused[address] = (code, reply)
+            if len(refused) == len(envelope):
+                client.rset()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            raise TransientError(f"{self.where} closed the session before DATA; not sent") from exc
+        except smtplib.SMTPException as exc:  # a reply refused MAIL or RCPT: not accepted
+            raise self._refusal(exc, message) from exc
+        except OSError as exc:
+            self._drop()
+            raise TransientError(f"{self.where} failed before DATA ({exc}); not sent") from exc
+        try:
+            code, reply = client.data(payload)
+        except smtplib.SMTPServerDisconnected as exc:
+            self._drop()
+            raise self._unknown(exc) from exc
+        except OSError as exc:  # timeout, reset: the reply to DATA may be what got lost
+            self._drop()
+            raise self._unknown(exc) from exc
+        if code != 250:
+            client.rset()
+            raise self._refusal(smtplib.SMTPDataError(code, reply), message)
+        return refused
+
+    def receipt(self, answer: dict[str, tuple[int, bytes]], message: OutgoingMail) -> Receipt:
+        refused = {
+            address: f"{code} {reply.decode(errors='replace')}"
+            for address, (code, reply) in (answer or {}).items()
+        }
+        return Receipt(message.message_id, datetime.now(UTC), status="sent", refused=refused)
 
     def translate_error(self, exc: BaseException, what: str, *, sending: bool) -> PontonError:
         """An error while opening the session: nothing was sent."""
@@ -129,18 +196,20 @@ class SmtpBackend(BaseMailBackend):
 
     def _refusal(self, exc: smtplib.SMTPException, message: OutgoingMail) -> PontonError:
         """The relay answered a command of the transaction with an error: not accepted."""
-        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        whom = ", ".join(a.email for a in message.recipients)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):  # every recipient: nothing was sent
             code, reply = next(iter(exc.recipients.values()))
+            whom = ", ".join(exc.recipients)
         elif isinstance(exc, smtplib.SMTPResponseException):
             code, reply = exc.smtp_code, exc.smtp_error
         else:
             code, reply = 0, str(exc).encode()
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
         if 400 <= code < 500:
-            return TransientError(f"{self.where} deferred {message.to.email}: {code} {text}")
+            return TransientError(f"{self.where} deferred {whom}: {code} {text}")
         if isinstance(exc, smtplib.SMTPSenderRefused):
             return ConfigError(f"{self.where} refused sender {message.sender.email}: {text}")
-        return InvalidInputError(f"{self.where} refused {message.to.email}: {code} {text}")
+        return InvalidInputError(f"{self.where} refused {whom}: {code} {text}")
 
     def _unknown(self, exc: BaseException) -> OutcomeUnknown:
         return OutcomeUnknown(
