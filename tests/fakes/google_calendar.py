@@ -76,6 +76,14 @@ def _in_window(item: dict[str, Any], low: datetime, high: datetime) -> bool:
     return end > low and start < high
 
 
+def _same_instance(item: dict[str, Any], data: dict[str, Any]) -> bool:
+    """A write to an instance may repeat its series and original start, never change them."""
+    if data.get("recurringEventId", item["recurringEventId"]) != item["recurringEventId"]:
+        return False
+    original = data.get("originalStartTime")
+    return original is None or moment(original) == moment(item["originalStartTime"])
+
+
 class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
     def __init__(self, page_size: int = 250) -> None:
         super().__init__()
@@ -90,6 +98,9 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         self._message_numbers = itertools.count(1)
         self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
         self.guest_mail: list[tuple[str, str]] = []  # (guest, event id) Google may have emailed
+        # Every API call, batched or not (Google counts each call of a batch against quota):
+        # https://developers.google.com/calendar/api/guides/batch
+        self.api_calls: list[tuple[str, str]] = []
 
     # -- back door: what a person or Google itself does ----------------------------------------
     def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
@@ -148,6 +159,7 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
     def serve(self, method: str, path: str, query: str, headers, body: bytes):
         """One API call (top level or inside a batch)."""
         path = path.removeprefix("/calendar/v3")
+        self.api_calls.append((method, path))
         failure = self.scripted_failure(method, path)
         if failure:
             status, extra, payload = _error(failure.status, "scripted failure")
@@ -278,6 +290,10 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
                 if stored.item.get("recurringEventId") == event_id:
                     self._store(calendar_id, stored.item | {"status": "cancelled"})
             return 204, {}, None
+        if item.get("recurringEventId") and not _same_instance(item, data):
+            # recurringEventId and originalStartTime are immutable, they name the instance:
+            # https://developers.google.com/calendar/api/v3/reference/events (originalStartTime)
+            return _error(400, "Invalid originalStartTime or recurringEventId.", "invalid")
         keep_keys = ("id", "iCalUID", "created", "recurringEventId", "originalStartTime")
         keep = {k: item[k] for k in keep_keys if k in item}
         base = item if method == "PATCH" else {}
@@ -290,6 +306,8 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         stored = self.calendars.get(calendar_id, {}).get(event_id)
         if stored is None or not stored.item.get("recurrence"):
             return _error(404, "Not Found")
+        if "pageToken" in params:  # paged as events.list is (pageToken / nextPageToken)
+            return self._list(calendar_id, {"pageToken": params["pageToken"]})
         if "originalStart" in params:
             at = datetime.fromisoformat(params["originalStart"].replace("Z", "+00:00"))
             rows = self._instances(calendar_id, event_id, at.astimezone(UTC))

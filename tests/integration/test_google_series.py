@@ -1,0 +1,219 @@
+"""A weekly platform series in Google Calendar, through google-api-python-client against the fake:
+occurrences moved or cancelled on either side become exactly those exception instances and
+overrides, a series deleted in Google leaves the platform, reruns and resyncs write nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ponton.calendars.backends.google_mapping import event_id_for, instance_id_for
+from ponton.model import moment_key
+from ponton.platform.schema import availability, planning_events
+from ponton.sync.bindings import add_binding
+from tests.fakes.google_fixtures import CALENDAR, google_backend_for
+from tests.integration.test_series_scenarios import (
+    NOW,
+    UID,
+    Sync,
+    add_override,
+    add_series,
+    series_rows,
+    week,
+    writes,
+)
+
+pytestmark = pytest.mark.integration
+MASTER_ID = event_id_for(UID)
+
+
+def original(n: int) -> dict:
+    return {"dateTime": week(n).isoformat(), "timeZone": "Europe/Paris"}
+
+
+@pytest.fixture
+def google(platform_db, google_fake):
+    """The platform's weekly series, pushed to Google by a first sync."""
+    add_series(platform_db)
+    binding = add_binding(
+        platform_db, provider="google", source=CALENDAR, resource="ana", direction="both"
+    )
+    sync = Sync(platform_db, binding, google_backend_for(google_fake))
+    assert sync()["remote_created"] == 1
+    return platform_db, google_fake, sync
+
+
+def instances(fake) -> dict[str, dict]:
+    """The series as a Google client lays it out (events.instances, cancelled ones included)."""
+    events = google_backend_for(fake).service.events()
+    request = events.instances(calendarId=CALENDAR, eventId=MASTER_ID, showDeleted=True)
+    items = []
+    while request is not None:
+        page = request.execute()
+        items += page["items"]
+        request = events.instances_next(request, page)
+    return {moment_key(_moment(i["originalStartTime"])): i for i in items}
+
+
+def _moment(raw: dict):
+    from tests.fakes.google_series import moment
+
+    return moment(raw)
+
+
+def exceptions(fake) -> dict[str, dict]:
+    """Instances stored apart from the series: Google's exceptions."""
+    return {i["id"]: i for i in fake.items(CALENDAR, live=False) if i.get("recurringEventId")}
+
+
+def writes_sent(fake, since: int) -> list[tuple[str, str]]:
+    return [c for c in fake.api_calls[since:] if c[0] in ("POST", "PUT", "PATCH", "DELETE")]
+
+
+def move_and_cancel_in_google(fake) -> None:
+    moved = (week(1, 2).isoformat(), week(1, 3).isoformat())
+    fake.move_instance(
+        CALENDAR,
+        MASTER_ID,
+        original(1),
+        start={"dateTime": moved[0], "timeZone": "Europe/Paris"},
+        end={"dateTime": moved[1], "timeZone": "Europe/Paris"},
+    )
+    fake.cancel_instance(CALENDAR, MASTER_ID, original(2))
+
+
+def test_occurrence_moved_and_cancelled_in_google_become_exactly_two_overrides(google):
+    db, fake, sync = google
+    move_and_cancel_in_google(fake)
+    result = sync()
+    assert result["platform_updated"] == 2 and result["remote_updated"] == 0
+    rows = series_rows(db)
+    assert sorted(rows) == ["", moment_key(week(1)), moment_key(week(2))]
+    moved, cancelled = rows[moment_key(week(1))], rows[moment_key(week(2))]
+    assert (moved["start_at"], moved["end_at"]) == (week(1, 2), week(1, 3))
+    assert moved["status"] == "confirmed" and cancelled["status"] == "cancelled"
+    assert rows[""]["recurrence"] == "RRULE:FREQ=WEEKLY;COUNT=10"
+    before = len(fake.api_calls)
+    assert writes(sync()) == 0
+    assert writes_sent(fake, before) == []
+
+
+def test_occurrence_moved_and_cancelled_on_the_platform_become_exactly_two_exceptions(google):
+    db, fake, sync = google
+    add_override(db, 1, hours=2)
+    add_override(db, 2, status="cancelled")
+    before = len(fake.api_calls)
+    result = sync()
+    assert result["remote_updated"] + result["remote_created"] == 2
+    assert result["platform_updated"] == 0
+    # One call per occurrence, straight at its instance id: no listing of instances first.
+    assert sorted(writes_sent(fake, before)) == [
+        ("DELETE", f"/calendars/{CALENDAR}/events/{instance_id_for(MASTER_ID, week(2))}"),
+        ("PUT", f"/calendars/{CALENDAR}/events/{instance_id_for(MASTER_ID, week(1))}"),
+    ]
+    assert sorted(exceptions(fake)) == sorted(instance_id_for(MASTER_ID, week(n)) for n in (1, 2))
+    laid_out = instances(fake)
+    assert len(laid_out) == 10
+    moved, cancelled = laid_out[moment_key(week(1))], laid_out[moment_key(week(2))]
+    assert _moment(moved["start"]) == week(1, 2) and cancelled["status"] == "cancelled"
+    assert all(i["status"] == "confirmed" for k, i in laid_out.items() if i is not cancelled)
+    before = len(fake.api_calls)
+    assert writes(sync()) == 0
+    assert writes_sent(fake, before) == []
+    assert sorted(series_rows(db)) == ["", moment_key(week(1)), moment_key(week(2))]
+
+
+def test_a_cancelled_occurrence_restored_on_the_platform_is_back_in_google(google):
+    db, fake, sync = google
+    add_override(db, 2, status="cancelled")
+    sync()
+    with db.begin() as conn:
+        conn.execute(
+            planning_events.update()
+            .where(planning_events.c.recurrence_id == moment_key(week(2)))
+            .values(status="confirmed", start_at=week(2, 1), end_at=week(2, 2))
+        )
+    assert sync()["remote_updated"] == 1
+    restored = instances(fake)[moment_key(week(2))]
+    assert restored["status"] == "confirmed" and _moment(restored["start"]) == week(2, 1)
+    assert writes(sync()) == 0
+
+
+def test_an_override_removed_on_the_platform_gives_the_occurrence_back(google):
+    db, fake, sync = google
+    add_override(db, 1, hours=2)
+    sync()
+    with db.begin() as conn:
+        conn.execute(
+            planning_events.delete().where(planning_events.c.recurrence_id == moment_key(week(1)))
+        )
+    assert sync()["remote_deleted"] == 1
+    given_back = instances(fake)[moment_key(week(1))]
+    assert _moment(given_back["start"]) == week(1) and given_back["status"] == "confirmed"
+    assert writes(sync()) == 0
+    assert sorted(series_rows(db)) == [""]
+
+
+def test_series_deleted_in_google_leaves_the_platform_with_its_overrides(google):
+    db, fake, sync = google
+    move_and_cancel_in_google(fake)
+    sync()
+    service = google_backend_for(fake).service
+    service.events().delete(calendarId=CALENDAR, eventId=MASTER_ID).execute()
+    result = sync()
+    assert result["platform_deleted"] == 3 and result["remote_created"] == 0
+    assert series_rows(db) == {}
+    assert writes(sync()) == 0
+
+
+def test_a_resync_after_410_with_exceptions_duplicates_and_deletes_nothing(google):
+    db, fake, sync = google
+    move_and_cancel_in_google(fake)
+    add_override(db, 4, hours=1)
+    add_override(db, 5, status="cancelled")
+    sync()
+    fake.expire_sync_tokens()
+    before = len(fake.api_calls)
+    result = sync()
+    assert writes(result) == 0 and result["platform_deleted"] == result["remote_deleted"] == 0
+    assert writes_sent(fake, before) == []
+    assert len(series_rows(db)) == 5 and len(exceptions(fake)) == 4
+    assert len(fake.items(CALENDAR)) == 3  # the master and the two moved occurrences
+
+
+def test_a_foreign_series_blocks_the_moved_occurrence_and_not_the_cancelled_one(
+    platform_db, google_fake
+):
+    add_series(platform_db)
+    binding = add_binding(
+        platform_db, provider="google", source=CALENDAR, resource="ana", direction="import"
+    )
+    start = NOW + timedelta(days=2)
+    master_id = google_fake.add_foreign(
+        CALENDAR,
+        {
+            "summary": "Team sync",
+            "start": {"dateTime": start.isoformat(), "timeZone": "UTC"},
+            "end": {"dateTime": (start + timedelta(hours=1)).isoformat(), "timeZone": "UTC"},
+            "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"],
+        },
+    )
+    sync = Sync(platform_db, binding, google_backend_for(google_fake))
+    sync()
+
+    def at(day: int, hours: int = 0) -> dict:
+        return {"dateTime": (start + timedelta(days=day, hours=hours)).isoformat()}
+
+    google_fake.move_instance(
+        CALENDAR, master_id, at(1) | {"timeZone": "UTC"}, start=at(1, 4), end=at(1, 5)
+    )
+    google_fake.cancel_instance(CALENDAR, master_id, at(2) | {"timeZone": "UTC"})
+    sync()
+    with platform_db.engine.connect() as conn:
+        starts = conn.execute(
+            sa.select(availability.c.start_at).order_by(availability.c.start_at)
+        ).scalars()
+        blocked = [s.replace(tzinfo=s.tzinfo or start.tzinfo) for s in starts]
+    assert blocked == [start, start + timedelta(days=1, hours=4)]
