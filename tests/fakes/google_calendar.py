@@ -124,14 +124,13 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         return self._store(calendar_id, stub | {"status": "cancelled"})["id"]
 
     def _instances(self, calendar_id: str, master_id: str, at: datetime) -> list[dict]:
+        """The instance originally starting ``at`` (its exception when there is one, wherever
+        it was moved), or none when the series has no such occurrence."""
         master = self.calendars[calendar_id][master_id].item
-        exceptions = {
-            s.item["id"]: s.item
-            for s in self.calendars[calendar_id].values()
-            if s.item.get("recurringEventId") == master_id
-        }
-        found = instances(master, exceptions, at, at + timedelta(seconds=1))
-        return [r for r in found if moment(r["originalStartTime"]) == at]
+        found = instances(master, {}, at, at + timedelta(seconds=1))
+        found = [r for r in found if moment(r["originalStartTime"]) == at]
+        stored = self.calendars[calendar_id]
+        return [stored[r["id"]].item if r["id"] in stored else r for r in found]
 
     def items(self, calendar_id: str, *, live: bool = True) -> list[dict[str, Any]]:
         stored = self.calendars.get(calendar_id, {}).values()

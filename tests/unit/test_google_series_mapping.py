@@ -101,14 +101,10 @@ def test_an_all_day_series_names_its_occurrences_by_date():
     )
 
 
-def test_an_exception_holding_what_the_series_gives_is_no_override():
+def test_an_occurrence_given_back_gets_the_series_fields_at_its_own_time():
     master = google.to_google(MASTER, MASTER.uid) | {"status": "confirmed"}
-    instance_id = google.instance_id_for(master["id"], MASTER.start + timedelta(weeks=1))
-    plain = google.plain_occurrence_body(master, instance_id)
-    assert google.is_plain_occurrence(plain, master)
-    moved = plain | {
-        "start": {"dateTime": "2026-03-30T12:00:00+02:00"},
-        "end": {"dateTime": "2026-03-30T13:00:00+02:00"},
-    }
-    assert not google.is_plain_occurrence(moved, master)
-    assert not google.is_plain_occurrence(plain | {"summary": "other"}, master)
+    rid = MASTER.start + timedelta(weeks=1)
+    plain = google.plain_occurrence_body(master, google.instance_id_for(master["id"], rid))
+    read = google.occurrence_from_google(plain, **google.series_of(master)).event
+    assert (read.start, read.end, read.summary) == (rid, rid + timedelta(hours=1), MASTER.summary)
+    assert read.recurrence_id == rid and not read.recurrence

@@ -15,7 +15,6 @@ from ponton.calendars.backends.google_errors import http_status
 from ponton.calendars.backends.google_mapping import (
     cancelled_occurrence,
     is_cancelled,
-    is_plain_occurrence,
     occurrence_from_google,
     plain_occurrence_body,
     series_id_of,
@@ -59,8 +58,6 @@ class GoogleSeries:
                 gone.append(item["id"])  # deleted, or an instance of a deleted series
             elif series is None:
                 events.append(self._read(item, self._warnings))
-            elif is_plain_occurrence(item, master):
-                gone.append(item["id"])  # given back to its series: no override any more
             else:
                 events.append(
                     occurrence_from_google(item, **series_of(master), warnings=self._warnings)
@@ -109,7 +106,9 @@ class GoogleSeries:
 
     def _give_back(self, events: Any, writes: dict[str, RemoteWrite]) -> dict[str, Call]:
         """Overrides removed on the platform: their instances get the series' own fields again
-        (deleting one would cancel the occurrence). A series gone takes them with it."""
+        (deleting one would cancel the occurrence). Google keeps such an instance as an
+        exception, so it reads back as an override equal to the series' occurrence. A series
+        gone takes its instances with it."""
         lookups = {
             key: Call(
                 lambda w=w: events.get(

@@ -273,19 +273,3 @@ def plain_occurrence_body(master: dict[str, Any], instance_id: str) -> dict[str,
         "end": _moment(original + length, zone),
         "status": "confirmed",
     }
-
-
-def is_plain_occurrence(item: dict[str, Any], master: dict[str, Any]) -> bool:
-    """An exception that holds exactly what its series gives that occurrence (an override given
-    back to the series): not an override."""
-    if is_cancelled(item) or "start" not in master:
-        return False
-    original = _parse_moment(item["originalStartTime"], "originalStartTime", item["id"])
-    plain = plain_occurrence_body(master, instance_id_for(master["id"], original))
-    fields = ("summary", "description", "location", "transparency", "visibility")
-    own, given = from_google(item).event, from_google(plain).event
-    return (
-        all(item.get(f) == master.get(f) for f in fields)
-        and item.get("status", "confirmed") == "confirmed"
-        and (own.start, own.end) == (given.start, given.end)
-    )
