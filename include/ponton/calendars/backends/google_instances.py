@@ -17,6 +17,7 @@ from ponton.calendars.backends.google_mapping import (
     is_cancelled,
     occurrence_from_google,
     plain_occurrence_body,
+    platform_uid_of,
     series_id_of,
     series_of,
     to_google,
@@ -46,14 +47,15 @@ class GoogleSeries:
 
     def _events_of(self, items: list[dict]) -> tuple[list[RemoteEvent], list[str]]:
         """(events, ids gone): exception instances and cancelled stubs become overrides of their
-        series, whose master is taken from the listing or fetched (one batch) when not in it."""
+        series. An exception ponton wrote names its series itself; for the others the master is
+        taken from the listing, or fetched (one batch) when the listing lacks it."""
         masters = {i["id"]: i for i in items if "recurringEventId" not in i}
-        series = {i["recurringEventId"] for i in items if "recurringEventId" in i}
-        masters |= self._masters(series - masters.keys())
+        wanted = {i["recurringEventId"] for i in items if _needs_master(i)}
+        masters |= self._masters(wanted - masters.keys())
         events, gone = [], []
         for item in items:
             series = item.get("recurringEventId")
-            master = masters.get(series) if series else item
+            master = item if series is None else masters.get(series, item)
             if is_cancelled(master) or "start" not in master:
                 gone.append(item["id"])  # deleted, or an instance of a deleted series
             elif series is None:
@@ -159,6 +161,12 @@ class GoogleSeries:
                 call.outcome, uid=uid, platform_uid=uid, timezone=event.timezone
             )
         return WriteResult(write, remote)
+
+
+def _needs_master(item: dict[str, Any]) -> bool:
+    """An instance that does not say which platform series it belongs to (a stub, or an
+    exception made in Google: Google does not document copying the master's properties)."""
+    return "recurringEventId" in item and (is_cancelled(item) or platform_uid_of(item) is None)
 
 
 def is_override(write: RemoteWrite) -> bool:
