@@ -4,6 +4,7 @@ overrides, a series deleted in Google leaves the platform, reruns and resyncs wr
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -220,3 +221,126 @@ def test_a_foreign_series_blocks_the_moved_occurrence_and_not_the_cancelled_one(
         ).scalars()
         blocked = [s.replace(tzinfo=s.tzinfo or start.tzinfo) for s in starts]
     assert blocked == [start, start + timedelta(days=1, hours=4)]
+
+
+# -- the backend alone: retries, etags, mail, all-day series ---------------------------------
+
+
+def _series_in_google(backend, **changes):
+    from ponton.sync.port import RemoteWrite
+    from tests.contract.remote_calendar import sample_event
+
+    master = sample_event(UID, recurrence=("RRULE:FREQ=WEEKLY;COUNT=10",), **changes)
+    (created,) = backend.apply_writes([RemoteWrite("create", UID, event=master)])
+    assert created.error is None
+    return master
+
+
+def _occurrence(master, n: int, **changes):
+    rid = master.start + timedelta(weeks=n)
+    fields = {"start": rid, "end": rid + (master.end - master.start)}
+    return replace(master, recurrence=(), recurrence_id=rid, **fields | changes)
+
+
+def test_an_override_write_retried_after_a_crash_changes_nothing_more(google_fake):
+    from ponton.sync.port import RemoteWrite
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(backend)
+    moved = _occurrence(master, 1, summary="moved")
+    cancelled = _occurrence(master, 2, status="CANCELLED")
+    writes_ = [RemoteWrite("create", UID, event=e) for e in (moved, cancelled)]
+    first = backend.apply_writes(writes_)
+    again = backend.apply_writes(writes_)  # the state was never recorded: the same writes
+    assert [r.error for r in first + again] == [None] * 4
+    assert [r.remote.event.content_hash() for r in first] == [
+        r.remote.event.content_hash() for r in again
+    ]
+    assert len(exceptions(google_fake)) == 2
+
+
+def test_an_override_update_with_a_stale_etag_is_refused_alone(google_fake):
+    from ponton.errors import PreconditionFailed
+    from ponton.sync.port import RemoteWrite
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(backend)
+    (written,) = backend.apply_writes(
+        [RemoteWrite("create", UID, event=_occurrence(master, 1, summary="v1"))]
+    )
+    google_fake.edit(CALENDAR, written.remote.remote_id, summary="edited in Google")
+    (stale,) = backend.apply_writes(
+        [
+            RemoteWrite(
+                "update",
+                UID,
+                event=_occurrence(master, 1, summary="v2"),
+                remote_id=written.remote.remote_id,
+                etag=written.remote.etag,
+            )
+        ]
+    )
+    assert isinstance(stale.error, PreconditionFailed)
+    assert exceptions(google_fake)[written.remote.remote_id]["summary"] == "edited in Google"
+
+
+@pytest.mark.parametrize(("send_updates", "mailed"), [("none", 0), ("all", 1)])
+def test_override_writes_honour_send_updates(google_fake, send_updates, mailed):
+    from ponton.model import Attendee
+    from ponton.sync.port import RemoteWrite
+
+    backend = google_backend_for(google_fake, send_updates=send_updates)
+    master = _series_in_google(backend, attendees=(Attendee("guest@example.com"),))
+    google_fake.guest_mail.clear()
+    (result,) = backend.apply_writes(
+        [RemoteWrite("create", UID, event=_occurrence(master, 1, summary="moved"))]
+    )
+    assert result.error is None and len(google_fake.guest_mail) == mailed
+
+
+def test_an_all_day_series_occurrence_is_written_and_read_by_its_date(google_fake):
+    from datetime import date
+
+    from ponton.sync.port import RemoteWrite
+    from tests.contract.remote_calendar import WINDOW
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(
+        backend, start=date(2026, 3, 30), end=date(2026, 3, 31), timezone=None
+    )
+    cancelled = _occurrence(master, 2, status="CANCELLED")
+    (result,) = backend.apply_writes([RemoteWrite("create", UID, event=cancelled)])
+    assert result.error is None and result.remote.remote_id == f"{MASTER_ID}_20260413"
+    listed = {r.event.key: r for r in backend.list_changes(None, *WINDOW).events}
+    read = listed[f"{UID}#20260413"].event
+    assert (read.recurrence_id, read.status) == (date(2026, 4, 13), "CANCELLED")
+    assert read.content_hash() == result.remote.event.content_hash()
+
+
+def test_an_override_of_an_occurrence_the_series_lacks_waits_as_stale(google_fake):
+    from ponton.errors import PreconditionFailed
+    from ponton.sync.port import RemoteWrite
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(backend)
+    moved = _occurrence(master, 1, summary="moved")
+    nowhere = replace(moved, recurrence_id=moved.recurrence_id + timedelta(hours=1))
+    (result,) = backend.apply_writes([RemoteWrite("create", UID, event=nowhere)])
+    assert isinstance(result.error, PreconditionFailed)
+    assert exceptions(google_fake) == {}
+
+
+def test_the_fake_refuses_to_change_an_instances_original_start(google_fake):
+    """As Google does: originalStartTime is immutable, it names the instance."""
+    from googleapiclient.errors import HttpError
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(backend)
+    instance_id = instance_id_for(MASTER_ID, master.start + timedelta(weeks=1))
+    events = backend.service.events()
+    body = events.get(calendarId=CALENDAR, eventId=instance_id).execute()
+    later = master.start + timedelta(weeks=2)
+    body["originalStartTime"] = {"dateTime": later.isoformat(), "timeZone": "Europe/Paris"}
+    with pytest.raises(HttpError) as refused:
+        events.update(calendarId=CALENDAR, eventId=instance_id, body=body).execute()
+    assert refused.value.resp.status == 400
