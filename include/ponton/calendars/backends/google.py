@@ -20,7 +20,6 @@ from ponton.calendars.backends.google_errors import http_status, translate
 from ponton.calendars.backends.google_instances import (
     Call,
     GoogleSeries,
-    if_match,
     is_override,
 )
 from ponton.calendars.backends.google_mapping import (
@@ -248,23 +247,8 @@ class GoogleCalendarBackend(GoogleSeries):
             )
         if write.op == "update":
             body = self._body(write) | {"id": write.remote_id}
-            return lambda: if_match(
-                events.update(
-                    calendarId=self.calendar_id,
-                    eventId=write.remote_id,
-                    body=body,
-                    sendUpdates=self.send_updates,
-                ),
-                write.etag,
-            )
-        return lambda: if_match(
-            events.delete(
-                calendarId=self.calendar_id,
-                eventId=write.remote_id,
-                sendUpdates=self.send_updates,
-            ),
-            write.etag,
-        )
+            return self._updating(events, write.remote_id, body, write.etag)
+        return self._deleting(events, write.remote_id, write.etag)
 
     def _body(self, write: RemoteWrite) -> dict[str, Any]:
         if write.event is None:
@@ -272,29 +256,17 @@ class GoogleCalendarBackend(GoogleSeries):
         return to_google(write.event, write.platform_uid, write_attendees=self.write_attendees)
 
     def _adopt_duplicates(self, events, duplicates: dict[str, RemoteWrite], calls) -> None:
-        lookups = {
-            key: Call(
-                lambda w=w: events.get(
-                    calendarId=self.calendar_id, eventId=event_id_for(w.platform_uid)
-                )
-            )
-            for key, w in duplicates.items()
-        }
-        self._execute_batch(lookups, f"read back existing events in {self.calendar_id!r}")
+        lookups = self._get_all(
+            {key: event_id_for(w.platform_uid) for key, w in duplicates.items()},
+            f"read back existing events in {self.calendar_id!r}",
+        )
         restores = {}
         for key, lookup in lookups.items():
             calls[key].outcome, calls[key].error = lookup.outcome, lookup.error
             if lookup.error is None and is_cancelled(lookup.outcome):
                 # Deleted earlier: Google keeps the id, so recreating means updating it back.
                 body = self._body(duplicates[key])
-                restores[key] = Call(
-                    lambda b=body: events.update(
-                        calendarId=self.calendar_id,
-                        eventId=b["id"],
-                        body=b,
-                        sendUpdates=self.send_updates,
-                    )
-                )
+                restores[key] = Call(self._updating(events, body["id"], body))
         if restores:
             self._execute_batch(restores, f"restore deleted events in {self.calendar_id!r}")
             for key, call in restores.items():

@@ -68,18 +68,46 @@ class GoogleSeries:
 
     def _masters(self, ids: set[str]) -> dict[str, dict]:
         """The masters of series ``ids``; a series Google no longer has reads as cancelled."""
-        events = self.service.events()
-        calls = {
-            mid: Call(lambda mid=mid: events.get(calendarId=self.calendar_id, eventId=mid))
-            for mid in sorted(ids)
-        }
-        self._execute_batch(calls, f"read recurring events of {self.calendar_id!r}")
+        calls = self._get_all(
+            {mid: mid for mid in sorted(ids)}, f"read recurring events of {self.calendar_id!r}"
+        )
         masters = {}
         for mid, call in calls.items():
             if call.error is not None and http_status(call.error) not in (404, 410):
                 raise call.error
             masters[mid] = call.outcome if call.error is None else _GONE
         return masters
+
+    def _get_all(self, event_ids: dict[str, str], what: str) -> dict[str, Call]:
+        """``events.get`` of each event id, in batches, by the caller's key."""
+        events = self.service.events()
+        calls = {
+            key: Call(lambda e=event_id: events.get(calendarId=self.calendar_id, eventId=e))
+            for key, event_id in event_ids.items()
+        }
+        self._execute_batch(calls, what)
+        return calls
+
+    def _updating(self, events: Any, event_id: str, body: dict, etag: str | None = None):
+        """An ``events.update`` request builder, ``If-Match`` guarded when ``etag`` is known."""
+        return lambda: if_match(
+            events.update(
+                calendarId=self.calendar_id,
+                eventId=event_id,
+                body=body,
+                sendUpdates=self.send_updates,
+            ),
+            etag,
+        )
+
+    def _deleting(self, events: Any, event_id: str, etag: str | None = None):
+        """An ``events.delete`` request builder, ``If-Match`` guarded when ``etag`` is known."""
+        return lambda: if_match(
+            events.delete(
+                calendarId=self.calendar_id, eventId=event_id, sendUpdates=self.send_updates
+            ),
+            etag,
+        )
 
     def _override_request(self, events: Any, write: RemoteWrite) -> Callable[[], Any]:
         """One request per override: its instance updated in place (an exception), or deleted
@@ -88,53 +116,23 @@ class GoogleSeries:
         instance_id = write.remote_id or body["id"]
         etag = write.etag if write.op == "update" else None
         if write.event.status == "CANCELLED":
-            return lambda: if_match(
-                events.delete(
-                    calendarId=self.calendar_id,
-                    eventId=instance_id,
-                    sendUpdates=self.send_updates,
-                ),
-                etag,
-            )
-        return lambda: if_match(
-            events.update(
-                calendarId=self.calendar_id,
-                eventId=instance_id,
-                body=body | {"id": instance_id},
-                sendUpdates=self.send_updates,
-            ),
-            etag,
-        )
+            return self._deleting(events, instance_id, etag)
+        return self._updating(events, instance_id, body | {"id": instance_id}, etag)
 
     def _give_back(self, events: Any, writes: dict[str, RemoteWrite]) -> dict[str, Call]:
         """Overrides removed on the platform: their instances get the series' own fields again
         (deleting one would cancel the occurrence). Google keeps such an instance as an
         exception, so it reads back as an override equal to the series' occurrence. A series
         gone takes its instances with it."""
-        lookups = {
-            key: Call(
-                lambda w=w: events.get(
-                    calendarId=self.calendar_id, eventId=series_id_of(w.remote_id)
-                )
-            )
-            for key, w in writes.items()
-        }
-        self._execute_batch(lookups, f"read recurring events of {self.calendar_id!r}")
+        lookups = self._get_all(
+            {key: series_id_of(w.remote_id) for key, w in writes.items()},
+            f"read recurring events of {self.calendar_id!r}",
+        )
         puts = {}
         for key, lookup in lookups.items():
             if lookup.error is None and not is_cancelled(lookup.outcome):
                 body = plain_occurrence_body(lookup.outcome, writes[key].remote_id)
-                puts[key] = Call(
-                    lambda b=body, etag=writes[key].etag: if_match(
-                        events.update(
-                            calendarId=self.calendar_id,
-                            eventId=b["id"],
-                            body=b,
-                            sendUpdates=self.send_updates,
-                        ),
-                        etag,
-                    )
-                )
+                puts[key] = Call(self._updating(events, body["id"], body, writes[key].etag))
         self._execute_batch(puts, f"give occurrences back in {self.calendar_id!r}")
         return lookups | puts
 
