@@ -253,6 +253,10 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         master = self.calendars.get(calendar_id, {}).get(master_id)
         if master is None or not master.item.get("recurrence") or not suffix:
             return None
+        if master.item.get("status") == "cancelled":
+            # The docs are silent on the instances of a deleted series; the harsher reading:
+            # there are none left to address.
+            return None
         try:
             if "T" in suffix:
                 at = datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)

@@ -344,3 +344,17 @@ def test_the_fake_refuses_to_change_an_instances_original_start(google_fake):
     with pytest.raises(HttpError) as refused:
         events.update(calendarId=CALENDAR, eventId=instance_id, body=body).execute()
     assert refused.value.resp.status == 400
+
+
+def test_no_override_is_written_to_a_series_deleted_in_google(google_fake):
+    from ponton.errors import PreconditionFailed
+    from ponton.sync.port import RemoteWrite
+
+    backend = google_backend_for(google_fake)
+    master = _series_in_google(backend)
+    backend.service.events().delete(calendarId=CALENDAR, eventId=MASTER_ID).execute()
+    (result,) = backend.apply_writes(
+        [RemoteWrite("create", UID, event=_occurrence(master, 1, summary="moved"))]
+    )
+    assert isinstance(result.error, PreconditionFailed)
+    assert exceptions(google_fake) == {}
