@@ -8,7 +8,11 @@ listings returning changes and deletions since the token (410 ``fullSyncRequired
 expires), multipart/mixed batches at ``/batch/calendar/v3``, ``events.watch`` / ``channels.stop``,
 and the OAuth token endpoint (400 ``invalid_grant`` for a revoked refresh token).
 Recurring events (masters listed when any instance overlaps the window, exceptions and cancelled
-instances listed apart, ``events.instances``): see ``tests.fakes.google_series``.
+instances listed apart, ``events.instances``): see ``tests.fakes.google_series``. An instance is
+written through its instance id (update makes an exception, delete a cancelled stub, an update
+of the stub restores it); its ``originalStartTime`` and ``recurringEventId`` are immutable, and
+the instances of a deleted series cannot be addressed. ``api_calls`` counts every call, batched
+or not.
 """
 
 from __future__ import annotations
