@@ -313,7 +313,9 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         stored = self.calendars.get(calendar_id, {}).get(event_id)
         if stored is None or not stored.item.get("recurrence"):
             return _error(404, "Not Found")
-        if "pageToken" in params:  # paged as events.list is (pageToken / nextPageToken)
+        if "pageToken" in params:
+            # Paged like events.list (pageToken in, nextPageToken out):
+            # https://developers.google.com/calendar/api/v3/reference/events/instances
             return self._list(calendar_id, {"pageToken": params["pageToken"]})
         if "originalStart" in params:
             at = datetime.fromisoformat(params["originalStart"].replace("Z", "+00:00"))
