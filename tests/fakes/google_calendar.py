@@ -8,7 +8,11 @@ listings returning changes and deletions since the token (410 ``fullSyncRequired
 expires), multipart/mixed batches at ``/batch/calendar/v3``, ``events.watch`` / ``channels.stop``,
 and the OAuth token endpoint (400 ``invalid_grant`` for a revoked refresh token).
 Recurring events (masters listed when any instance overlaps the window, exceptions and cancelled
-instances listed apart, ``events.instances``): see ``tests.fakes.google_series``.
+instances listed apart, ``events.instances``): see ``tests.fakes.google_series``. An instance is
+written through its instance id (update makes an exception, delete a cancelled stub, an update
+of the stub restores it); its ``originalStartTime`` and ``recurringEventId`` are immutable, and
+the instances of a deleted series cannot be addressed. ``api_calls`` counts every call, batched
+or not.
 """
 
 from __future__ import annotations
@@ -76,6 +80,14 @@ def _in_window(item: dict[str, Any], low: datetime, high: datetime) -> bool:
     return end > low and start < high
 
 
+def _same_instance(item: dict[str, Any], data: dict[str, Any]) -> bool:
+    """A write to an instance may repeat its series and original start, never change them."""
+    if data.get("recurringEventId", item["recurringEventId"]) != item["recurringEventId"]:
+        return False
+    original = data.get("originalStartTime")
+    return original is None or moment(original) == moment(item["originalStartTime"])
+
+
 class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
     def __init__(self, page_size: int = 250) -> None:
         super().__init__()
@@ -90,6 +102,9 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         self._message_numbers = itertools.count(1)
         self.outbox: list[tuple[str, dict[str, str]]] = []  # (address, headers) Google would POST
         self.guest_mail: list[tuple[str, str]] = []  # (guest, event id) Google may have emailed
+        # Every API call, batched or not (Google counts each call of a batch against quota):
+        # https://developers.google.com/calendar/api/guides/batch
+        self.api_calls: list[tuple[str, str]] = []
 
     # -- back door: what a person or Google itself does ----------------------------------------
     def edit(self, calendar_id: str, event_id: str, **fields: Any) -> None:
@@ -113,14 +128,13 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         return self._store(calendar_id, stub | {"status": "cancelled"})["id"]
 
     def _instances(self, calendar_id: str, master_id: str, at: datetime) -> list[dict]:
+        """The instance originally starting ``at`` (its exception when there is one, wherever
+        it was moved), or none when the series has no such occurrence."""
         master = self.calendars[calendar_id][master_id].item
-        exceptions = {
-            s.item["id"]: s.item
-            for s in self.calendars[calendar_id].values()
-            if s.item.get("recurringEventId") == master_id
-        }
-        found = instances(master, exceptions, at, at + timedelta(seconds=1))
-        return [r for r in found if moment(r["originalStartTime"]) == at]
+        found = instances(master, {}, at, at + timedelta(seconds=1))
+        found = [r for r in found if moment(r["originalStartTime"]) == at]
+        stored = self.calendars[calendar_id]
+        return [stored[r["id"]].item if r["id"] in stored else r for r in found]
 
     def items(self, calendar_id: str, *, live: bool = True) -> list[dict[str, Any]]:
         stored = self.calendars.get(calendar_id, {}).values()
@@ -148,6 +162,7 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
     def serve(self, method: str, path: str, query: str, headers, body: bytes):
         """One API call (top level or inside a batch)."""
         path = path.removeprefix("/calendar/v3")
+        self.api_calls.append((method, path))
         failure = self.scripted_failure(method, path)
         if failure:
             status, extra, payload = _error(failure.status, "scripted failure")
@@ -242,6 +257,10 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         master = self.calendars.get(calendar_id, {}).get(master_id)
         if master is None or not master.item.get("recurrence") or not suffix:
             return None
+        if master.item.get("status") == "cancelled":
+            # The docs are silent on the instances of a deleted series; the harsher reading:
+            # there are none left to address.
+            return None
         try:
             if "T" in suffix:
                 at = datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
@@ -278,6 +297,10 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
                 if stored.item.get("recurringEventId") == event_id:
                     self._store(calendar_id, stored.item | {"status": "cancelled"})
             return 204, {}, None
+        if item.get("recurringEventId") and not _same_instance(item, data):
+            # recurringEventId and originalStartTime are immutable, they name the instance:
+            # https://developers.google.com/calendar/api/v3/reference/events (originalStartTime)
+            return _error(400, "Invalid originalStartTime or recurringEventId.", "invalid")
         keep_keys = ("id", "iCalUID", "created", "recurringEventId", "originalStartTime")
         keep = {k: item[k] for k in keep_keys if k in item}
         base = item if method == "PATCH" else {}
@@ -290,6 +313,10 @@ class FakeGoogleCalendar(GoogleTransport, LoopbackServer):
         stored = self.calendars.get(calendar_id, {}).get(event_id)
         if stored is None or not stored.item.get("recurrence"):
             return _error(404, "Not Found")
+        if "pageToken" in params:
+            # Paged like events.list (pageToken in, nextPageToken out):
+            # https://developers.google.com/calendar/api/v3/reference/events/instances
+            return self._list(calendar_id, {"pageToken": params["pageToken"]})
         if "originalStart" in params:
             at = datetime.fromisoformat(params["originalStart"].replace("Z", "+00:00"))
             rows = self._instances(calendar_id, event_id, at.astimezone(UTC))

@@ -96,7 +96,11 @@ def instances(
 
 
 def _generated(master, original, local, duration: timedelta) -> dict[str, Any]:
-    row = {k: v for k, v in master.items() if k not in ("recurrence", "id")}
+    """An unchanged instance: the master's fields at its own time. Whether it carries the
+    master's ``extendedProperties`` is not documented; the harsher reading leaves them out, so
+    a client must know an instance by ``recurringEventId``, not by its own properties."""
+    dropped = ("recurrence", "id", "extendedProperties")
+    row = {k: v for k, v in master.items() if k not in dropped}
     if "date" in original:
         span = {
             "start": {"date": original["date"]},

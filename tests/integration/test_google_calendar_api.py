@@ -153,11 +153,12 @@ def test_a_delete_is_sent_once_and_needs_no_retry(google_calendar, google_fake):
     assert google_fake.count("POST", "/batch/") - before == 1
 
 
-def test_an_unwritable_event_fails_alone_in_its_batch(google_calendar, google_fake):
+def test_an_override_of_a_series_google_lacks_fails_alone_in_its_batch(
+    google_calendar, google_fake
+):
+    """Its instance cannot be addressed (404): that write waits as stale, the rest is written."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
-
-    from ponton.errors import InvalidInputError
 
     override = sample_event(
         "series@platform", recurrence_id=datetime(2026, 3, 30, 10, tzinfo=ZoneInfo("Europe/Paris"))
@@ -165,5 +166,5 @@ def test_an_unwritable_event_fails_alone_in_its_batch(google_calendar, google_fa
     results = google_calendar.apply_writes(
         [RemoteWrite("create", "series@platform", event=override), *creates(2)]
     )
-    assert isinstance(results[0].error, InvalidInputError)
+    assert isinstance(results[0].error, PreconditionFailed)
     assert [r.error for r in results[1:]] == [None, None]

@@ -3,7 +3,8 @@
 Built from a ready ``service`` (``googleapiclient.discovery.build``) and
 :class:`GoogleCalendarOptions`, so it stays free of Airflow (``ponton.hooks.google_calendar`` only
 authenticates). Paging, batching (<= 50 calls per batch), retries and the translation of Google
-errors into ponton errors all happen here, each in one place.
+errors into ponton errors all happen here, each in one place. Series occurrences (exception
+instances, cancelled instances) are read and written by the ``GoogleSeries`` mixin.
 """
 
 from __future__ import annotations
@@ -16,10 +17,16 @@ from typing import Any
 from googleapiclient.http import BatchHttpRequest
 
 from ponton.calendars.backends.google_errors import http_status, translate
+from ponton.calendars.backends.google_instances import (
+    Call,
+    GoogleSeries,
+    is_override,
+)
 from ponton.calendars.backends.google_mapping import (
     event_id_for,
     from_google,
     is_cancelled,
+    series_id_of,
     to_google,
 )
 from ponton.errors import (
@@ -38,15 +45,6 @@ from ponton.sync.port import ChangeSet, Channel, RemoteEvent, RemoteWrite, Write
 BATCH_LIMIT = 50
 DEFAULT_BATCH_URI = "https://www.googleapis.com/batch/calendar/v3"
 PAGE_SIZE = 2500
-
-
-@dataclass
-class _Call:
-    """One pending API call of a batch; ``build`` makes a fresh request for each attempt."""
-
-    build: Callable[[], Any]
-    outcome: Any = None
-    error: PontonError | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,7 +76,7 @@ class GoogleCalendarOptions:
         )
 
 
-class GoogleCalendarBackend:
+class GoogleCalendarBackend(GoogleSeries):
     """One Google calendar seen through the RemoteCalendar port, with push channels."""
 
     capabilities = frozenset({"read", "write", "incremental"})
@@ -105,7 +103,7 @@ class GoogleCalendarBackend:
                     raise translate(exc, conn_id=self.conn_id, what=what) from exc
         raise AssertionError("unreachable: tenacity reraises")
 
-    def _execute_batch(self, calls: dict[str, _Call], what: str) -> None:
+    def _execute_batch(self, calls: dict[str, Call], what: str) -> None:
         """Run ``calls`` in batches of <= 50, resubmitting only the throttled or failed ones."""
         keys = list(calls)
         for offset in range(0, len(keys), BATCH_LIMIT):
@@ -120,7 +118,7 @@ class GoogleCalendarBackend:
                             max((w for w in waits if w is not None), default=None),
                         )
 
-    def _one_batch(self, calls: dict[str, _Call], keys: list[str], what: str) -> list[str]:
+    def _one_batch(self, calls: dict[str, Call], keys: list[str], what: str) -> list[str]:
         def collect(request_id: str, response: Any, exception: Exception | None) -> None:
             call = calls[request_id]
             call.outcome, call.error = response, None
@@ -177,20 +175,17 @@ class GoogleCalendarBackend:
         items, token = self._list_all(
             timeMin=_rfc3339(start), timeMax=_rfc3339(end), showDeleted=False
         )
-        events = [self._read(i, self._warnings) for i in items if not is_cancelled(i)]
+        events, _ = self._events_of(items)
         return ChangeSet(events, full=True, cursor=token)
 
     def _incremental(self, items: list[dict], token: str | None, start, end) -> ChangeSet:
-        changed, deleted = [], []
-        for item in items:
-            if is_cancelled(item) or "start" not in item:
-                deleted.append(item["id"])
-                continue
-            remote = self._read(item, self._warnings)
+        events, deleted = self._events_of(items)
+        changed = []
+        for remote in events:
             if _in_window(remote.event, start, end):
                 changed.append(remote)
             else:  # moved out of the window: it has left this view, as in a full listing
-                deleted.append(item["id"])
+                deleted.append(remote.remote_id)
         return ChangeSet(changed, full=False, cursor=token, deleted=deleted)
 
     def find(self, platform_uid: str) -> RemoteEvent | None:
@@ -209,16 +204,31 @@ class GoogleCalendarBackend:
 
     # -- writes -----------------------------------------------------------------------------------
     def apply_writes(self, writes: Sequence[RemoteWrite]) -> list[WriteResult]:
+        """Masters and single events first, then overrides (their instances need the series),
+        then overrides given back to their series (which needs the master's fields)."""
         events = self.service.events()
-        calls: dict[str, _Call] = {}
-        refused: dict[str, _Call] = {}
+        calls: dict[str, Call] = {}
+        overrides: dict[str, Call] = {}
+        given_back: dict[str, RemoteWrite] = {}
+        settled: dict[str, Call] = {}  # no request to make
+        deleted_series = {w.remote_id for w in writes if w.op == "delete" and not is_override(w)}
         for i, write in enumerate(writes):
+            key = str(i)
             try:
-                calls[str(i)] = _Call(self._request_for(events, write))
+                if not is_override(write):
+                    calls[key] = Call(self._request_for(events, write))
+                elif write.op != "delete":
+                    overrides[key] = Call(self._override_request(events, write))
+                elif series_id_of(write.remote_id) in deleted_series:
+                    settled[key] = Call(lambda: None)  # goes with its series
+                else:
+                    given_back[key] = write
             except PontonError as exc:  # this write alone cannot be sent
-                refused[str(i)] = _Call(lambda: None, error=exc)
-        self._execute_batch(calls, f"write to Google calendar {self.calendar_id!r}")
-        calls |= refused
+                settled[key] = Call(lambda: None, error=exc)
+        what = f"write to Google calendar {self.calendar_id!r}"
+        self._execute_batch(calls, what)
+        self._execute_batch(overrides, what)
+        calls |= overrides | self._give_back(events, given_back) | settled
         # A create that met 409 hit our own client-set id: adopt (or restore) that event.
         duplicates = {
             key: writes[int(key)]
@@ -237,23 +247,8 @@ class GoogleCalendarBackend:
             )
         if write.op == "update":
             body = self._body(write) | {"id": write.remote_id}
-            return lambda: _if_match(
-                events.update(
-                    calendarId=self.calendar_id,
-                    eventId=write.remote_id,
-                    body=body,
-                    sendUpdates=self.send_updates,
-                ),
-                write.etag,
-            )
-        return lambda: _if_match(
-            events.delete(
-                calendarId=self.calendar_id,
-                eventId=write.remote_id,
-                sendUpdates=self.send_updates,
-            ),
-            write.etag,
-        )
+            return self._updating(events, write.remote_id, body, write.etag)
+        return self._deleting(events, write.remote_id, write.etag)
 
     def _body(self, write: RemoteWrite) -> dict[str, Any]:
         if write.event is None:
@@ -261,40 +256,30 @@ class GoogleCalendarBackend:
         return to_google(write.event, write.platform_uid, write_attendees=self.write_attendees)
 
     def _adopt_duplicates(self, events, duplicates: dict[str, RemoteWrite], calls) -> None:
-        lookups = {
-            key: _Call(
-                lambda w=w: events.get(
-                    calendarId=self.calendar_id, eventId=event_id_for(w.platform_uid)
-                )
-            )
-            for key, w in duplicates.items()
-        }
-        self._execute_batch(lookups, f"read back existing events in {self.calendar_id!r}")
+        lookups = self._get_all(
+            {key: event_id_for(w.platform_uid) for key, w in duplicates.items()},
+            f"read back existing events in {self.calendar_id!r}",
+        )
         restores = {}
         for key, lookup in lookups.items():
             calls[key].outcome, calls[key].error = lookup.outcome, lookup.error
             if lookup.error is None and is_cancelled(lookup.outcome):
                 # Deleted earlier: Google keeps the id, so recreating means updating it back.
                 body = self._body(duplicates[key])
-                restores[key] = _Call(
-                    lambda b=body: events.update(
-                        calendarId=self.calendar_id,
-                        eventId=b["id"],
-                        body=b,
-                        sendUpdates=self.send_updates,
-                    )
-                )
+                restores[key] = Call(self._updating(events, body["id"], body))
         if restores:
             self._execute_batch(restores, f"restore deleted events in {self.calendar_id!r}")
             for key, call in restores.items():
                 calls[key].outcome, calls[key].error = call.outcome, call.error
 
-    def _result(self, write: RemoteWrite, call: _Call) -> WriteResult:
+    def _result(self, write: RemoteWrite, call: Call) -> WriteResult:
         error = call.error
         if write.op == "delete":
             if error is not None and http_status(error) in (404, 410):
                 return WriteResult(write)  # already gone: the goal is reached
             return WriteResult(write, error=error)
+        if is_override(write):
+            return self._override_result(write, call)
         if error is not None:
             if write.op == "update" and http_status(error) in (404, 410):
                 error = PreconditionFailed(f"{write.remote_id} is gone from Google")
@@ -338,12 +323,6 @@ class GoogleCalendarBackend:
                 raise
             return False
         return True
-
-
-def _if_match(request: Any, etag: str | None) -> Any:
-    if etag:
-        request.headers["If-Match"] = etag
-    return request
 
 
 def _rfc3339(moment: datetime) -> str:

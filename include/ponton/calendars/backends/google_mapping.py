@@ -3,13 +3,20 @@
 Events ponton writes carry a client-set id derived from the platform uid (so a retried insert
 hits 409 instead of creating a twin) and the uid itself in
 ``extendedProperties.private.ponton_uid`` (so a foreign event is told apart from ours).
+
+An override of one occurrence is Google's *exception instance* of the series: it is addressed by
+its instance id (:func:`instance_id_for`) and known by ``recurringEventId`` + ``originalStartTime``;
+its series' uid is read from the master, never from the instance (which may lack the master's
+extended properties). A cancelled instance is a stub carrying only its id, series and original
+start: it reads as :func:`cancelled_occurrence`, the same value ponton records when it cancels one.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +53,20 @@ def event_id_for(platform_uid: str) -> str:
     return "h" + base64.b32hexencode(digest).decode().rstrip("=").lower()
 
 
+def instance_id_for(master_id: str, original: datetime | date) -> str:
+    """The id Google gives the instance of series ``master_id`` originally starting at
+    ``original``: ``<master id>_<UTC start, basic format>``, ``_<YYYYMMDD>`` for all-day series."""
+    if isinstance(original, datetime):
+        return f"{master_id}_{original.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+    return f"{master_id}_{original:%Y%m%d}"
+
+
+def series_id_of(instance_id: str) -> str | None:
+    """The master's id of an instance id (event ids never hold ``_``), or None for a master."""
+    master_id, sep, _ = instance_id.rpartition("_")
+    return master_id if sep else None
+
+
 def _moment(value: datetime | date, timezone: str | None) -> dict[str, str]:
     if isinstance(value, datetime):
         return {"dateTime": value.isoformat(), "timeZone": timezone or _zone_name(value) or "UTC"}
@@ -61,13 +82,8 @@ def _recurrence_lines(event: Event) -> list[str]:
 
 
 def to_google(event: Event, platform_uid: str, *, write_attendees: bool = True) -> dict[str, Any]:
-    """The body for ``events.insert``/``events.update``."""
-    if event.recurrence_id is not None:
-        raise InvalidInputError(
-            f"event {platform_uid!r} overrides one occurrence of a series; ponton writes whole "
-            "series and single events to Google, not single-occurrence overrides: edit the series "
-            "or detach the occurrence into its own event"
-        )
+    """The body for ``events.insert``/``events.update``; for an override, the body of its
+    instance (``originalStartTime`` is immutable: it names the occurrence, never moves it)."""
     body: dict[str, Any] = {
         "id": event_id_for(platform_uid),
         "summary": event.summary,
@@ -81,7 +97,12 @@ def to_google(event: Event, platform_uid: str, *, write_attendees: bool = True) 
         "sequence": event.sequence,
         "extendedProperties": {"private": {UID_PROPERTY: platform_uid}},
     }
-    if event.recurrence:
+    if event.recurrence_id is not None:
+        master_id = body["id"]
+        body["id"] = instance_id_for(master_id, event.recurrence_id)
+        body["recurringEventId"] = master_id
+        body["originalStartTime"] = _moment(event.recurrence_id, event.timezone)
+    elif event.recurrence:
         body["recurrence"] = _recurrence_lines(event)
     if write_attendees and event.attendees:
         body["attendees"] = [
@@ -174,3 +195,81 @@ def from_google(item: dict[str, Any], warnings: list[str] | None = None) -> Remo
         last_modified=datetime.fromisoformat(updated) if updated else None,
     )
     return RemoteEvent(event_id, event, etag=item.get("etag"), platform_uid=platform_uid)
+
+
+def cancelled_occurrence(
+    uid: str, original: datetime | date, timezone: str | None, remote_id: str, **remote: Any
+) -> RemoteEvent:
+    """A cancelled instance as ponton reads and records it: Google guarantees only the stub's id,
+    series and original start, so that is all it holds (a timed one lasts no time)."""
+    end = original if isinstance(original, datetime) else original + timedelta(days=1)
+    event = Event(
+        uid=uid,
+        start=original,
+        end=end,
+        timezone=timezone,
+        recurrence_id=original,
+        status="CANCELLED",
+    )
+    return RemoteEvent(remote_id, event, **remote)
+
+
+def series_of(master: dict[str, Any]) -> dict[str, Any]:
+    """What an instance takes from its master: the series' uid, platform uid and time zone."""
+    platform_uid = platform_uid_of(master)
+    return {
+        "uid": platform_uid or master.get("iCalUID") or master["id"],
+        "platform_uid": platform_uid,
+        "timezone": iana_name(master.get("start", {}).get("timeZone")),
+    }
+
+
+def occurrence_from_google(
+    item: dict[str, Any],
+    *,
+    uid: str,
+    platform_uid: str | None,
+    timezone: str | None,
+    warnings: list[str] | None = None,
+) -> RemoteEvent:
+    """An exception instance or cancelled stub of series ``uid``, as an override of it; the
+    original start is given in the series' zone (a date for an all-day series)."""
+    original = _parse_moment(item["originalStartTime"], "originalStartTime", item["id"])
+    if isinstance(original, datetime):
+        original = original.astimezone(_zone(timezone) or UTC)
+    if is_cancelled(item):
+        return cancelled_occurrence(
+            uid, original, timezone, item["id"], etag=item.get("etag"), platform_uid=platform_uid
+        )
+    remote = from_google(item, warnings)
+    event = replace(remote.event, uid=uid, recurrence_id=original, recurrence=())
+    return replace(remote, event=event, platform_uid=platform_uid)
+
+
+def original_start_of(instance_id: str) -> datetime | date:
+    """The original start an instance id names (inverse of :func:`instance_id_for`)."""
+    suffix = instance_id.rpartition("_")[2]
+    if "T" in suffix:
+        return datetime.strptime(suffix, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+    return datetime.strptime(suffix, "%Y%m%d").date()
+
+
+def plain_occurrence_body(master: dict[str, Any], instance_id: str) -> dict[str, Any]:
+    """The body giving instance ``instance_id`` back what its series gives it (its own time,
+    the master's fields)."""
+    original = original_start_of(instance_id)
+    start = _parse_moment(master["start"], "start", master["id"])
+    length = _parse_moment(master["end"], "end", master["id"]) - start
+    zone = master["start"].get("timeZone")
+    if isinstance(original, datetime):
+        original = original.astimezone(_zone(zone) or UTC)
+    kept = ("summary", "description", "location", "transparency", "visibility", "attendees")
+    kept += ("extendedProperties",)
+    return {k: master[k] for k in kept if k in master} | {
+        "id": instance_id,
+        "recurringEventId": master["id"],
+        "originalStartTime": _moment(original, zone),
+        "start": _moment(original, zone),
+        "end": _moment(original + length, zone),
+        "status": "confirmed",
+    }
