@@ -63,7 +63,7 @@ def status_event(raw: Mapping[str, Any]) -> StatusEvent:
         kind = "rejected"
     try:
         occurred_at = datetime.fromtimestamp(int(raw["timestamp"]), UTC)
-    except (KeyError, TypeError, ValueError, OverflowError) as exc:
+    except (KeyError, TypeError, ValueError, OverflowError, OSError) as exc:
         raise InvalidInputError(f"SendGrid event without a usable timestamp: {exc!r}") from exc
     return StatusEvent(
         provider=PROVIDER,
