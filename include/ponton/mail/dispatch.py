@@ -208,7 +208,9 @@ class Dispatcher:
                 self._journal("send", nid, "error", conn, reason=str(exc)[:500], next="fix config")
             raise
 
-    def _record(self, conn: sa.Connection, nid: int, receipt: Receipt, summary) -> None:
+    def _record(
+        self, conn: sa.Connection, nid: int, receipt: Receipt, summary: DispatchSummary
+    ) -> None:
         ledger.record_receipt(conn, nid, self.provider.name, receipt)
         self._journal(
             "send",

@@ -104,7 +104,7 @@ def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receip
     ``status_at`` stays empty: the acceptance time is ours (``sent_at``), not the provider's, and
     any event the provider reports later must win over it, even one stamped a little earlier by
     a provider clock that keeps whole seconds or runs behind ours."""
-    recipients.record_receipt(conn, nid, receipt, receipt.status)
+    recipients.record_receipt(conn, nid, receipt)
     rolled = recipients.rolled_up(conn, nid)
     still_sending = notifications.c.status == "sending"
     refused = "; ".join(f"{a}: {r}" for a, r in receipt.refused.items())

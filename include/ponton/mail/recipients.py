@@ -101,9 +101,9 @@ def rolled_up(conn: sa.Connection, nid: int) -> tuple[str, datetime | None] | No
     return roll_up((r.status, r.status_at) for r in _rows(conn, [nid]))
 
 
-def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt, status: str) -> None:
-    """The recipients still ``sending`` take ``status`` (the provider took the message for
-    them) or ``failed`` (it refused them: ``receipt.refused``)."""
+def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt) -> None:
+    """The recipients still ``sending`` take the receipt's status (the provider took the message
+    for them) or ``failed`` (it refused them: ``receipt.refused``)."""
     refused = {address.lower(): reason for address, reason in receipt.refused.items()}
     sending = (recipients.c.notification_id == nid) & (recipients.c.status == "sending")
     if refused:
@@ -119,7 +119,7 @@ def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt, status: str)
     conn.execute(
         recipients.update()
         .where(sending)
-        .values(status=status, provider_message_id=receipt.provider_message_id)
+        .values(status=receipt.status, provider_message_id=receipt.provider_message_id)
     )
 
 
