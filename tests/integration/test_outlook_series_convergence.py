@@ -51,7 +51,10 @@ def _original(row: dict) -> str:
 
 
 def reduced(view: dict[str, Content]) -> dict[str, Content]:
-    """A cancelled occurrence as Outlook can show it: its original start and nothing else."""
+    """What Outlook can show: a cancelled occurrence as its original start and nothing else, and
+    a series whose every occurrence is cancelled as nothing (calendarView lists it no more)."""
+    if all(view.get(key(n), (None, None, ""))[2] == "CANCELLED" for n in WEEKS):
+        return {}
     return {
         k: (parse_moment_key(split_key(k)[1]), "", "CANCELLED") if v[2] == "CANCELLED" else v
         for k, v in view.items()
@@ -108,7 +111,7 @@ class GraphRemote:
                 found[key(n)] = (week(n), "", "CANCELLED")
             elif row["type"] == "exception":
                 found[key(n)] = (instant(row["start"]), row["subject"], "CONFIRMED")
-        return found
+        return reduced(found)
 
 
 class GraphSeriesMachine(SeriesMachine):
@@ -116,8 +119,16 @@ class GraphSeriesMachine(SeriesMachine):
         return GraphRemote()
 
     def _expected(self, k: str) -> Content | None:
-        found = super()._expected(k)
-        return reduced({k: found})[k] if found else None
+        keys = {k, *(key(n) for n in WEEKS)}
+        expected = {
+            c: found for c in keys if (found := super(GraphSeriesMachine, self)._expected(c))
+        }
+        return reduced(expected).get(k)
+
+    @rule()
+    def sync(self):
+        super().sync()
+        self.alive = self.alive and bool(self.synced)
 
     def _platform(self) -> dict[str, Content]:
         return reduced(super()._platform())
@@ -177,5 +188,22 @@ def test_an_edit_of_the_series_in_outlook_keeps_its_exceptions(machine_db, graph
         GraphSeriesMachine,
         ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "remote", "summary": "a"}),
         ("edit_the_series", {"side": "platform", "summary": "b"}),
+        ("sync", {}),
+    )
+
+
+def test_a_series_with_every_occurrence_cancelled_is_not_taken_as_deleted(machine_db, graph_fake):
+    """Found by the machine: calendarView lists a series only through its live occurrences, so
+    once all of them were cancelled the next full listing read the series as deleted in Outlook
+    (the mass-delete guard stopped it)."""
+    GraphRemote.fake = graph_fake
+    RemoteWinsGraphSeriesMachine.db = machine_db
+    replay(
+        RemoteWinsGraphSeriesMachine,
+        ("cancel_one_occurrence", {"n": 3, "side": "platform"}),
+        ("sync", {}),
+        ("cancel_one_occurrence", {"n": 1, "side": "platform"}),
+        ("cancel_one_occurrence", {"n": 2, "side": "remote"}),
+        ("cancel_one_occurrence", {"n": 0, "side": "platform"}),
         ("sync", {}),
     )
