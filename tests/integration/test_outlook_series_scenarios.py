@@ -12,9 +12,12 @@ import sqlalchemy as sa
 from ponton.model import moment_key
 from ponton.platform.schema import availability, planning_events
 from ponton.sync.bindings import add_binding
+from ponton.sync.engine import run_sync
+from ponton.sync.status import SyncStatus
 from tests.fakes.graph_fixtures import MAILBOX, outlook_backend_for
 from tests.integration.test_series_scenarios import (
     FIRST,
+    NOW,
     Sync,
     add_override,
     add_series,
@@ -231,3 +234,31 @@ def test_foreign_outlook_series_is_busy_at_the_moved_time_and_free_when_deleted(
     with platform_db.engine.connect() as conn:
         starts = set(conn.execute(sa.select(availability.c.start_at)).scalars())
     assert week(1, 2) in starts and week(1) not in starts and week(2) not in starts
+
+
+def test_a_far_move_written_before_a_crash_is_found_again_not_duplicated(outlook):
+    """The pair of a moved occurrence is lost after the PATCH (the platform DB went away): the
+    next run finds the exception three days away from its original start and links it."""
+    db, fake, sync = outlook
+    add_override(db, 3, hours=72)
+
+    class LosesTheDatabase(SyncStatus):
+        def save_pair(self, key, remote, platform_hash):
+            raise ConnectionError("platform DB lost after the remote write")
+
+    with pytest.raises(ConnectionError):
+        run_sync(
+            db,
+            sync.binding,
+            lambda b: sync.calendar,
+            journal=sync.journal,
+            now=NOW,
+            status=LosesTheDatabase,
+        )
+    before = mark(fake)
+    result = sync()
+    assert result["refused"] == result["stale"] == 0
+    assert write_requests(fake, before) == []
+    moved = instances(fake)[moment_key(week(3))]
+    assert moved["type"] == "exception" and moved["start"] == graph_time(week(3, 72))
+    assert writes(sync()) == 0
