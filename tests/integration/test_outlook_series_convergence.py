@@ -5,7 +5,8 @@ Graph holds an occurrence three ways: plain (what the master says), an exception
 edited) or deleted, and a deleted occurrence keeps nothing but its original start. So both sides
 are compared with a cancelled occurrence reduced to (original start, "", CANCELLED), and an
 occurrence cancelled on either side is not edited again: Graph cannot restore it (ponton refuses
-that write, see docs/integrations/outlook.md).
+that write, see docs/integrations/outlook.md), nor is one edited on the platform while Outlook
+deletes it when the platform's version is to win.
 """
 
 from __future__ import annotations
@@ -155,7 +156,9 @@ class GraphSeriesMachine(SeriesMachine):
     @precondition(lambda self: self.alive)
     @rule(side=st.sampled_from(["platform", "remote"]), n=st.sampled_from(WEEKS))
     def cancel_one_occurrence(self, side, n):
-        if not self._cancelled(n):
+        # A deletion in Outlook that the platform's edit is to win over cannot be undone either.
+        wins_over = side == "remote" and self.policy == "platform-wins"
+        if not self._cancelled(n) and not (wins_over and key(n) in self.pending["platform"]):
             super().cancel_one_occurrence(side, n)
 
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from ponton.model import moment_key
-from ponton.platform.schema import availability, planning_events
+from ponton.platform.schema import availability, integration_journal, planning_events
 from ponton.sync.bindings import add_binding
 from ponton.sync.engine import run_sync
 from ponton.sync.status import SyncStatus
@@ -262,3 +262,34 @@ def test_a_far_move_written_before_a_crash_is_found_again_not_duplicated(outlook
     moved = instances(fake)[moment_key(week(3))]
     assert moved["type"] == "exception" and moved["start"] == graph_time(week(3, 72))
     assert writes(sync()) == 0
+
+
+def test_an_occurrence_deleted_in_outlook_is_not_restored_by_a_winning_platform_edit(
+    platform_db, graph_fake
+):
+    """Both sides changed one occurrence and the platform's version wins: Outlook cannot restore
+    the occurrence it deleted, so that write alone is refused, naming the fix."""
+    add_series(platform_db)
+    binding = add_binding(
+        platform_db,
+        provider="outlook",
+        source=MAILBOX,
+        resource="ana",
+        direction="both",
+        policy="platform-wins",
+    )
+    sync = Sync(platform_db, binding, outlook_backend_for(graph_fake))
+    sync()
+    add_override(platform_db, 1, hours=2)
+    graph_fake.remove(MAILBOX, instances(graph_fake)[moment_key(week(1))]["id"])
+    before = mark(graph_fake)
+    result = sync()
+    assert result["refused"] == 1 and write_requests(graph_fake, before) == []
+    assert moment_key(week(1)) not in instances(graph_fake)
+    with platform_db.engine.connect() as conn:
+        reason = conn.execute(
+            sa.select(integration_journal.c.details).where(
+                integration_journal.c.outcome == "refused"
+            )
+        ).scalar_one()
+    assert "cannot restore" in reason["reason"] and "cancel it on the platform" in reason["reason"]
