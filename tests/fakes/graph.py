@@ -91,11 +91,6 @@ class FakeGraph(SeriesInstances, LoopbackServer):
             stored = self.mailboxes[mailbox][event_id]
             self._put(mailbox, stored.item | fields, stored.properties)
 
-    def instances(self, mailbox: str, master_id: str, start: datetime, end: datetime) -> list:
-        """What ``GET /events/{id}/instances`` lists (stored form, times as written)."""
-        stored = self.mailboxes[mailbox][master_id]
-        return self._instances_of(stored, start, end)
-
     def add_foreign(self, mailbox: str, item: dict[str, Any]) -> str:
         """An event made by a person in Outlook (or an invitation landing in the mailbox)."""
         return self._put(mailbox, {"id": "AAMk" + uuid.uuid4().hex} | item, [])["id"]
@@ -103,11 +98,8 @@ class FakeGraph(SeriesInstances, LoopbackServer):
     def remove(self, mailbox: str, event_id: str) -> None:
         """A deletion: of a whole event or series, or of one occurrence (then absent from the
         series' listings: ``tests.fakes.graph_series``)."""
-        if occurrence := self._occurrences.get(event_id):
-            master = self.mailboxes[mailbox][occurrence[0]]
-            master.version = next(self._clock)
-            master.cancelled[occurrence[1]] = master.version
-            master.exceptions.pop(occurrence[1], None)
+        if event_id in self._occurrences:
+            self._delete_instance(mailbox, event_id)
             return
         stored = self.mailboxes[mailbox][event_id]
         stored.deleted, stored.version = True, next(self._clock)

@@ -41,6 +41,18 @@ def _zone(raw: dict[str, str]):
 class SeriesInstances:
     """Mixed into ``FakeGraph`` (which provides mailboxes, the clock, ``remove`` and paging)."""
 
+    def instances(self, mailbox: str, master_id: str, start: datetime, end: datetime) -> list:
+        """Back door: what ``GET /events/{id}/instances`` lists (stored form, times as written)."""
+        return self._instances_of(self.mailboxes[mailbox][master_id], start, end)
+
+    def _delete_instance(self, mailbox: str, event_id: str) -> None:
+        """One occurrence deleted: absent from its series' listings from now on."""
+        master_id, original = self._occurrences[event_id]
+        master = self.mailboxes[mailbox][master_id]
+        master.version = next(self._clock)
+        master.cancelled[original] = master.version
+        master.exceptions.pop(original, None)
+
     def _register(self, stored: _Stored, original: str) -> str:
         row_id = occurrence_id(stored.item["id"], original)
         self._occurrences[row_id] = (stored.item["id"], original)

@@ -5,12 +5,14 @@ Graph holds an occurrence three ways: plain (what the master says), an exception
 edited) or deleted, and a deleted occurrence keeps nothing but its original start. So both sides
 are compared with a cancelled occurrence reduced to (original start, "", CANCELLED), and an
 occurrence cancelled on either side is not edited again: Graph cannot restore it (ponton refuses
-that write, see docs/integrations/outlook.md).
+that write, see docs/integrations/outlook.md), nor is one edited on the platform while Outlook
+deletes it when the platform's version is to win.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import hypothesis.strategies as st
@@ -22,6 +24,7 @@ from ponton.model import moment_key, parse_moment_key, split_key
 from ponton.platform import PlatformDB
 from tests.fakes.graph_fixtures import outlook_backend_for
 from tests.fakes.graph_render import instant
+from tests.integration import test_series_convergence
 from tests.integration.test_series_convergence import (
     SETTINGS,
     SHIFT,
@@ -51,7 +54,10 @@ def _original(row: dict) -> str:
 
 
 def reduced(view: dict[str, Content]) -> dict[str, Content]:
-    """A cancelled occurrence as Outlook can show it: its original start and nothing else."""
+    """What Outlook can show: a cancelled occurrence as its original start and nothing else, and
+    a series whose every occurrence is cancelled as nothing (calendarView lists it no more)."""
+    if all(view.get(key(n), (None, None, ""))[2] == "CANCELLED" for n in WEEKS):
+        return {}
     return {
         k: (parse_moment_key(split_key(k)[1]), "", "CANCELLED") if v[2] == "CANCELLED" else v
         for k, v in view.items()
@@ -108,7 +114,7 @@ class GraphRemote:
                 found[key(n)] = (week(n), "", "CANCELLED")
             elif row["type"] == "exception":
                 found[key(n)] = (instant(row["start"]), row["subject"], "CONFIRMED")
-        return found
+        return reduced(found)
 
 
 class GraphSeriesMachine(SeriesMachine):
@@ -116,8 +122,16 @@ class GraphSeriesMachine(SeriesMachine):
         return GraphRemote()
 
     def _expected(self, k: str) -> Content | None:
-        found = super()._expected(k)
-        return reduced({k: found})[k] if found else None
+        keys = {k, *(key(n) for n in WEEKS)}
+        expected = {
+            c: found for c in keys if (found := super(GraphSeriesMachine, self)._expected(c))
+        }
+        return reduced(expected).get(k)
+
+    @rule()
+    def sync(self):
+        super().sync()
+        self.alive = self.alive and bool(self.synced)
 
     def _platform(self) -> dict[str, Content]:
         return reduced(super()._platform())
@@ -142,12 +156,24 @@ class GraphSeriesMachine(SeriesMachine):
     @precondition(lambda self: self.alive)
     @rule(side=st.sampled_from(["platform", "remote"]), n=st.sampled_from(WEEKS))
     def cancel_one_occurrence(self, side, n):
-        if not self._cancelled(n):
+        # A deletion in Outlook that the platform's edit is to win over cannot be undone either.
+        wins_over = side == "remote" and self.policy == "platform-wins"
+        if not self._cancelled(n) and not (wins_over and key(n) in self.pending["platform"]):
             super().cancel_one_occurrence(side, n)
 
 
 class RemoteWinsGraphSeriesMachine(GraphSeriesMachine):
     policy = "remote-wins"
+
+
+@pytest.fixture(autouse=True)
+def rule_as_graph_spells_it(monkeypatch):
+    """The series' RRULE in the form Outlook reads back (BYDAY of the start's weekday): a crash
+    between a write and its record is then recognised as ponton's own write (the sync state's
+    written hash); another spelling would be taken for an Outlook edit of the series."""
+    master = test_series_convergence.MASTER
+    rule = master.recurrence[0] + ";BYDAY=" + master.start.strftime("%a")[:2].upper()
+    monkeypatch.setattr(test_series_convergence, "MASTER", replace(master, recurrence=(rule,)))
 
 
 @pytest.fixture(scope="module")
@@ -177,5 +203,22 @@ def test_an_edit_of_the_series_in_outlook_keeps_its_exceptions(machine_db, graph
         GraphSeriesMachine,
         ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "remote", "summary": "a"}),
         ("edit_the_series", {"side": "platform", "summary": "b"}),
+        ("sync", {}),
+    )
+
+
+def test_a_series_with_every_occurrence_cancelled_is_not_taken_as_deleted(machine_db, graph_fake):
+    """Found by the machine: calendarView lists a series only through its live occurrences, so
+    once all of them were cancelled the next full listing read the series as deleted in Outlook
+    (the mass-delete guard stopped it)."""
+    GraphRemote.fake = graph_fake
+    RemoteWinsGraphSeriesMachine.db = machine_db
+    replay(
+        RemoteWinsGraphSeriesMachine,
+        ("cancel_one_occurrence", {"n": 3, "side": "platform"}),
+        ("sync", {}),
+        ("cancel_one_occurrence", {"n": 1, "side": "platform"}),
+        ("cancel_one_occurrence", {"n": 2, "side": "remote"}),
+        ("cancel_one_occurrence", {"n": 0, "side": "platform"}),
         ("sync", {}),
     )

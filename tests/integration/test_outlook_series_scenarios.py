@@ -10,11 +10,14 @@ import pytest
 import sqlalchemy as sa
 
 from ponton.model import moment_key
-from ponton.platform.schema import availability, planning_events
+from ponton.platform.schema import availability, integration_journal, planning_events
 from ponton.sync.bindings import add_binding
+from ponton.sync.engine import run_sync
+from ponton.sync.status import SyncStatus
 from tests.fakes.graph_fixtures import MAILBOX, outlook_backend_for
 from tests.integration.test_series_scenarios import (
     FIRST,
+    NOW,
     Sync,
     add_override,
     add_series,
@@ -231,3 +234,62 @@ def test_foreign_outlook_series_is_busy_at_the_moved_time_and_free_when_deleted(
     with platform_db.engine.connect() as conn:
         starts = set(conn.execute(sa.select(availability.c.start_at)).scalars())
     assert week(1, 2) in starts and week(1) not in starts and week(2) not in starts
+
+
+def test_a_far_move_written_before_a_crash_is_found_again_not_duplicated(outlook):
+    """The pair of a moved occurrence is lost after the PATCH (the platform DB went away): the
+    next run finds the exception three days away from its original start and links it."""
+    db, fake, sync = outlook
+    add_override(db, 3, hours=72)
+
+    class LosesTheDatabase(SyncStatus):
+        def save_pair(self, key, remote, platform_hash):
+            raise ConnectionError("platform DB lost after the remote write")
+
+    with pytest.raises(ConnectionError):
+        run_sync(
+            db,
+            sync.binding,
+            lambda b: sync.calendar,
+            journal=sync.journal,
+            now=NOW,
+            status=LosesTheDatabase,
+        )
+    before = mark(fake)
+    result = sync()
+    assert result["refused"] == result["stale"] == 0
+    assert write_requests(fake, before) == []
+    moved = instances(fake)[moment_key(week(3))]
+    assert moved["type"] == "exception" and moved["start"] == graph_time(week(3, 72))
+    assert writes(sync()) == 0
+
+
+def test_an_occurrence_deleted_in_outlook_is_not_restored_by_a_winning_platform_edit(
+    platform_db, graph_fake
+):
+    """Both sides changed one occurrence and the platform's version wins: Outlook cannot restore
+    the occurrence it deleted, so that write alone is refused, naming the fix."""
+    add_series(platform_db)
+    binding = add_binding(
+        platform_db,
+        provider="outlook",
+        source=MAILBOX,
+        resource="ana",
+        direction="both",
+        policy="platform-wins",
+    )
+    sync = Sync(platform_db, binding, outlook_backend_for(graph_fake))
+    sync()
+    add_override(platform_db, 1, hours=2)
+    graph_fake.remove(MAILBOX, instances(graph_fake)[moment_key(week(1))]["id"])
+    before = mark(graph_fake)
+    result = sync()
+    assert result["refused"] == 1 and write_requests(graph_fake, before) == []
+    assert moment_key(week(1)) not in instances(graph_fake)
+    with platform_db.engine.connect() as conn:
+        reason = conn.execute(
+            sa.select(integration_journal.c.details).where(
+                integration_journal.c.outcome == "refused"
+            )
+        ).scalar_one()
+    assert "cannot restore" in reason["reason"] and "cancel it on the platform" in reason["reason"]

@@ -1,10 +1,11 @@
 """The pure planner: each rule on its own, with incremental and full listings."""
 
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ponton.model import Event
+from ponton.model import Event, event_key
 from ponton.sync.guard import check_mass_delete
 from ponton.sync.planner import (
     Conflict,
@@ -18,6 +19,7 @@ from ponton.sync.planner import (
     UpdateRemote,
     plan_sync,
     series_in_window,
+    unlisted_keys,
 )
 from ponton.sync.port import ChangeSet, RemoteEvent
 
@@ -147,6 +149,23 @@ def test_series_in_window_looks_at_occurrences():
     assert series_in_window(
         ev(), datetime(2027, 1, 1, tzinfo=UTC), datetime(2027, 2, 1, tzinfo=UTC)
     )
+
+
+def test_a_series_with_every_occurrence_in_the_window_cancelled_is_unlisted_with_overrides():
+    weekly = ev(recurrence=("RRULE:FREQ=WEEKLY;COUNT=2",))
+    window = (T0 - timedelta(days=1), T0 + timedelta(days=30))
+    cancelled = {
+        event_key("u1", moment): replace(
+            weekly, recurrence=(), recurrence_id=moment, status="CANCELLED"
+        )
+        for moment in (T0, T0 + timedelta(weeks=1))
+    }
+    platform = {"u1": weekly, **cancelled, "single": ev("single")}
+    assert sorted(unlisted_keys(platform, *window)) == sorted(["u1", *cancelled])
+    live = dict(platform) | {
+        next(iter(cancelled)): replace(next(iter(cancelled.values())), status="CONFIRMED")
+    }
+    assert unlisted_keys(live, *window) == []
 
 
 def test_platform_delete_propagates_unless_remote_edited():

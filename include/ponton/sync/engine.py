@@ -35,7 +35,7 @@ from ponton.sync.planner import (
     UpdatePlatform,
     UpdateRemote,
     plan_sync,
-    series_in_window,
+    unlisted_keys,
 )
 from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
@@ -142,7 +142,7 @@ def _run_sync(
         policy=binding.conflict_policy,
         left_alone=open_conflicts | aged_out | refused,
         platform_deleted=deleted,
-        unlisted=[uid for uid, e in platform.items() if not series_in_window(e, start, end)],
+        unlisted=unlisted_keys(platform, start, end),
     )
     try:
         check_mass_delete(

@@ -19,11 +19,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from ponton.model import Event, event_key, split_key
-from ponton.sync.occurrences import occurrences
+from ponton.sync.occurrences import DEFAULT_LIMIT, occurrences, series_occurrences
 from ponton.sync.port import ChangeSet, RemoteEvent
 
 Direction = Literal["import", "export", "both"]
@@ -367,3 +367,33 @@ def series_in_window(event: Event, start: datetime, end: datetime) -> bool:
         return bool(occurrences(event, start, end, limit=2))
     except ValueError:  # a rule dateutil cannot expand: assume listable, as before
         return True
+
+
+def unlisted_keys(platform: Mapping[str, Event], start: datetime, end: datetime) -> list[str]:
+    """Keys of the platform events no listing of [start, end) can show: calendar views list a
+    series only through its live occurrences inside the window, so a series whose occurrences
+    there are all cancelled (EXDATE, cancelled overrides) or moved out is not listed, nor its
+    overrides; nor a master without an occurrence there."""
+    series: dict[str, dict[str, Event]] = {}
+    for key, event in platform.items():
+        series.setdefault(split_key(key)[0], {})[key] = event
+    unlisted = []
+    for uid, components in series.items():
+        master = components.get(uid)
+        if master is None or not master.recurrence:
+            continue
+        if not series_in_window(master, start, end):
+            unlisted.append(uid)
+            continue
+        try:
+            live = any(
+                event.status != "CANCELLED"
+                for event, _, _ in series_occurrences(
+                    components.values(), start, end, zone=UTC, limit=DEFAULT_LIMIT
+                )
+            )
+        except ValueError:  # a rule dateutil cannot expand: assume listable
+            live = True
+        if not live:
+            unlisted += list(components)
+    return unlisted

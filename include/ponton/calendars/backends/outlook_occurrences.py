@@ -28,7 +28,7 @@ from ponton.calendars.backends.outlook_series import (
     split_cancelled_id,
 )
 from ponton.errors import InvalidInputError, PontonError, PreconditionFailed
-from ponton.model import parse_moment_key
+from ponton.model import Event, parse_moment_key
 from ponton.sync.port import RemoteEvent, RemoteWrite, WriteResult
 
 
@@ -49,7 +49,7 @@ class _Job:
     occurrence_id: str | None = None
     etag: str | None = None
     exdate: bool = False
-    timezone: str | None = None
+    event: Event | None = None  # the version written, for a PATCH
 
 
 class OccurrenceAccess:
@@ -169,10 +169,12 @@ class OccurrenceAccess:
                 "Outlook, which cannot restore it; add it in Outlook as an event of its own, or "
                 "cancel it on the platform too"
             )
-        body = None if cancel else to_graph(write.event, write.platform_uid)
-        if body is not None and not self.write_attendees:
-            body.pop("attendees", None)
-        job = _Job(i, write.platform_uid, rid, body, series_id, timezone=write.event.timezone)
+        body = None
+        if not cancel:
+            body = to_graph(write.event, write.platform_uid, write_attendees=self.write_attendees)
+        job = _Job(
+            i, write.platform_uid, rid, body, series_id, event=None if cancel else write.event
+        )
         if write.op == "update" and write.remote_id:
             job.occurrence_id, job.etag = write.remote_id, write.etag
         return job
@@ -231,7 +233,7 @@ class OccurrenceAccess:
             {
                 "id": str(n),
                 "method": "GET",
-                "url": self._instances_url(j.master_id, *lookup_window(j.rid)),
+                "url": self._instances_url(j.master_id, *lookup_window(j.rid, j.event)),
             }
             for n, j in enumerate(pending)
         ]

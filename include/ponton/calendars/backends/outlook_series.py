@@ -26,7 +26,7 @@ from ponton.sync.port import RemoteEvent
 #: How far around the window ``/instances`` is read, so an exception moved out of the window is
 #: not taken for a deleted occurrence.
 MARGIN = timedelta(days=31)
-#: The window ``/instances`` is read in to find one occurrence by its original start.
+#: How far around an occurrence's times ``/instances`` is read to find it by its original start.
 LOOKUP = timedelta(days=1)
 
 
@@ -160,13 +160,25 @@ def without_exdates(event: Event) -> Event:
     )
 
 
-def lookup_window(recurrence_id: datetime | date) -> tuple[datetime, datetime]:
-    """The ``/instances`` window holding the occurrence that starts at ``recurrence_id``."""
-    if isinstance(recurrence_id, datetime):
-        moment = recurrence_id.astimezone(UTC)
-    else:
-        moment = datetime.combine(recurrence_id, datetime.min.time(), tzinfo=UTC)
-    return moment - LOOKUP, moment + LOOKUP
+def _instant(value: datetime | date) -> datetime:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    return datetime.combine(value, datetime.min.time(), tzinfo=UTC)
+
+
+def lookup_window(
+    recurrence_id: datetime | date, event: Event | None = None
+) -> tuple[datetime, datetime]:
+    """The ``/instances`` window holding the occurrence originally at ``recurrence_id``
+    (``/instances`` lists occurrences by where they are now): a day around its original start
+    and around ``event``, the version being written, when it moves the occurrence; for a
+    cancellation, which cannot say where Outlook may have moved it, :data:`MARGIN` around."""
+    original = _instant(recurrence_id)
+    if event is None:
+        return original - MARGIN, original + MARGIN
+    low = min(original, _instant(event.start))
+    high = max(original, _instant(event.end))
+    return low - LOOKUP, high + LOOKUP
 
 
 def same_occurrence(row: dict[str, Any], recurrence_id: datetime | date) -> bool:
