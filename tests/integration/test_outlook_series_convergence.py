@@ -222,3 +222,20 @@ def test_a_series_with_every_occurrence_cancelled_is_not_taken_as_deleted(machin
         ("cancel_one_occurrence", {"n": 0, "side": "platform"}),
         ("sync", {}),
     )
+
+
+def test_a_platform_cancel_after_an_unrecorded_exception_write_reaches_outlook(
+    machine_db, graph_fake
+):
+    """Found by the machine: an exception PATCHed by a run that stopped before recording it,
+    then cancelled on the platform, came back as an Outlook edit (remote wins) and undid the
+    cancellation."""
+    GraphRemote.fake = graph_fake
+    RemoteWinsGraphSeriesMachine.db = machine_db
+    replay(
+        RemoteWinsGraphSeriesMachine,
+        ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "platform", "summary": "a"}),
+        ("sync_interrupted_after_the_remote_writes", {}),
+        ("cancel_one_occurrence", {"n": 0, "side": "platform"}),
+        ("sync", {}),
+    )

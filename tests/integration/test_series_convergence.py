@@ -450,3 +450,17 @@ def test_override_written_before_an_interrupted_sync_goes_with_its_deleted_serie
         ("delete_the_series", {"side": "platform"}),
         ("sync", {}),
     )
+
+
+def test_a_platform_edit_after_an_unrecorded_override_write_wins_over_it(machine_db):
+    """Found by the machine: an override written there by a run that stopped before recording
+    it, then cancelled on the platform, was taken for a remote edit and (remote wins) undid the
+    cancellation; the write in flight now tells ponton's own version from an edit there."""
+    RemoteWinsSeriesMachine.db = machine_db
+    replay(
+        RemoteWinsSeriesMachine,
+        ("move_or_edit_one_occurrence", {"n": 0, "shift": 0, "side": "platform", "summary": "a"}),
+        ("sync_interrupted_after_the_remote_writes", {}),
+        ("cancel_one_occurrence", {"n": 0, "side": "platform"}),
+        ("sync", {}),
+    )

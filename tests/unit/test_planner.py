@@ -19,6 +19,7 @@ from ponton.sync.planner import (
     UpdateRemote,
     plan_sync,
     series_in_window,
+    sync_hash,
     unlisted_keys,
 )
 from ponton.sync.port import ChangeSet, RemoteEvent
@@ -106,6 +107,21 @@ def test_both_edited_follows_policy(policy, expected):
     p = plan([ev(summary="ours")], [remote(summary="theirs")], state(), policy=policy)
     assert kinds(p) == [expected]
     assert p.decisions[0].policy == policy
+
+
+@pytest.mark.parametrize("policy", ["remote-wins", "manual", "newest-wins"])
+def test_own_unrecorded_write_then_a_platform_edit_updates_the_remote(policy):
+    """A run wrote ``remote`` for an unpaired event and stopped before recording the pair; the
+    platform has changed since: the remote holds ponton's own version, not an edit there."""
+    written = remote(summary="written")
+    in_flight = {"u1": sync_hash(written.event)}
+    (action,) = plan([ev(summary="later")], [written], policy=policy, in_flight=in_flight).actions
+    assert isinstance(action, UpdateRemote) and action.event.summary == "later"
+    # Without the note (or with another version noted) it stays an edit on both sides.
+    other = {"u1": sync_hash(remote(summary="other").event)}
+    assert kinds(plan([ev(summary="later")], [written], policy="remote-wins")) == [UpdatePlatform]
+    p = plan([ev(summary="later")], [written], policy="remote-wins", in_flight=other)
+    assert kinds(p) == [UpdatePlatform]
 
 
 def test_newest_wins_compares_modification_times():

@@ -298,6 +298,21 @@ sync_state = sa.Table(
     sa.UniqueConstraint("binding_id", "remote_id"),
 )
 
+# A write of an event not paired yet (a create, or an occurrence's first override), noted before
+# it is sent: if the run stops before the pair is recorded, the next run recognises the remote's
+# content as ponton's own write rather than a remote edit.
+sync_writes_in_flight = sa.Table(
+    "sync_writes_in_flight",
+    metadata,
+    sa.Column(
+        "binding_id",
+        sa.ForeignKey("calendar_bindings.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("platform_uid", sa.String(255), primary_key=True),
+    sa.Column("written_hash", sa.String(64), nullable=False),
+)
+
 foreign_events = sa.Table(
     "foreign_events",
     metadata,

@@ -80,6 +80,7 @@ def _run_sync(
         )
         recorded = status(conn, binding.id)
         state = recorded.pairs()
+        in_flight = recorded.writes_in_flight()
         known_foreign = busy.known_foreign(conn, binding.id)
         open_conflicts = recorded.open_conflict_keys()
         # Synced events that aged out of the window (or scope) are left alone, not deleted.
@@ -143,6 +144,7 @@ def _run_sync(
         left_alone=open_conflicts | aged_out | refused,
         platform_deleted=deleted,
         unlisted=unlisted_keys(platform, start, end),
+        in_flight=in_flight,
     )
     try:
         check_mass_delete(

@@ -201,6 +201,7 @@ def plan_sync(
     left_alone: Iterable[str] = (),
     platform_deleted: Iterable[str] = (),
     unlisted: Iterable[str] = (),
+    in_flight: Mapping[str, str] | None = None,
 ) -> Plan:
     """Plan one sync run.
 
@@ -214,6 +215,8 @@ def plan_sync(
     remote copy of them is not taken as foreign).
     ``unlisted``: uids no listing of the window can show (series without an occurrence in it,
     see ``series_in_window``): their absence from a full listing is not a remote deletion.
+    ``in_flight``: key → ``sync_hash`` of a version ponton was writing for an event not paired
+    yet when a run stopped short of recording it (its own write, not a remote edit).
     """
     if direction not in DIRECTIONS:
         raise ValueError(f"direction {direction!r} is not one of {', '.join(DIRECTIONS)}")
@@ -275,8 +278,11 @@ def plan_sync(
                     plan.actions.append(DeleteRemote(uid, remote.remote_id, remote.etag))
                 continue  # ours in name only: the platform never had it
             if remote is not None:
+                own_write = (in_flight or {}).get(uid) == sync_hash(remote.event)
                 if comparable(event) == comparable(remote.event):
                     plan.actions.append(LinkState(uid, remote, event.content_hash()))
+                elif own_write and exporting:  # the platform changed since ponton wrote it
+                    plan.actions.append(UpdateRemote(uid, remote.remote_id, remote.etag, event))
                 elif importing and exporting:
                     _settle(uid, event, remote, policy, plan)
                 elif exporting:

@@ -17,7 +17,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from ponton.model import Event
-from ponton.platform.schema import calendar_bindings, conflicts, sync_state, utcnow, webhook_inbox
+from ponton.platform.schema import (
+    calendar_bindings,
+    conflicts,
+    sync_state,
+    sync_writes_in_flight,
+    utcnow,
+    webhook_inbox,
+)
 from ponton.sync.planner import SyncStateRow, sync_hash
 from ponton.sync.port import RemoteEvent
 
@@ -79,6 +86,7 @@ class SyncStatus:
             "written_hash": None,
             "synced_at": utcnow(),
         }
+        self._land(key)
         if self.conn.execute(sync_state.update().where(self._pair(key)).values(**values)).rowcount:
             return
         self.conn.execute(
@@ -87,12 +95,40 @@ class SyncStatus:
 
     def note_write(self, key: str, event: Event) -> None:
         """Before writing ``event`` there: if the run stops before :meth:`save_pair`, the next
-        run recognises the remote's new content as ponton's own write, not a remote edit."""
+        run recognises the remote's new content as ponton's own write, not a remote edit. An
+        event not paired yet is noted among the writes in flight."""
+        written = sync_hash(event)
+        if self.conn.execute(
+            sync_state.update().where(self._pair(key)).values(written_hash=written)
+        ).rowcount:
+            return
+        self._land(key)
         self.conn.execute(
-            sync_state.update().where(self._pair(key)).values(written_hash=sync_hash(event))
+            sync_writes_in_flight.insert().values(
+                binding_id=self.binding_id, platform_uid=key, written_hash=written
+            )
+        )
+
+    def writes_in_flight(self) -> dict[str, str]:
+        """Planning key → ``sync_hash`` of what ponton was writing for an event not paired yet
+        when a run stopped short of recording it."""
+        rows = self.conn.execute(
+            sa.select(sync_writes_in_flight).where(
+                sync_writes_in_flight.c.binding_id == self.binding_id
+            )
+        )
+        return {r.platform_uid: r.written_hash for r in rows}
+
+    def _land(self, key: str) -> None:
+        self.conn.execute(
+            sync_writes_in_flight.delete().where(
+                sync_writes_in_flight.c.binding_id == self.binding_id,
+                sync_writes_in_flight.c.platform_uid == key,
+            )
         )
 
     def forget_pair(self, key: str) -> None:
+        self._land(key)
         self.conn.execute(sync_state.delete().where(self._pair(key)))
 
     def keep_side(self, key: str, *, remote_id: str, values: dict[str, Any]) -> None:
