@@ -19,6 +19,10 @@ Exceptions and deleted occurrences (https://learn.microsoft.com/graph/api/resour
   v1.0 has no ``cancelledOccurrences`` / ``exceptionOccurrences`` on the master (they are beta
   only: https://learn.microsoft.com/graph/api/resources/event?view=graph-rest-beta), so this fake
   has none either;
+* delta (https://learn.microsoft.com/graph/delta-query-events: removed instances are "their id
+  and an @removed object") reports a deleted occurrence, and every occurrence of a deleted series
+  inside the window, as ``@removed`` by id; the docs are silent on the master's own id, which
+  calendarView never lists: the harsher reading leaves it out;
 * occurrence ids: the docs only say ids are strings and read-only; the harsher reading makes them
   opaque (nothing of the date can be parsed out of them), stable per (master, original start).
 * Editing the master's fields keeps its exceptions; the docs are silent on what a changed pattern
