@@ -12,7 +12,6 @@ deletes it when the platform's version is to win.
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import hypothesis.strategies as st
@@ -24,7 +23,6 @@ from ponton.model import moment_key, parse_moment_key, split_key
 from ponton.platform import PlatformDB
 from tests.fakes.graph_fixtures import outlook_backend_for
 from tests.fakes.graph_render import instant
-from tests.integration import test_series_convergence
 from tests.integration.test_series_convergence import (
     SETTINGS,
     SHIFT,
@@ -164,16 +162,6 @@ class GraphSeriesMachine(SeriesMachine):
 
 class RemoteWinsGraphSeriesMachine(GraphSeriesMachine):
     policy = "remote-wins"
-
-
-@pytest.fixture(autouse=True)
-def rule_as_graph_spells_it(monkeypatch):
-    """The series' RRULE in the form Outlook reads back (BYDAY of the start's weekday): a crash
-    between a write and its record is then recognised as ponton's own write (the sync state's
-    written hash); another spelling would be taken for an Outlook edit of the series."""
-    master = test_series_convergence.MASTER
-    rule = master.recurrence[0] + ";BYDAY=" + master.start.strftime("%a")[:2].upper()
-    monkeypatch.setattr(test_series_convergence, "MASTER", replace(master, recurrence=(rule,)))
 
 
 @pytest.fixture(scope="module")

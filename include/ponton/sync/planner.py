@@ -25,6 +25,7 @@ from typing import Literal
 from ponton.model import Event, event_key, split_key
 from ponton.sync.occurrences import DEFAULT_LIMIT, occurrences, series_occurrences
 from ponton.sync.port import ChangeSet, RemoteEvent
+from ponton.sync.rules import canonical_rules
 
 Direction = Literal["import", "export", "both"]
 Policy = Literal["platform-wins", "remote-wins", "newest-wins", "manual"]
@@ -146,10 +147,12 @@ class Plan:
 
 
 def comparable(event: Event) -> dict:
-    """Content compared across sides: what both sides can hold (no uid, no attendees)."""
+    """Content compared across sides: what both sides can hold (no uid, no attendees), rules
+    compared by meaning (:mod:`ponton.sync.rules`)."""
     content = event.content()
     for key in ("uid", "recurrence_id", "attendees"):
         content.pop(key)
+    content["recurrence"] = canonical_rules(event.recurrence, event.start)
     return content
 
 
