@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from ponton.calendars.backends.outlook import RELISTED_FOR_REMOVALS
 from ponton.model import moment_key
 from ponton.platform.schema import availability, integration_journal, planning_events
 from ponton.sync.bindings import add_binding
@@ -95,6 +96,13 @@ def test_occurrence_moved_and_deleted_in_outlook_become_exactly_two_overrides(ou
     assert moved["status"] == "confirmed" and moved["timezone"] == "Europe/Paris"
     assert rows[moment_key(week(2))]["status"] == "cancelled"
     assert rows[""]["recurrence"] == "RRULE:FREQ=WEEKLY;COUNT=10"
+    with db.engine.connect() as conn:
+        (why,) = conn.execute(
+            sa.select(integration_journal.c.details).where(
+                integration_journal.c.action == "full_resync"
+            )
+        ).scalars()
+    assert why["reason"] == RELISTED_FOR_REMOVALS  # not an expired cursor
     before = mark(fake)
     assert writes(sync()) == 0
     assert write_requests(fake, before) == []

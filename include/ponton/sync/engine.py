@@ -132,7 +132,7 @@ def _run_sync(
             "full_resync",
             object_type="binding",
             object_id=binding.id,
-            details={"reason": "cursor expired or rejected by the provider"},
+            details={"reason": changes.full_reason or "cursor expired or rejected by the provider"},
         )
     plan = plan_sync(
         platform=platform,

@@ -41,12 +41,15 @@ class ChangeSet:
     ``full`` means ``events`` is the whole calendar inside the window (anything not listed is gone);
     otherwise ``events`` holds only what changed since ``cursor`` and ``deleted`` the removed ids.
     ``cursor`` is the value to pass next time (sync token, delta link, feed etag), or None.
+    ``full_reason`` says why a backend that was given a cursor listed in full anyway, when it
+    was not that the cursor expired.
     """
 
     events: Sequence[RemoteEvent]
     full: bool
     cursor: str | None = None
     deleted: Sequence[str] = field(default_factory=tuple)
+    full_reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ on top of it) is synchronous; a ``requests`` session with azure-identity tokens 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -60,6 +60,11 @@ class GraphCalendarRef:
                 f"Outlook calendar {source!r}: expected 'user@domain' or 'user@domain/CALENDAR_ID'"
             )
         return cls(mailbox, calendar_id or None)
+
+
+RELISTED_FOR_REMOVALS = (
+    "Outlook reported removed events by id alone: the window was read again to tell which"
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -157,9 +162,10 @@ class OutlookCalendarBackend(OccurrenceAccess):
                 # A removed occurrence is named by its opaque id alone: which series lost which
                 # occurrence (or the whole series) only a listing of the window tells.
                 window = {"startDateTime": _iso(start), "endDateTime": _iso(end)}
-                return self._round(
+                relisted = self._round(
                     f"{self.ref.view}/calendarView/delta", window, start, end, full=True
                 )
+                return replace(relisted, full_reason=RELISTED_FOR_REMOVALS)
             cursor = page.get("@odata.deltaLink")
             components, gone = self._series(list(series), start, end)
             events += components
