@@ -74,3 +74,15 @@ def mail_backend(tmp_path, monkeypatch):
     yield make
     for stop in stops:
         stop()
+
+
+@pytest.fixture(scope="module")
+def machine_db(tmp_path_factory):
+    """A SQLite platform DB for a state machine's many runs in one module (each example
+    empties what it uses)."""
+    from ponton.platform import PlatformDB
+
+    db = PlatformDB(f"sqlite:///{tmp_path_factory.mktemp('machine') / 'p.db'}")
+    db.upgrade()
+    yield db
+    db.dispose()

@@ -20,7 +20,6 @@ from tests.integration.test_series_convergence import (
     UID,
     Content,
     SeriesMachine,
-    machine_db,  # noqa: F401 - the module's database fixture
     replay,
     week,
 )
@@ -117,7 +116,7 @@ def google_fake_for_machines():
 @pytest.mark.parametrize("machine", [GoogleSeriesMachine, RemoteWinsGoogleSeriesMachine])
 def test_occurrence_edits_on_both_sides_converge_on_google(
     machine,
-    machine_db,  # noqa: F811
+    machine_db,
     google_fake_for_machines,
 ):
     machine.db = machine_db
@@ -127,7 +126,7 @@ def test_occurrence_edits_on_both_sides_converge_on_google(
 
 
 def test_an_override_equal_to_its_occurrence_stays_an_override(
-    machine_db,  # noqa: F811
+    machine_db,
     google_fake_for_machines,
 ):
     """Found by the machine: an exception holding what the series gives that occurrence was

@@ -20,7 +20,6 @@ from hypothesis import settings
 from hypothesis.stateful import precondition, rule
 
 from ponton.model import moment_key, parse_moment_key, split_key
-from ponton.platform import PlatformDB
 from tests.fakes.graph_fixtures import outlook_backend_for
 from tests.fakes.graph_render import instant
 from tests.integration.test_series_convergence import (
@@ -162,15 +161,6 @@ class GraphSeriesMachine(SeriesMachine):
 
 class RemoteWinsGraphSeriesMachine(GraphSeriesMachine):
     policy = "remote-wins"
-
-
-@pytest.fixture(scope="module")
-def machine_db(tmp_path_factory):
-    """A SQLite platform DB for the machine's many runs (emptied at each example's start)."""
-    db = PlatformDB(f"sqlite:///{tmp_path_factory.mktemp('graph-series') / 'p.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
 
 
 @pytest.mark.parametrize("machine", [GraphSeriesMachine, RemoteWinsGraphSeriesMachine])

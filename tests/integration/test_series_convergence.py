@@ -372,14 +372,6 @@ SETTINGS = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def machine_db(tmp_path_factory):
-    db = PlatformDB(f"sqlite:///{tmp_path_factory.mktemp('series') / 'p.db'}")
-    db.upgrade()
-    yield db
-    db.dispose()
-
-
 @pytest.mark.parametrize("machine", [SeriesMachine, RemoteWinsSeriesMachine])
 def test_occurrence_edits_on_both_sides_converge_in_memory(machine, machine_db):
     machine.db = machine_db
