@@ -301,3 +301,29 @@ def test_an_occurrence_deleted_in_outlook_is_not_restored_by_a_winning_platform_
             )
         ).scalar_one()
     assert "cannot restore" in reason["reason"] and "cancel it on the platform" in reason["reason"]
+
+
+def test_a_series_whose_occurrences_in_the_window_are_all_deleted_in_outlook_is_kept(
+    platform_db, graph_fake
+):
+    """calendarView lists a series through its live occurrences in the window only: once those
+    are deleted in Outlook the series is absent from the listing, yet alive beyond the window.
+    It is looked up before anything is deleted on the platform."""
+    add_series(platform_db)
+    binding = add_binding(
+        platform_db,
+        provider="outlook",
+        source=MAILBOX,
+        resource="ana",
+        direction="both",
+        options={"future_days": 20},  # the window holds the first two occurrences only
+    )
+    sync = Sync(platform_db, binding, outlook_backend_for(graph_fake))
+    assert sync()["remote_created"] == 1
+    listed = instances(graph_fake)
+    for n in (0, 1):
+        graph_fake.remove(MAILBOX, listed[moment_key(week(n))]["id"])
+    result = sync()
+    assert result.get("platform_deleted", 0) == 0
+    assert "" in series_rows(platform_db), "the series itself is still on the platform"
+    assert master_of(graph_fake)["id"]

@@ -22,7 +22,7 @@ from ponton.platform.itip import apply_itip
 from ponton.privacy import journal_content
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
-from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete
+from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete, keep_live_series
 from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
     Conflict,
@@ -146,6 +146,7 @@ def _run_sync(
         unlisted=unlisted_keys(platform, start, end),
         in_flight=in_flight,
     )
+    keep_live_series(plan, platform, changes, calendar)
     try:
         check_mass_delete(
             plan,
