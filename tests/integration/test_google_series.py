@@ -21,6 +21,7 @@ from tests.integration.test_series_scenarios import (
     Sync,
     add_override,
     add_series,
+    pushed,
     series_rows,
     week,
     writes,
@@ -37,12 +38,7 @@ def original(n: int) -> dict:
 @pytest.fixture
 def google(platform_db, google_fake):
     """The platform's weekly series, pushed to Google by a first sync."""
-    add_series(platform_db)
-    binding = add_binding(
-        platform_db, provider="google", source=CALENDAR, resource="ana", direction="both"
-    )
-    sync = Sync(platform_db, binding, google_backend_for(google_fake))
-    assert sync()["remote_created"] == 1
+    sync = pushed(platform_db, google_backend_for(google_fake), provider="google", source=CALENDAR)
     return platform_db, google_fake, sync
 
 

@@ -22,6 +22,7 @@ from tests.integration.test_series_scenarios import (
     Sync,
     add_override,
     add_series,
+    pushed,
     series_rows,
     week,
     writes,
@@ -39,12 +40,7 @@ def graph_time(moment) -> dict[str, str]:
 
 @pytest.fixture
 def outlook(platform_db, graph_fake):
-    add_series(platform_db)
-    binding = add_binding(
-        platform_db, provider="outlook", source=MAILBOX, resource="ana", direction="both"
-    )
-    sync = Sync(platform_db, binding, outlook_backend_for(graph_fake))
-    assert sync()["remote_created"] == 1
+    sync = pushed(platform_db, outlook_backend_for(graph_fake), provider="outlook", source=MAILBOX)
     return platform_db, graph_fake, sync
 
 
@@ -309,17 +305,13 @@ def test_a_series_whose_occurrences_in_the_window_are_all_deleted_in_outlook_is_
     """calendarView lists a series through its live occurrences in the window only: once those
     are deleted in Outlook the series is absent from the listing, yet alive beyond the window.
     It is looked up before anything is deleted on the platform."""
-    add_series(platform_db)
-    binding = add_binding(
+    sync = pushed(
         platform_db,
+        outlook_backend_for(graph_fake),
         provider="outlook",
         source=MAILBOX,
-        resource="ana",
-        direction="both",
-        options={"future_days": 20},  # the window holds the first two occurrences only
+        future_days=20,  # the window holds the first two occurrences only
     )
-    sync = Sync(platform_db, binding, outlook_backend_for(graph_fake))
-    assert sync()["remote_created"] == 1
     listed = instances(graph_fake)
     for n in (0, 1):
         graph_fake.remove(MAILBOX, listed[moment_key(week(n))]["id"])

@@ -100,6 +100,22 @@ class Sync:
         )
 
 
+def pushed(db, calendar, *, provider: str, source: str, **options) -> Sync:
+    """The weekly series added to ``db`` and pushed to ``calendar`` by a first two-way sync."""
+    add_series(db)
+    binding = add_binding(
+        db,
+        provider=provider,
+        source=source,
+        resource="ana",
+        direction="both",
+        options=options or None,
+    )
+    sync = Sync(db, binding, calendar)
+    assert sync()["remote_created"] == 1
+    return sync
+
+
 # -- CalDAV on Radicale ---------------------------------------------------------------------
 
 
