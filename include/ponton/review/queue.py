@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -97,9 +97,20 @@ def _words(moment: datetime | date) -> str:
     return f"{day} {moment:%H:%M}" if isinstance(moment, datetime) else day
 
 
+def _whole_days(start: datetime | date, end: datetime | date) -> bool:
+    """Both bounds at midnight where they are shown: whole days kept as instants (busy blocks)."""
+    return (
+        isinstance(start, datetime)
+        and isinstance(end, datetime)
+        and end > start
+        and start.time() == end.time() == time(0)
+    )
+
+
 def readable(value: Any, zone: ZoneInfo, *, until: Any = None) -> str:
     """``Wed 4 Mar 2026 15:00 (Europe/Paris)``, a date without time or zone; with ``until``, a
-    span (``… 14:00 → 17:00 (Europe/Paris)`` within one day). Anything that is no instant nor
+    span (``… 14:00 → 17:00 (Europe/Paris)`` within one day, ``Mon 21 Dec 2026 → Tue 22 Dec
+    2026, all day (Europe/Paris)`` from midnight to midnight). Anything that is no instant nor
     date is shown unchanged."""
     start = _moment(value)
     if start is None:
@@ -111,6 +122,10 @@ def readable(value: Any, zone: ZoneInfo, *, until: Any = None) -> str:
         end = None if end is None else _stamp(end, zone)
         if end is None:
             text += f" → {_text(until)}"
+        elif _whole_days(start, end):
+            last = end.date() - timedelta(days=1)
+            text = _words(start.date())
+            text += ", all day" if last == start.date() else f" → {_words(last)}, all day"
         elif (
             isinstance(start, datetime) and isinstance(end, datetime) and end.date() == start.date()
         ):
