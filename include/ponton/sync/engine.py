@@ -8,7 +8,7 @@ after a crash re-lists the same changes and finds them already applied.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -32,6 +32,7 @@ from ponton.sync.planner import (
     ForgetState,
     LinkState,
     Plan,
+    SyncStateRow,
     UpdatePlatform,
     UpdateRemote,
     plan_sync,
@@ -173,7 +174,7 @@ def _run_sync(
         summary.plan = [describe(a) for a in plan.actions]
         count_planned(plan, summary, known_foreign)
         return summary.finish(binding.direction)
-    errors = _apply_remote(db, binding, calendar, plan, summary, journal, status)
+    errors = _apply_remote(db, binding, calendar, plan, state, summary, journal, status)
     message = calendar.itip_message() if isinstance(calendar, ItipMessages) else None
     if message is not None:
         with db.begin() as conn:
@@ -220,10 +221,12 @@ def _apply_remote(
     binding: Binding,
     calendar: RemoteCalendar,
     plan: Plan,
+    state: Mapping[str, SyncStateRow],
     summary: SyncSummary,
     journal: Journal,
     status: type[SyncStatus],
 ) -> list[Exception]:
+    """Write the plan's remote actions; ``state`` is the pairs the plan was made from."""
     writes: list[RemoteWrite] = []
     keys: list[str] = []  # the planning key of each write, in order
     written: dict[str, Event] = {}
@@ -244,11 +247,10 @@ def _apply_remote(
         return []
     with db.begin() as conn:
         recorded = status(conn, binding.id)
-        pairs = recorded.pairs()
         for index, (key, write) in enumerate(zip(keys, writes, strict=True)):
             rid = split_key(key)[1]
             if rid:  # an override: name the occurrence and its paired series
-                master = pairs.get(write.platform_uid)
+                master = state.get(write.platform_uid)
                 series_id = master.remote_id if master else None
                 writes[index] = write = replace(write, recurrence_id=rid, series_id=series_id)
             if write.event is not None:

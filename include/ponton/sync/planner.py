@@ -226,6 +226,7 @@ def plan_sync(
     if policy not in POLICIES:
         raise ValueError(f"conflict policy {policy!r} is not one of {', '.join(POLICIES)}")
     plan = Plan(full=changes.full, cursor=changes.cursor)
+    writing = in_flight or {}
     importing, exporting = direction in ("import", "both"), direction in ("export", "both")
     skip = set(left_alone)
     deleted_on_platform = set(platform_deleted)
@@ -281,7 +282,7 @@ def plan_sync(
                     plan.actions.append(DeleteRemote(uid, remote.remote_id, remote.etag))
                 continue  # ours in name only: the platform never had it
             if remote is not None:
-                own_write = (in_flight or {}).get(uid) == sync_hash(remote.event)
+                own_write = uid in writing and writing[uid] == sync_hash(remote.event)
                 if comparable(event) == comparable(remote.event):
                     plan.actions.append(LinkState(uid, remote, event.content_hash()))
                 elif own_write and exporting:  # the platform changed since ponton wrote it
