@@ -17,6 +17,7 @@ from ponton.context import RunContext
 from ponton.platform.db import PlatformDB
 from ponton.platform.schema import integration_journal, utcnow
 
+_INSERT = integration_journal.insert()
 OUTCOMES = ("ok", "skipped", "changed", "conflict", "refused", "error")
 
 
@@ -103,10 +104,10 @@ class Journal:
             details=details,
         )
         if conn is not None:
-            conn.execute(integration_journal.insert(), row)
+            conn.execute(_INSERT, row)
             return
         with self.db.begin() as own:
-            own.execute(integration_journal.insert(), row)
+            own.execute(_INSERT, row)
 
     def tail(
         self,

@@ -217,7 +217,7 @@ def test_not_found_is_trusted_only_once_the_provider_search_has_settled(platform
     backend = mail_backend("postmark")
     (nid,) = add(platform_db)
     with platform_db.begin() as conn:  # an attempt died before reaching Postmark
-        ledger.mark_sending(conn, nid, "attempt-1", "postmark")
+        assert ledger.claim_next_pending(conn, "attempt-1", "postmark")["id"] == nid
     early = Dispatcher(platform_db, backend.provider, Journal(platform_db)).run()
     assert (early.waiting, early.sent) == (1, 0)
     assert rows(platform_db)[nid]["status"] == "sending"
@@ -230,7 +230,7 @@ def test_a_row_sent_through_another_provider_goes_to_review(platform_db, mail_ba
     backend = mail_backend("postmark")
     (nid,) = add(platform_db)
     with platform_db.begin() as conn:
-        ledger.mark_sending(conn, nid, "attempt-1", "sendgrid")
+        assert ledger.claim_next_pending(conn, "attempt-1", "sendgrid")["id"] == nid
     summary = Dispatcher(platform_db, backend.provider, Journal(platform_db), settle=NOW).run()
     assert summary.review == 1
     assert "sent through sendgrid" in rows(platform_db)[nid]["last_error"]

@@ -144,17 +144,27 @@ def test_an_event_for_a_row_without_receipt_fills_in_the_provider_id(platform_db
     assert row(platform_db, nid)["provider_message_id"] == "pm-123"
 
 
-def test_a_receipt_after_a_webhook_does_not_regress_the_status(platform_db):
+@pytest.mark.parametrize("sent_to", [None, 1], ids=["rows-read-back", "dispatch-count"])
+def test_a_receipt_after_a_webhook_does_not_regress_the_status(platform_db, sent_to):
     (nid,) = add_notifications(platform_db, status="sending", provider="postmark")
     ledger.fold_events(platform_db, [event("delivered", T0 + timedelta(seconds=3), nid)])
     with platform_db.begin() as conn:
-        ledger.record_receipt(conn, nid, "postmark", Receipt("pm-1", T0, "queued"))
+        ledger.record_receipt(conn, nid, "postmark", Receipt("pm-1", T0, "queued"), sent_to=sent_to)
     stored = row(platform_db, nid)
     assert (stored["status"], stored["provider_message_id"], stored["sent_at"]) == (
         "delivered",
         "pm-1",
         T0,
     )
+
+
+def test_a_receipt_moving_every_recipient_it_went_to_is_the_status_without_a_read_back(
+    platform_db,
+):
+    (nid,) = add_notifications(platform_db, status="sending", provider="postmark")
+    with platform_db.begin() as conn:
+        ledger.record_receipt(conn, nid, "postmark", Receipt("pm-1", T0, "queued"), sent_to=1)
+    assert row(platform_db, nid)["status"] == "queued"
 
 
 def test_ledger_statuses_always_give_way_to_provider_events(platform_db):
@@ -184,8 +194,8 @@ def test_claims_skip_rows_locked_by_another_dispatcher(platform_db):
     with platform_db.engine.connect() as one, platform_db.engine.connect() as two:
         one.begin()
         two.begin()
-        assert ledger.lock_next_pending(one)["id"] == first
-        assert ledger.lock_next_pending(two)["id"] == second
+        assert ledger.claim_next_pending(one, "attempt-1", "smtp")["id"] == first
+        assert ledger.claim_next_pending(two, "attempt-2", "smtp")["id"] == second
         one.rollback()
         two.rollback()
 

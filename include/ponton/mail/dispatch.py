@@ -141,17 +141,18 @@ class Dispatcher:
     # -- this attempt ---------------------------------------------------------------------------
 
     def _claim(self, conn: sa.Connection, summary: DispatchSummary) -> Claimed | None:
-        """Lock the next pending row, build its message, mark it ``sending`` in ``conn``'s
-        transaction (rows that cannot go out are settled on the way)."""
+        """Mark the next pending row ``sending`` in ``conn``'s transaction and build its message
+        (rows that cannot go out are settled on the way)."""
         while True:
-            row = ledger.lock_next_pending(conn)
+            row = ledger.claim_next_pending(conn, self.attempt_id, self.provider.name)
             if row is None:
                 return None
+            nid, replace_rows = row["id"], row["attempts"] > 1
             try:
                 message = compose(row, self.provider.sender, conn)
             except InvalidInputError as exc:
-                ledger.mark_failed(conn, row["id"], str(exc))
-                self._journal("send", row["id"], "refused", conn, reason=str(exc)[:500])
+                ledger.mark_unsendable(conn, nid, "failed", str(exc))
+                self._journal("send", nid, "refused", conn, reason=str(exc)[:500])
                 summary.failed += 1
                 continue
             suppressed = suppression.reasons_for(conn, [a.email for a in message.recipients])
@@ -159,15 +160,13 @@ class Dispatcher:
                 # Copies do not go out without their addressee: nothing is sent.
                 unsent = "not sent: every To recipient is on the suppression list"
                 suppressed = {a.email.lower(): unsent for a in message.recipients} | suppressed
-                recipients.claim(conn, row["id"], message, suppressed)
+                recipients.claim(conn, nid, message, suppressed, replace=replace_rows)
                 reason = "; ".join(f"{a}: {r}" for a, r in sorted(suppressed.items()))
-                ledger.mark_suppressed(conn, row["id"], reason)
-                self._journal("send", row["id"], "skipped", conn, reason=reason[:500])
+                ledger.mark_unsendable(conn, nid, "suppressed", reason)
+                self._journal("send", nid, "skipped", conn, reason=reason[:500])
                 summary.suppressed += len(message.recipients)
                 continue
-            if not ledger.mark_sending(conn, row["id"], self.attempt_id, self.provider.name):
-                continue
-            recipients.claim(conn, row["id"], message, suppressed)
+            recipients.claim(conn, nid, message, suppressed, replace=replace_rows)
             if suppressed:
                 kept = tuple(a for a in message.recipients if a.email.lower() not in suppressed)
                 message = replace(
@@ -177,7 +176,7 @@ class Dispatcher:
                     bcc=tuple(a for a in message.bcc if a in kept),
                 )
                 summary.suppressed += len(suppressed)
-            return row["id"], message
+            return nid, message
 
     def _send_one(
         self, nid: int, message: OutgoingMail, summary: DispatchSummary
@@ -209,9 +208,16 @@ class Dispatcher:
             raise
 
     def _record(
-        self, conn: sa.Connection, nid: int, receipt: Receipt, summary: DispatchSummary
+        self,
+        conn: sa.Connection,
+        claimed: Claimed,
+        receipt: Receipt,
+        summary: DispatchSummary,
     ) -> None:
-        ledger.record_receipt(conn, nid, self.provider.name, receipt)
+        nid, message = claimed
+        ledger.record_receipt(
+            conn, nid, self.provider.name, receipt, sent_to=len(message.recipients)
+        )
         self._journal(
             "send",
             nid,
@@ -242,7 +248,7 @@ class Dispatcher:
                 receipt = self._send_one(*claimed, summary)
                 with self.db.begin() as conn:
                     if receipt is not None:
-                        self._record(conn, claimed[0], receipt, summary)
+                        self._record(conn, claimed, receipt, summary)
                     claimed = self._claim(conn, summary) if taken < limit else None
                 taken += 1
         finally:

@@ -18,12 +18,15 @@ policy writes it as it is instead of refolding it.
 
 from __future__ import annotations
 
-from email.charset import Charset
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.utils import formataddr
 
 LINE = 76  # RFC 2047's encoded-word line, and under RFC 5322's recommended 78
+# Encoded words in base64 ("B"): Python's default for UTF-8 picks the shorter of "Q" and "B"
+# for every word it cuts, which costs four times as long for the same result in every reader.
 _UTF8 = Charset("utf-8")
+_UTF8.header_encoding = BASE64
 # A display name's single encoded word must fit RFC 5322's hard line limit (998) with the
 # header name and the angle address; base64 turns 3 bytes into 4 characters.
 MAX_ENCODED_NAME_BYTES = 600

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -36,35 +37,52 @@ MAX_REASON_CHARS = 2000
 # -- dispatch transitions ------------------------------------------------------------------------
 
 
-def lock_next_pending(conn: sa.Connection) -> dict[str, Any] | None:
-    """The oldest pending row, locked for this transaction (``SKIP LOCKED`` on PostgreSQL, so
-    concurrent dispatchers take different rows; SQLite serialises writers anyway)."""
-    query = (
-        sa.select(notifications)
-        .where(notifications.c.status == "pending")
-        .order_by(notifications.c.id)
+# Built once: dispatch runs them for every message, and building a statement costs more than
+# SQLite takes to run it.
+_pending = notifications.alias("pending")
+_CLAIM_NEXT = (
+    notifications.update()
+    .where(
+        notifications.c.id
+        == sa.select(_pending.c.id)
+        .where(_pending.c.status == "pending")
+        .order_by(_pending.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
+    .values(
+        status="sending",
+        status_at=None,
+        attempt_id=sa.bindparam("b_attempt"),
+        attempts=notifications.c.attempts + 1,
+        provider=sa.bindparam("b_provider"),
+        last_error=None,
+    )
+    .returning(*notifications.c)
+)
+_RECEIPT = (
+    notifications.update()
+    .where(notifications.c.id == sa.bindparam("b_id"))
+    .values(
+        provider=sa.bindparam("b_provider"),
+        provider_message_id=sa.bindparam("b_message"),
+        sent_at=sa.bindparam("b_sent_at", type_=notifications.c.sent_at.type),
+        last_error=sa.bindparam("b_error"),
+        status=sa.bindparam("b_status"),
+    )
+)
 
 
-def mark_sending(conn: sa.Connection, nid: int, attempt_id: str, provider: str) -> bool:
-    """pending → sending; False if another dispatcher took the row first."""
-    result = conn.execute(
-        notifications.update()
-        .where(notifications.c.id == nid, notifications.c.status == "pending")
-        .values(
-            status="sending",
-            status_at=None,
-            attempt_id=attempt_id,
-            attempts=notifications.c.attempts + 1,
-            provider=provider,
-            last_error=None,
-        )
-    )
-    return result.rowcount == 1
+def claim_next_pending(
+    conn: sa.Connection, attempt_id: str, provider: str
+) -> dict[str, Any] | None:
+    """pending → sending for the oldest pending row, returned as it now is: one statement, the
+    row locked for this transaction (``SKIP LOCKED`` on PostgreSQL, so concurrent dispatchers
+    take different rows; SQLite serialises writers anyway)."""
+    row = conn.execute(_CLAIM_NEXT, {"b_attempt": attempt_id, "b_provider": provider})
+    claimed = row.mappings().first()
+    return dict(claimed) if claimed else None
 
 
 def _set(conn: sa.Connection, nid: int, expected: str | None, **values: Any) -> bool:
@@ -79,9 +97,19 @@ def mark_failed(conn: sa.Connection, nid: int, reason: str) -> None:
     recipients.settle_sending(conn, nid, "failed", reason)
 
 
-def mark_suppressed(conn: sa.Connection, nid: int, reason: str) -> None:
-    """pending → suppressed: every recipient is on the suppression list; nothing is sent."""
-    _set(conn, nid, None, status="suppressed", status_at=utcnow(), last_error=reason)
+def mark_unsendable(conn: sa.Connection, nid: int, status: str, reason: str) -> None:
+    """A claimed row that never reaches the provider: ``failed`` (the row cannot make a valid
+    message) or ``suppressed`` (every To recipient is on the suppression list)."""
+    _set(
+        conn,
+        nid,
+        "sending",
+        status=status,
+        status_at=utcnow(),
+        provider=None,
+        attempt_id=None,
+        last_error=reason[:MAX_REASON_CHARS],
+    )
 
 
 def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
@@ -95,36 +123,44 @@ def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
         recipients.forget(conn, nid)
 
 
-def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receipt) -> None:
+def record_receipt(
+    conn: sa.Connection, nid: int, provider: str, receipt: Receipt, *, sent_to: int | None = None
+) -> None:
     """Store what the provider returned. Recipients still ``sending`` take the receipt's status
     (or ``failed``, those it refused); a webhook folded in the meantime (``delivered``) is newer
     and stays. The notification takes the roll-up of its recipients (a notification without
-    recipient rows, the receipt's status if it is still ``sending``).
+    recipient rows, the receipt's status if it is still ``sending``). ``sent_to``: how many
+    recipients the message went to; when the receipt moved exactly those, the roll-up is the
+    receipt's status and the rows are not read back.
 
     ``status_at`` stays empty: the acceptance time is ours (``sent_at``), not the provider's, and
     any event the provider reports later must win over it, even one stamped a little earlier by
     a provider clock that keeps whole seconds or runs behind ours."""
-    recipients.record_receipt(conn, nid, receipt)
-    rolled = recipients.rolled_up(conn, nid)
-    still_sending = notifications.c.status == "sending"
-    refused = "; ".join(f"{a}: {r}" for a, r in receipt.refused.items())
-    conn.execute(
-        notifications.update()
-        .where(notifications.c.id == nid)
-        .values(
-            provider=provider,
-            provider_message_id=receipt.provider_message_id,
-            sent_at=receipt.accepted_at,
-            last_error=f"refused recipients: {refused}"[:MAX_REASON_CHARS] if refused else None,
-            status=rolled[0]
+    moved = recipients.record_receipt(conn, nid, receipt)
+    if moved == sent_to and not receipt.refused:
+        status: Any = receipt.status
+    else:
+        rolled = recipients.rolled_up(conn, nid)
+        still_sending = notifications.c.status == "sending"
+        status = (
+            rolled[0]
             if rolled
-            else sa.case((still_sending, receipt.status), else_=notifications.c.status),
+            else sa.case((still_sending, receipt.status), else_=notifications.c.status)
         )
-    )
+    refused = "; ".join(f"{a}: {r}" for a, r in receipt.refused.items())
+    values = {
+        "b_id": nid,
+        "b_provider": provider,
+        "b_message": receipt.provider_message_id,
+        "b_sent_at": receipt.accepted_at,
+        "b_error": f"refused recipients: {refused}"[:MAX_REASON_CHARS] if refused else None,
+    }
+    if isinstance(status, str):
+        conn.execute(_RECEIPT, values | {"b_status": status})
+    else:
+        conn.execute(_RECEIPT.values(status=status), values)
     conn.execute(
-        insert_for(conn.dialect.name, notification_events).on_conflict_do_nothing(
-            index_elements=["provider", "provider_event_id"]
-        ),
+        _accepted_event(conn.dialect.name),
         {
             "notification_id": nid,
             "provider": provider,
@@ -134,6 +170,13 @@ def record_receipt(conn: sa.Connection, nid: int, provider: str, receipt: Receip
             "occurred_at": receipt.accepted_at,
             "received_at": utcnow(),
         },
+    )
+
+
+@cache
+def _accepted_event(dialect: str) -> sa.Insert:
+    return insert_for(dialect, notification_events).on_conflict_do_nothing(
+        index_elements=["provider", "provider_event_id"]
     )
 
 

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -21,7 +20,13 @@ from email.utils import format_datetime
 from email_validator import EmailNotValidError, validate_email
 
 from ponton.errors import InvalidInputError
-from ponton.mail.headers import MAX_ENCODED_NAME_BYTES, encode_addresses, encode_text
+from ponton.mail.headers import (
+    MAX_ENCODED_NAME_BYTES,
+    PreEncoded,
+    encode_addresses,
+    encode_text,
+)
+from ponton.mail.mime import SMTP
 
 MAX_SUBJECT_CHARS = 998  # RFC 5322 line limit; also the width of notifications.subject
 MAX_NAME_CHARS = 200
@@ -178,7 +183,7 @@ class OutgoingMail:
         """The RFC 5322 message: multipart/alternative text + HTML, inside multipart/mixed when
         there are attachments; subject and display names encoded by :mod:`ponton.mail.headers`
         so that they decode to exactly what was sent."""
-        msg = EmailMessage(policy=policy.SMTP)
+        msg = EmailMessage(policy=SMTP)
         msg["From"] = encode_addresses("From", [(self.sender.name, self.sender.email)])
         msg["To"] = encode_addresses("To", [(a.name, a.email) for a in self.to])
         if self.cc:
@@ -188,12 +193,13 @@ class OutgoingMail:
                 "Reply-To", [(self.reply_to.name, self.reply_to.email)]
             )
         msg["Subject"] = encode_text("Subject", self.subject)
-        msg["Date"] = (
-            format_datetime(date) if date else format_datetime(datetime.now().astimezone())
-        )
-        msg["Message-ID"] = self.message_id
-        for key, value in self.tags.items():
-            msg[f"X-{key.replace('_', '-').title()}"] = value
+        # ASCII values of ours, each short of a line: written as they are.
+        ours = {
+            "Date": format_datetime(date or datetime.now().astimezone()),
+            "Message-ID": self.message_id,
+        } | {f"X-{key.replace('_', '-').title()}": value for key, value in self.tags.items()}
+        for name, value in ours.items():
+            msg[name] = PreEncoded(name, value)
         msg.set_content(self.text, subtype="plain", charset="utf-8", cte="quoted-printable")
         if self.html:
             msg.add_alternative(self.html, subtype="html", charset="utf-8", cte="quoted-printable")

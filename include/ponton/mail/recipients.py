@@ -61,10 +61,28 @@ def roll_up(statuses: Iterable[tuple[str, datetime | None]]) -> tuple[str, datet
     return status, max(times) if times else None
 
 
-def claim(conn: sa.Connection, nid: int, message: OutgoingMail, suppressed: dict[str, str]) -> None:
+_TAKE_RECEIPT = (
+    recipients.update()
+    .where(recipients.c.notification_id == sa.bindparam("b_nid"), recipients.c.status == "sending")
+    .values(status=sa.bindparam("b_status"), provider_message_id=sa.bindparam("b_message"))
+)
+_INSERT = recipients.insert()
+
+
+def claim(
+    conn: sa.Connection,
+    nid: int,
+    message: OutgoingMail,
+    suppressed: dict[str, str],
+    *,
+    replace: bool = True,
+) -> None:
     """The rows of a claimed notification: ``sending``, or ``suppressed`` with the reason for
-    the addresses in ``suppressed`` (lower-case address -> reason). Replaces earlier rows."""
-    conn.execute(recipients.delete().where(recipients.c.notification_id == nid))
+    the addresses in ``suppressed`` (lower-case address -> reason). ``replace``: delete earlier
+    rows first (a row claimed before; every way back to ``pending`` forgets its rows, so a first
+    claim has none)."""
+    if replace:
+        conn.execute(recipients.delete().where(recipients.c.notification_id == nid))
     roles = (("to", message.to), ("cc", message.cc), ("bcc", message.bcc))
     rows = []
     for role, addresses in roles:
@@ -80,7 +98,7 @@ def claim(conn: sa.Connection, nid: int, message: OutgoingMail, suppressed: dict
                     "last_error": reason,
                 }
             )
-    conn.execute(recipients.insert(), rows)
+    conn.execute(_INSERT, rows)
 
 
 def forget(conn: sa.Connection, nid: int) -> None:
@@ -101,12 +119,13 @@ def rolled_up(conn: sa.Connection, nid: int) -> tuple[str, datetime | None] | No
     return roll_up((r.status, r.status_at) for r in _rows(conn, [nid]))
 
 
-def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt) -> None:
+def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt) -> int:
     """The recipients still ``sending`` take the receipt's status (the provider took the message
-    for them) or ``failed`` (it refused them: ``receipt.refused``)."""
+    for them) or ``failed`` (it refused them: ``receipt.refused``). Returns how many took the
+    receipt's status."""
     refused = {address.lower(): reason for address, reason in receipt.refused.items()}
-    sending = (recipients.c.notification_id == nid) & (recipients.c.status == "sending")
     if refused:
+        sending = (recipients.c.notification_id == nid) & (recipients.c.status == "sending")
         conn.execute(
             recipients.update()
             .where(sending & (recipients.c.address == sa.bindparam("b_address")))
@@ -116,11 +135,11 @@ def record_receipt(conn: sa.Connection, nid: int, receipt: Receipt) -> None:
                 for a, r in refused.items()
             ],
         )
-    conn.execute(
-        recipients.update()
-        .where(sending)
-        .values(status=receipt.status, provider_message_id=receipt.provider_message_id)
+    taken = conn.execute(
+        _TAKE_RECEIPT,
+        {"b_nid": nid, "b_status": receipt.status, "b_message": receipt.provider_message_id},
     )
+    return taken.rowcount
 
 
 def settle_sending(conn: sa.Connection, nid: int, status: str, reason: str | None = None) -> None:
