@@ -241,6 +241,11 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
     now = utcnow()
     matched = [(e, nid) for e, nid in paired if nid is not None]
     result.unmatched = len(paired) - len(matched)
+    # An address that hard-bounced is bad whatever message revealed it (a report that names no
+    # message of ours, or one from before this database): it is suppressed all the same.
+    _suppress(
+        conn, [(e, None, e.recipient.lower()) for e, nid in paired if nid is None and e.recipient]
+    )
     if not matched:
         return result
     inserted = insert_new(
@@ -289,6 +294,14 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             updates,
         )
     result.updated = len(updates)
+    _suppress(conn, addressed)
+    return result
+
+
+def _suppress(
+    conn: sa.Connection, addressed: Iterable[tuple[StatusEvent, int | None, str]]
+) -> None:
+    """Put the address of each bounce, complaint or unsubscribe on the suppression list."""
     suppression.add(
         conn,
         (
@@ -304,7 +317,6 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             if e.kind in SUPPRESSING
         ),
     )
-    return result
 
 
 def fold_events(
