@@ -12,68 +12,13 @@ import pytest
 from ponton.errors import ReauthorizationRequired
 from ponton.hooks.smtp_mail import SmtpMailHook
 from ponton.mail.backends.smtp import SmtpBackend
-from ponton.mail.backends.smtp_bounces import SmtpBounceBackend
 from ponton.mail.message import Address
 from ponton.mail.port import StatusPull
 from tests.contract.mail_provider import MailProviderContract, sample_mail
-from tests.fakes.bounce_reports import dsn
-from tests.fakes.imap_server import ImapPeer
+from tests.fakes.bounce_reports import RelayWithMailbox
 from tests.fakes.loopback import unused_port
-from tests.fakes.smtp_server import SmtpPeer
 
 pytestmark = [pytest.mark.contract, pytest.mark.integration]
-
-
-class RelayWithMailbox:
-    """The relay and the mailbox its envelope sender's mail is delivered to."""
-
-    def __init__(self, tmp) -> None:
-        self.relay = SmtpPeer(tmp, mode="starttls", auth=True, dsn=True)
-        self.imap = ImapPeer(tmp, ca=self.relay.ca)
-
-    def __getattr__(self, name):  # seen, refuse_next, refuse_address, handler
-        return getattr(self.relay, name)
-
-    def reset(self) -> None:
-        """An empty relay log and a new, empty bounce folder."""
-        self.relay.handler.__init__()
-        self.relay.handler.dsn = True
-        self.imap.recreate_folder()
-
-    def stop(self) -> None:
-        self.relay.stop()
-        self.imap.stop()
-
-    def connection(self, **extra) -> dict:
-        return self.relay.connection(**(self.imap.extra() | extra))
-
-    def backend(self, *, page_size: int = 200, **changes) -> SmtpBounceBackend:
-        plain = self.relay.backend(**changes)
-        mailbox = self.imap.mailbox(page_size=page_size)
-        return SmtpBounceBackend(login=plain.login, options=plain.options, mailbox=mailbox)
-
-    def sent(self, message_id: str) -> tuple[dict, list[str]]:
-        """What the relay took for ``message_id`` and the DSN parameters it was given."""
-        for index, seen in enumerate(self.relay.seen()):
-            if seen["message_id"] == message_id:
-                return seen, self.relay.handler.dsn_params[index]
-        raise AssertionError(f"the relay never took {message_id}")
-
-    def report(self, receipt, at: datetime, recipient: str | None = None, **fields) -> None:
-        """The relay's report on the message for ``recipient`` (each one when None), dropped in
-        the mailbox, with the ENVID the message was sent with."""
-        seen, params = self.sent(receipt.provider_message_id)
-        envid = next((p.split("ENVID=")[1].split()[0] for p in params if "ENVID=" in p), None)
-        for address in [recipient] if recipient else seen["recipients"]:
-            self.imap.drop(dsn(seen["raw"], address, at, envid=envid, **fields), at)
-
-    def deliver(self, receipt, at: datetime, recipient: str | None = None) -> None:
-        """A success report (Action: delivered, RFC 3464 section 2.3.3): what a relay sends when
-        success was asked for (NOTIFY=SUCCESS, RFC 3461 section 4.1). ponton asks only for
-        failures and delays; the reader takes every Action the same way."""
-        self.report(
-            receipt, at, recipient, action="delivered", status="2.0.0", diagnostic="smtp; 250 ok"
-        )
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +92,7 @@ def test_a_bounce_for_one_recipient_names_it_with_the_reason(peer):
     two = (Address("ana@example.com"), Address("bruno@example.com"))
     receipt = backend.send(sample_mail(backend.sender, nid=61, to=two))
     at = datetime.now(UTC).replace(microsecond=0)
-    peer.report(receipt, at, "bruno@example.com")
+    peer.report(receipt.provider_message_id, at, "bruno@example.com")
     (event,) = backend.fetch_events(None).events
     assert (event.kind, event.recipient, event.notification_id) == (
         "bounced",
@@ -170,11 +115,11 @@ def test_a_recreated_folder_is_read_again_from_its_start(peer):
     backend = peer.backend()
     receipt = backend.send(sample_mail(backend.sender, nid=62))
     at = datetime.now(UTC).replace(microsecond=0)
-    peer.report(receipt, at)
+    peer.report(receipt.provider_message_id, at)
     first = backend.fetch_events(None)
     assert backend.fetch_events(first.cursor).events == []
     peer.imap.recreate_folder()
-    peer.report(receipt, at + timedelta(minutes=5), status="5.2.2")
+    peer.report(receipt.provider_message_id, at + timedelta(minutes=5), status="5.2.2")
     again = backend.fetch_events(first.cursor)
     assert [e.details["reason"][:5] for e in again.events] == ["5.2.2"]
     assert again.cursor.split(":")[0] != first.cursor.split(":")[0]
