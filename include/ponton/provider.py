@@ -249,6 +249,9 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "schema": {"type": ["integer", "null"], "default": 30},
             },
             # The mailbox bounces are delivered to (docs/integrations/mail.md, bounce mailbox).
+            "bounce_address": _text(
+                "Envelope sender (Return-Path)", description="Blank: the From address"
+            ),
             "bounce_imap_host": _text(
                 "Bounce mailbox IMAP host", description="Blank: bounces are not read"
             ),

@@ -6,8 +6,9 @@ plus ``ssl_ca_file`` for a relay signed by a private CA. The backend
 (:mod:`ponton.mail.backends.smtp`) opens one session per attempt; we do not use
 ``send_email_smtp``, which builds an HTML-only message and repeats the whole send on any error.
 
-With ``bounce_imap_host`` (and its user and password), the backend also reads the bounce mailbox
-(:mod:`ponton.mail.backends.smtp_bounces`); without it, it offers no status pull at all.
+``bounce_address`` is the envelope sender (where reports go); with ``bounce_imap_host`` (and its
+user and password), the backend also reads that mailbox (:mod:`ponton.mail.backends.smtp_bounces`);
+without it, it offers no status pull at all.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ponton.errors import ConfigError
 from ponton.hooks.mail import MailHook, flag
 from ponton.mail.backends.smtp import SmtpBackend, SmtpLogin, SmtpOptions
 from ponton.mail.backends.smtp_bounces import BounceMailbox, SmtpBounceBackend
+from ponton.mail.message import Address
 
 
 class SmtpMailHook(MailHook):
@@ -34,12 +36,18 @@ class SmtpMailHook(MailHook):
             starttls=not flag(extra.get("disable_tls", False)),
             ssl_ca_file=extra.get("ssl_ca_file") or None,
             timeout=float(extra.get("timeout") or 30),
+            envelope_sender=self.envelope_sender(),
             **common,
         )
         mailbox = self.bounce_mailbox(options)
         if mailbox is None:
             return SmtpBackend(login=login, options=options)
         return SmtpBounceBackend(login=login, options=options, mailbox=mailbox)
+
+    def envelope_sender(self) -> str | None:
+        """``bounce_address``: where the relay's reports go, instead of the From address."""
+        address = (self.extra.get("bounce_address") or "").strip()
+        return Address.parse(address, role="bounce_address").email if address else None
 
     def bounce_mailbox(self, options: SmtpOptions) -> BounceMailbox | None:
         extra = self.extra

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ponton.errors import ReauthorizationRequired
+from ponton.errors import ConfigError, ReauthorizationRequired
 from ponton.hooks.smtp_mail import SmtpMailHook
 from ponton.mail.backends.smtp import SmtpBackend
 from ponton.mail.message import Address
@@ -131,3 +131,17 @@ def test_a_wrong_mailbox_password_asks_for_new_credentials(peer, monkeypatch):
     backend = SmtpMailHook().get_conn()
     with pytest.raises(ReauthorizationRequired, match="ponton_mail"):
         backend.fetch_events(None)
+
+
+def test_the_connection_check_reads_the_mailbox_too(peer, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(peer.connection()))
+    peer.imap.drop(b"From: someone@example.com\r\nSubject: hello\r\n\r\nhi\r\n", datetime.now(UTC))
+    ok, message = SmtpMailHook().test_connection()
+    assert ok and "answered NOOP" in message and "Bounces readable, 1 message(s)" in message
+
+
+def test_a_mailbox_host_without_credentials_is_a_configuration_error(peer, monkeypatch):
+    conn = peer.connection(bounce_imap_password="")
+    monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
+    with pytest.raises(ConfigError, match="bounce_imap_password"):
+        SmtpMailHook().get_conn()

@@ -20,6 +20,7 @@ from tests.fakes.imap_server import ImapPeer
 from tests.fakes.smtp_server import SmtpPeer
 
 RELAY = "relay.ponton.example"
+BOUNCES = "bounces@ponton.example"  # the envelope sender, delivered to the IMAP mailbox
 
 
 def dsn(
@@ -47,7 +48,7 @@ def dsn(
         f"Date: {date}\n"
         f"From: MAILER-DAEMON@{RELAY} (Mail Delivery System)\n"
         f"Subject: Undelivered Mail Returned to Sender\n"
-        f"To: bounces@ponton.example\n"
+        f"To: {BOUNCES}\n"
         f"Auto-Submitted: auto-replied\n"
         f"Message-Id: <{uuid4().hex}@{RELAY}>\n"
         f"MIME-Version: 1.0\n"
@@ -108,12 +109,13 @@ class RelayWithMailbox:
         self.imap.stop()
 
     def connection(self, **extra) -> dict:
-        return self.relay.connection(**(self.imap.extra() | extra))
+        fields = {"bounce_address": BOUNCES} | self.imap.extra() | extra
+        return self.relay.connection(**fields)
 
     def backend(self, *, page_size: int = 200, **changes):
         from ponton.mail.backends.smtp_bounces import SmtpBounceBackend
 
-        plain = self.relay.backend(**changes)
+        plain = self.relay.backend(**({"envelope_sender": BOUNCES} | changes))
         mailbox = self.imap.mailbox(page_size=page_size)
         return SmtpBounceBackend(login=plain.login, options=plain.options, mailbox=mailbox)
 

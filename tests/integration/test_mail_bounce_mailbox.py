@@ -59,7 +59,8 @@ def test_a_bounce_reaches_the_recipient_and_the_suppression_list(relay, platform
     assert main(["notifications", "dispatch"]) == 0
     [message_id] = [r["provider_message_id"] for r in rows(platform_env).values()]
     [(envelope_from, _)] = relay.handler.envelopes
-    assert envelope_from == "planning@ponton.example"
+    assert envelope_from == "bounces@ponton.example", "reports go to the bounce mailbox"
+    assert relay.seen()[0]["raw"].count(b"From: Planning ponton <planning@ponton.example>") == 1
     relay.report(message_id, datetime.now(UTC).replace(microsecond=0), "bruno@example.com")
     reconcile(capsys)
     assert recipient_statuses(platform_env, nid) == {

@@ -63,6 +63,8 @@ class SmtpOptions(MailOptions):
     starttls: bool = True  # STARTTLS after connecting; ``disable_tls`` turns it off
     ssl_ca_file: str | None = None  # only for a relay signed by a private CA
     timeout: float = 30
+    # MAIL FROM, where reports go (the bounce mailbox); None: the From address
+    envelope_sender: str | None = None
 
 
 class SmtpBackend(BaseMailBackend):
@@ -154,7 +156,9 @@ class SmtpBackend(BaseMailBackend):
         the recipients the relay refused while it took the message for the others. A refused
         transaction is reset and the session serves the next send; a broken one is dropped."""
         try:
-            client = self._mail_from(message.sender.email, message.reference)
+            client = self._mail_from(
+                self.options.envelope_sender or message.sender.email, message.reference
+            )
         except smtplib.SMTPSenderRefused as exc:
             raise self._refusal(exc, message) from exc
         envelope = [a.email for a in message.recipients]
@@ -231,7 +235,7 @@ class SmtpBackend(BaseMailBackend):
         if 400 <= code < 500:
             return TransientError(f"{self.where} deferred {whom}: {code} {text}")
         if isinstance(exc, smtplib.SMTPSenderRefused):
-            return ConfigError(f"{self.where} refused sender {message.sender.email}: {text}")
+            return ConfigError(f"{self.where} refused sender {exc.sender}: {text}")
         return InvalidInputError(f"{self.where} refused {whom}: {code} {text}")
 
     def _unknown(self, exc: BaseException) -> OutcomeUnknown:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import imaplib
 import re
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesHeaderParser
+from typing import TypeVar
 
 from ponton.errors import ConfigError, PontonError, ReauthorizationRequired, TransientError
 from ponton.mail.backends.smtp import SmtpBackend, SmtpLogin, SmtpOptions
@@ -35,6 +36,7 @@ MAX_MESSAGE_BYTES = 256 * 1024
 _FETCHED = re.compile(rb"UID (\d+).*INTERNALDATE \"([^\"]+)\"|INTERNALDATE \"([^\"]+)\".*UID (\d+)")
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 _HEADERS = BytesHeaderParser(policy=policy.compat32)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,13 +102,21 @@ class ImapReader:
             raise
         return client
 
+    def count(self) -> int:
+        """How many messages the folder holds (the connection test)."""
+        return self._session(lambda client: int(_text(client.response("EXISTS")[1]) or 0))
+
     def read(self, after: tuple[int, int] | None) -> tuple[int, int, list[Fetched], bool]:
         """UIDVALIDITY, the UID read from (``after``'s, or 0 when the folder is new to the
         cursor), the messages after it in UID order (at most a page) and whether more remain."""
+        return self._session(lambda client: self._read(client, after))
+
+    def _session(self, work: Callable[[imaplib.IMAP4], T]) -> T:
+        """``work`` on a logged-in, read-only session, with IMAP and network errors translated."""
         try:
             client = self._open()
             try:
-                return self._read(client, after)
+                return work(client)
             finally:
                 client.logout()
         except PontonError:
@@ -217,6 +227,11 @@ class SmtpBounceBackend(SmtpBackend):
             )
             for f in findings
         ]
+
+    def check_access(self) -> str:
+        relay = super().check_access()
+        count = self.call(f"the {self.mailbox.where}", self.reader.count)
+        return f"{relay}; {self.mailbox.where} readable, {count} message(s)"
 
     def _message_id(self, reference: str | None) -> str | None:
         """The Message-ID we sent with ``reference`` (what the receipt stored)."""
