@@ -14,6 +14,7 @@ from ponton.hooks.smtp_mail import SmtpMailHook
 from ponton.mail.backends.smtp import SmtpBackend
 from ponton.mail.message import Address
 from ponton.mail.port import StatusPull
+from tests.conftest import ROOT
 from tests.contract.mail_provider import MailProviderContract, sample_mail
 from tests.fakes.bounce_reports import RelayWithMailbox
 from tests.fakes.loopback import unused_port
@@ -145,3 +146,16 @@ def test_a_mailbox_host_without_credentials_is_a_configuration_error(peer, monke
     monkeypatch.setenv("AIRFLOW_CONN_PONTON_MAIL", json.dumps(conn))
     with pytest.raises(ConfigError, match="bounce_imap_password"):
         SmtpMailHook().get_conn()
+
+
+def test_a_report_without_a_usable_date_takes_the_time_the_mailbox_received_it(peer):
+    backend = peer.backend()
+    received = datetime(2026, 3, 7, 8, 45, 20, tzinfo=UTC)  # a day below 10: " 7-Mar-2026"
+    peer.imap.drop((ROOT / "tests/fixtures/mail_reports/qmail_failed.eml").read_bytes(), received)
+    (event,) = backend.fetch_events(None).events
+    assert (event.kind, event.recipient, event.occurred_at) == (
+        "bounced",
+        "emma.blanc@example.com",
+        received,
+    )
+    assert event.notification_id == 506

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
 from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from ponton.errors import ConfigError, PontonError, ReauthorizationRequired, TransientError
@@ -162,8 +163,9 @@ class ImapReader:
             if match is None:
                 continue
             uid = int(match.group(1) or match.group(4))
-            moment = (match.group(2) or match.group(3)).decode()
-            at = datetime.strptime(moment, "%d-%b-%Y %H:%M:%S %z").astimezone(UTC)
+            # RFC 3501 date-time "dd-Mon-yyyy hh:mm:ss +zzzz" read as RFC 5322 (no locale)
+            moment = (match.group(2) or match.group(3)).decode().replace("-", " ", 2)
+            at = parsedate_to_datetime(moment).astimezone(UTC)
             fetched.append(Fetched(uid, at, item[1]))
         return sorted(fetched, key=lambda f: f.uid)
 
