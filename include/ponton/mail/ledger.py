@@ -241,8 +241,8 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
     now = utcnow()
     matched = [(e, nid) for e, nid in paired if nid is not None]
     result.unmatched = len(paired) - len(matched)
-    # An address that hard-bounced is bad whatever message revealed it (a report that names no
-    # message of ours, or one from before this database): it is suppressed all the same.
+    # A hard bounce, complaint or unsubscribe holds for the address whatever message revealed it
+    # (a report naming no message of ours, or one from before this database): suppress it too.
     _suppress(
         conn, [(e, None, e.recipient.lower()) for e, nid in paired if nid is None and e.recipient]
     )
