@@ -159,3 +159,23 @@ def test_a_report_without_a_usable_date_takes_the_time_the_mailbox_received_it(p
         received,
     )
     assert event.notification_id == 506
+
+
+def test_a_message_the_parsers_choke_on_does_not_block_the_ones_after_it(peer, monkeypatch):
+    from ponton.mail.backends import smtp_bounces
+
+    backend = peer.backend()
+    receipt = backend.send(sample_mail(backend.sender, nid=63))
+    at = datetime.now(UTC).replace(microsecond=0)
+    peer.imap.drop(b"From: MAILER-DAEMON@relay.example\r\nSubject: odd\r\n\r\nodd\r\n", at)
+    peer.report(receipt.provider_message_id, at)
+    real = smtp_bounces.read_report
+
+    def choke(raw: bytes):
+        if b"Subject: odd" in raw:
+            raise UnicodeDecodeError("ascii", raw, 0, 1, "a detector's bug")
+        return real(raw)
+
+    monkeypatch.setattr(smtp_bounces, "read_report", choke)
+    page = backend.fetch_events(None)
+    assert ([e.notification_id for e in page.events], page.ignored) == ([63], 1)

@@ -13,6 +13,7 @@ Message-ID with the recipient), so folding them again changes nothing.
 from __future__ import annotations
 
 import imaplib
+import logging
 import re
 import ssl
 from collections.abc import Callable, Sequence
@@ -38,6 +39,7 @@ _FETCHED = re.compile(rb"UID (\d+).*INTERNALDATE \"([^\"]+)\"|INTERNALDATE \"([^
 _MESSAGE_ID = re.compile(r"<[^<>\s]{1,250}>")
 _HEADERS = BytesHeaderParser(policy=policy.compat32)
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -209,8 +211,14 @@ class SmtpBounceBackend(SmtpBackend):
         return EventPage(events, f"{validity}:{last}", more=more, ignored=ignored)
 
     def events_of(self, validity: int, message: Fetched) -> list[StatusEvent]:
-        """The status events one message of the mailbox reports; empty when it is no report."""
-        findings = read_report(message.raw)
+        """The status events one message of the mailbox reports; empty when it is no report.
+        A message the parsers choke on is logged and skipped: left in the way, it would stop
+        every later report from being read."""
+        try:
+            findings = read_report(message.raw)
+        except Exception:  # noqa: BLE001 - any parser error on mail anyone can send us
+            log.warning("%s: UID %s could not be read as a report", self.mailbox.where, message.uid)
+            return []
         if not findings:
             return []
         own_id = _MESSAGE_ID.search(_HEADERS.parsebytes(message.raw).get("Message-ID") or "")
