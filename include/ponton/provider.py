@@ -248,6 +248,20 @@ CONNECTION_FORMS: dict[str, dict[str, Any]] = {
                 "label": "Timeout (s)",
                 "schema": {"type": ["integer", "null"], "default": 30},
             },
+            # The mailbox bounces are delivered to (docs/integrations/mail.md, bounce mailbox).
+            "bounce_address": _text(
+                "Envelope sender (Return-Path)", description="Blank: the From address"
+            ),
+            "bounce_imap_host": _text(
+                "Bounce mailbox IMAP host", description="Blank: bounces are not read"
+            ),
+            "bounce_imap_port": _text("Bounce mailbox IMAP port", description="Blank: 993 or 143"),
+            "bounce_imap_security": _text(
+                "Bounce mailbox security", description="ssl (default), starttls or none"
+            ),
+            "bounce_imap_user": _text("Bounce mailbox user"),
+            "bounce_imap_password": _text("Bounce mailbox password", secret=True),
+            "bounce_imap_folder": _text("Bounce mailbox folder", description="Blank: INBOX"),
         }
         | _RETENTION_FIELDS,
         "ui-field-behaviour": {

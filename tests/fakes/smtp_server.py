@@ -3,11 +3,13 @@ refuse a recipient (5xx/4xx on RCPT) or to drop the connection right after takin
 
 TLS modes: ``plain``, ``starttls`` (required before AUTH) and ``implicit`` (SMTPS), with a
 certificate from a throw-away ``trustme`` CA whose bundle the client is given as ``ssl_ca_file``.
+With ``dsn=True`` it offers the DSN extension of RFC 3461 and records the parameters.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import ssl
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult
+from aiosmtpd.smtp import SMTP, AuthResult
 
 from ponton.mail.message import Address
 from ponton.retry import RetryPolicy
@@ -39,6 +41,15 @@ class RecordingHandler:
         self.drop_after_data = False
         self.hang_up_after_data = False  # close the session once the 250 is on its way
         self.sessions: list[tuple] = []  # the client (host, port) of each message's session
+        self.dsn = False  # advertise DSN (RFC 3461 section 4: the EHLO keyword "DSN")
+        # Per message taken: the DSN parameters of its MAIL and RCPT commands, in order.
+        self.dsn_params: list[list[str]] = []
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        session.host_name = hostname
+        if self.dsn:
+            responses.insert(-1, "250-DSN")
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refused_addresses:
@@ -51,6 +62,7 @@ class RecordingHandler:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(envelope.original_content or envelope.content)
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        self.dsn_params.append(getattr(envelope, "dsn_params", []))
         self.sessions.append(session.peer)
         if self.hang_up_after_data:
             # A relay ending an idle or used-up session (RFC 5321 section 4.5.3.2: servers
@@ -62,18 +74,48 @@ class RecordingHandler:
         return "250 2.0.0 Message accepted for delivery"
 
 
+# RFC 3461 section 4.1-4.4: NOTIFY and ORCPT on RCPT, RET and ENVID on MAIL. aiosmtpd refuses
+# every parameter it does not know (555), so the server takes these out of the command, verbatim
+# (aiosmtpd upper-cases what it keeps, and ENVID and ORCPT are case-sensitive), then runs it.
+_DSN_PARAM = re.compile(r"\s+(?:NOTIFY|ORCPT|RET|ENVID)=\S+", re.IGNORECASE)
+
+
+class DsnSMTP(SMTP):
+    async def smtp_MAIL(self, arg):
+        return await super().smtp_MAIL(self._take_dsn("MAIL", arg))
+
+    async def smtp_RCPT(self, arg):
+        return await super().smtp_RCPT(self._take_dsn("RCPT", arg))
+
+    def _take_dsn(self, command: str, arg: str | None) -> str | None:
+        if not arg or not self.event_handler.dsn:
+            return arg
+        found = " ".join(m.group(0).strip() for m in _DSN_PARAM.finditer(arg))
+        if found and self.envelope is not None:
+            vars(self.envelope).setdefault("dsn_params", []).append(f"{command} {found}")
+        return _DSN_PARAM.sub("", arg)
+
+
+class DsnController(Controller):
+    def factory(self):
+        return DsnSMTP(self.handler, **self.SMTP_kwargs)
+
+
 def _authenticator(server, session, envelope, mechanism, auth_data) -> AuthResult:
     ok = auth_data.login == USER.encode() and auth_data.password == PASSWORD.encode()
     return AuthResult(success=ok, handled=False)
 
 
 class SmtpPeer:
-    def __init__(self, tmp: Path, mode: str = "starttls", auth: bool = True) -> None:
+    def __init__(
+        self, tmp: Path, mode: str = "starttls", auth: bool = True, dsn: bool = False
+    ) -> None:
         self.mode = mode
         self.auth = auth
         self.handler = RecordingHandler()
+        self.handler.dsn = dsn
         self.port = unused_port()
-        ca = trustme.CA()
+        self.ca = ca = trustme.CA()
         cert = ca.issue_cert("localhost", "127.0.0.1")
         self.ca_file = tmp / "smtp-ca.pem"
         ca.cert_pem.write_to_path(self.ca_file)
@@ -88,7 +130,7 @@ class SmtpPeer:
             kwargs |= {"authenticator": _authenticator, "auth_required": True}
             # aiosmtpd only counts STARTTLS as TLS; under implicit TLS the whole session is TLS.
             kwargs["auth_require_tls"] = mode == "starttls"
-        self.controller = Controller(self.handler, decode_data=False, **kwargs)
+        self.controller = DsnController(self.handler, decode_data=False, **kwargs)
         self.controller.start()
 
     def stop(self) -> None:

@@ -284,6 +284,11 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
     now = utcnow()
     matched = [(e, nid) for e, nid in paired if nid is not None]
     result.unmatched = len(paired) - len(matched)
+    # A hard bounce, complaint or unsubscribe holds for the address whatever message revealed it
+    # (a report naming no message of ours, or one from before this database): suppress it too.
+    _suppress(
+        conn, [(e, None, e.recipient.lower()) for e, nid in paired if nid is None and e.recipient]
+    )
     if not matched:
         return result
     inserted = insert_new(
@@ -332,6 +337,14 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             updates,
         )
     result.updated = len(updates)
+    _suppress(conn, addressed)
+    return result
+
+
+def _suppress(
+    conn: sa.Connection, addressed: Iterable[tuple[StatusEvent, int | None, str]]
+) -> None:
+    """Put the address of each bounce, complaint or unsubscribe on the suppression list."""
     suppression.add(
         conn,
         (
@@ -347,7 +360,6 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
             if e.kind in SUPPRESSING
         ),
     )
-    return result
 
 
 def fold_events(

@@ -43,11 +43,14 @@ class Receipt:
 @dataclass(frozen=True, slots=True)
 class EventPage:
     """What ``fetch_events`` returns: events after the cursor, the cursor to pass next time, and
-    whether more pages follow right away (``more``: call again with ``cursor`` now)."""
+    whether more pages follow right away (``more``: call again with ``cursor`` now).
+    ``ignored``: items the provider returned that report no status (a bounce mailbox's other
+    mail), counted for the journal."""
 
     events: Sequence[StatusEvent]
     cursor: str | None
     more: bool = False
+    ignored: int = 0
 
 
 @runtime_checkable

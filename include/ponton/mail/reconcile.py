@@ -47,14 +47,20 @@ def pull_provider_events(
         return summary
     name = cursor_name(provider)
     cursor = ledger.read_cursor(db, name)
-    result, pages, more = ledger.FoldResult(), 0, True
+    result, pages, more, ignored = ledger.FoldResult(), 0, True, 0
     while more and pages < max_pages:
         page = provider.fetch_events(cursor)
         result.add(ledger.fold_events(db, page.events))
         with db.begin() as conn:
             ledger.write_cursor(conn, name, page.cursor)
-        cursor, more, pages = page.cursor, page.more, pages + 1
-    summary = {"provider": provider.name, **result.as_dict(), "pages": pages, "more": more}
+        cursor, more, pages, ignored = page.cursor, page.more, pages + 1, ignored + page.ignored
+    summary = {
+        "provider": provider.name,
+        **result.as_dict(),
+        "ignored": ignored,
+        "pages": pages,
+        "more": more,
+    }
     journal.record(
         INTEGRATION,
         "reconcile_pull",

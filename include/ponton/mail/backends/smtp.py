@@ -3,9 +3,13 @@ given), the message ponton built, with our own Message-ID. One session serves a 
 (a :class:`~ponton.mail.port.KeptSession`): each send first checks it with NOOP and opens a new
 one when the relay has closed it; the dispatcher closes it when the batch is over.
 
-A relay's ``250`` after DATA is all SMTP tells: status ``sent``, no lookup, no events. An attempt
-that died after DATA may or may not have been accepted (``OutcomeUnknown``), so the dispatcher
-flags it for review rather than sending twice.
+A relay's ``250`` after DATA is all SMTP tells at send time: status ``sent``, no lookup. What
+happens next comes back as mail to the envelope sender; a relay that offers the DSN extension
+(RFC 3461) is asked for failure and delay reports with the headers only (``RET=HDRS``), our
+reference as envelope id and each recipient's address as given, and
+:mod:`ponton.mail.backends.smtp_bounces` reads them. An attempt that died after DATA may or may
+not have been accepted (``OutcomeUnknown``), so the dispatcher flags it for review rather than
+sending twice.
 """
 
 from __future__ import annotations
@@ -28,6 +32,23 @@ from ponton.mail.message import OutgoingMail
 from ponton.mail.port import Receipt
 
 
+def xtext(value: str) -> str:
+    """RFC 3461 section 4: ``+``, ``=`` and characters outside ``!``..``~`` as ``+XX``."""
+    return "".join(c if "!" <= c <= "~" and c not in "+=" else f"+{ord(c):02X}" for c in value)
+
+
+def dsn_mail_options(reference: str) -> tuple[str, ...]:
+    """MAIL FROM parameters (RFC 3461 section 4.3/4.4): reports carry our reference and only the
+    headers of the message."""
+    return ("RET=HDRS", f"ENVID={xtext(reference)}")
+
+
+def dsn_rcpt_options(address: str) -> tuple[str, ...]:
+    """RCPT TO parameters (RFC 3461 section 4.1/4.2): report failures and delays (not
+    successes), naming the address as we gave it."""
+    return ("NOTIFY=FAILURE,DELAY", f"ORCPT=rfc822;{xtext(address)}")
+
+
 @dataclass(frozen=True)
 class SmtpLogin:
     user: str
@@ -42,6 +63,8 @@ class SmtpOptions(MailOptions):
     starttls: bool = True  # STARTTLS after connecting; ``disable_tls`` turns it off
     ssl_ca_file: str | None = None  # only for a relay signed by a private CA
     timeout: float = 30
+    # MAIL FROM, where reports go (the bounce mailbox); None: the From address
+    envelope_sender: str | None = None
 
 
 class SmtpBackend(BaseMailBackend):
@@ -96,7 +119,7 @@ class SmtpBackend(BaseMailBackend):
     def build_payload(self, message: OutgoingMail) -> bytes:
         return message.to_mime().as_bytes()
 
-    def _mail_from(self, sender: str) -> smtplib.SMTP:
+    def _mail_from(self, sender: str, reference: str) -> smtplib.SMTP:
         """MAIL FROM on the kept session, or on a new one when the relay has closed it. Nothing
         of the message has left before this command is answered, so a closed session is simply
         replaced; errors while opening a new one are ``translate_error``'s."""
@@ -105,7 +128,8 @@ class SmtpBackend(BaseMailBackend):
                 self._drop()
                 self._session = self._open()
             try:
-                code, reply = self._session.mail(sender)
+                dsn = self._session.has_extn("dsn")
+                code, reply = self._session.mail(sender, dsn_mail_options(reference) if dsn else ())
             except OSError:  # smtplib's errors are OSErrors: the session is gone
                 if fresh:
                     raise
@@ -132,14 +156,17 @@ class SmtpBackend(BaseMailBackend):
         the recipients the relay refused while it took the message for the others. A refused
         transaction is reset and the session serves the next send; a broken one is dropped."""
         try:
-            client = self._mail_from(message.sender.email)
+            client = self._mail_from(
+                self.options.envelope_sender or message.sender.email, message.reference
+            )
         except smtplib.SMTPSenderRefused as exc:
             raise self._refusal(exc, message) from exc
         envelope = [a.email for a in message.recipients]
+        dsn = client.has_extn("dsn")
         try:
             refused = {}
             for address in envelope:
-                code, reply = client.rcpt(address)
+                code, reply = client.rcpt(address, dsn_rcpt_options(address) if dsn else ())
                 if code not in (250, 251):
                     refused[address] = (code, reply)
             if len(refused) == len(envelope):
@@ -208,7 +235,7 @@ class SmtpBackend(BaseMailBackend):
         if 400 <= code < 500:
             return TransientError(f"{self.where} deferred {whom}: {code} {text}")
         if isinstance(exc, smtplib.SMTPSenderRefused):
-            return ConfigError(f"{self.where} refused sender {message.sender.email}: {text}")
+            return ConfigError(f"{self.where} refused sender {exc.sender}: {text}")
         return InvalidInputError(f"{self.where} refused {whom}: {code} {text}")
 
     def _unknown(self, exc: BaseException) -> OutcomeUnknown:
