@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from ponton.mail import ledger
+from ponton.mail import ledger, suppression
 from ponton.mail.port import Receipt
 from ponton.mail.status import LEDGER_STATUSES, StatusEvent
 from ponton.platform.schema import notification_events, notification_recipients, notifications
@@ -206,3 +206,19 @@ def test_cursors_are_upserted(platform_db):
         with platform_db.begin() as conn:
             ledger.write_cursor(conn, "mail:x", value)
     assert ledger.read_cursor(platform_db, "mail:x") == "b"
+
+
+@pytest.mark.parametrize("vouched", [True, False], ids=["provider-api", "mailbox-report"])
+def test_a_bounce_naming_no_message_suppresses_only_when_the_provider_vouches(platform_db, vouched):
+    bounce = StatusEvent(
+        provider="sendgrid",
+        provider_event_id="b-1",
+        kind="bounced",
+        occurred_at=T0,
+        recipient="Zoe@Example.com",
+        vouched=vouched,
+    )
+    result = ledger.fold_events(platform_db, [bounce])
+    assert result.unmatched == 1
+    addresses = [e["address"] for e in suppression.entries(platform_db)]
+    assert addresses == (["zoe@example.com"] if vouched else [])

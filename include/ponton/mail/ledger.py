@@ -284,11 +284,10 @@ def _fold_chunk(conn: sa.Connection, events: Sequence[StatusEvent]) -> FoldResul
     now = utcnow()
     matched = [(e, nid) for e, nid in paired if nid is not None]
     result.unmatched = len(paired) - len(matched)
-    # A hard bounce, complaint or unsubscribe holds for the address whatever message revealed it
-    # (a report naming no message of ours, or one from before this database): suppress it too.
-    _suppress(
-        conn, [(e, None, e.recipient.lower()) for e, nid in paired if nid is None and e.recipient]
-    )
+    # A hard bounce, complaint or unsubscribe the provider vouches for holds for the address
+    # whatever message revealed it (another system's mail, or mail from before this database).
+    unmatched = [e for e, nid in paired if nid is None and e.recipient and e.vouched]
+    _suppress(conn, [(e, None, e.recipient.lower()) for e in unmatched])
     if not matched:
         return result
     inserted = insert_new(

@@ -158,8 +158,9 @@ def fold(
     """Apply events to the recipient rows they concern, latest event by event time per row.
 
     Returns the rolled-up status of each notification whose rows moved, and each event with the
-    address it concerns (for the suppression list: the event's recipient, or the notification's
-    only recipient when the event names none)."""
+    address it concerns (for the suppression list: the event's recipient, unless the event is
+    not vouched for and the message did not go to it; the notification's only recipient when the
+    event names none)."""
     rows = _rows(conn, {nid for _, nid in matched}, lock=True)
     by_notification: dict[int, list[dict[str, Any]]] = {}
     for row in rows:
@@ -170,7 +171,8 @@ def fold(
         own = by_notification.get(nid, [])
         if event.recipient:
             targets = [r for r in own if r["address"] == event.recipient.lower()]
-            addressed.append((event, nid, event.recipient.lower()))
+            if targets or event.vouched:
+                addressed.append((event, nid, event.recipient.lower()))
         else:
             targets = [r for r in own if r["status"] not in _NOT_SENT]
             if len(own) == 1:

@@ -65,6 +65,9 @@ class StatusEvent:
     ``notification_id`` comes from our own tag on the message (custom args, metadata, Message-ID);
     ``provider_message_id`` is the provider's id, used when the tag is missing.
     ``provider_event_id`` is unique per provider, so replays and re-pulls fold once.
+    ``vouched``: the provider stands behind the recipient it names (a signed webhook, its API).
+    Reports read from a mailbox anyone can write to are not: one suppresses an address only when
+    it names a message of ours that went to that address.
     """
 
     provider: str
@@ -76,6 +79,7 @@ class StatusEvent:
     event: str = ""  # the provider's own name for it ("processed", "Delivery", "spamreport")
     details: dict[str, Any] = field(default_factory=dict)
     recipient: str | None = None  # the address it concerns; None: every recipient of the message
+    vouched: bool = True
 
     def __post_init__(self) -> None:
         if self.kind not in EVENT_KINDS:

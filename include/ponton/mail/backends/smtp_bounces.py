@@ -234,6 +234,7 @@ class SmtpBounceBackend(SmtpBackend):
                 event=f.event,
                 details={"reason": f.reason} if f.reason else {},
                 recipient=f.recipient,
+                vouched=False,  # anyone can mail the envelope sender a report
             )
             for f in findings
         ]
