@@ -2,6 +2,7 @@
 Event with the same content hash and the same occurrences; the rest is refused per event, naming
 the part Graph cannot hold."""
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from ponton.calendars.backends import outlook_mapping as outlook
 from ponton.errors import InvalidInputError
 from ponton.model import Event
 from ponton.sync.occurrences import occurrences
+from ponton.sync.planner import sync_hash
 from tests.fakes.graph_series import invalid_recurrence
 
 pytestmark = pytest.mark.unit
@@ -27,9 +29,9 @@ def _days(draw, min_size=1):
 
 
 @st.composite
-def series(draw):
+def series(draw, ends=("count", "until", "none"), all_day=None):
     """A recurring Event whose rule is in the space Graph holds, written canonically."""
-    if draw(st.booleans()):
+    if draw(st.booleans()) if all_day is None else all_day:
         zone = None
         start = draw(st.dates(date(2024, 1, 1), date(2030, 12, 31)))
         end = start + timedelta(days=draw(st.integers(1, 3)))
@@ -46,7 +48,7 @@ def series(draw):
     )
     freq = {"daily": "DAILY", "weekly": "WEEKLY"}.get(kind)
     parts = [f"FREQ={freq or ('YEARLY' if kind.endswith('Yearly') else 'MONTHLY')}"]
-    end_kind = draw(st.sampled_from(["count", "until", "none"]))
+    end_kind = draw(st.sampled_from(ends))
     if end_kind == "count":
         parts.append(f"COUNT={draw(st.integers(1, 50))}")
     elif end_kind == "until":
@@ -203,3 +205,18 @@ def test_a_series_made_in_outlook_reads_with_its_week_start():
     assert event.recurrence == (
         "RRULE:FREQ=WEEKLY;UNTIL=20260630T120000Z;INTERVAL=2;BYDAY=TU,TH;WKST=SU",
     )
+
+
+@settings(max_examples=200)
+@given(series(ends=("until",), all_day=False), st.integers(-86399, 86399))
+def test_an_until_at_another_time_reads_back_as_the_same_series(event, shift):
+    """Graph keeps an end date only and ponton reads UNTIL back at the series' time of day: a
+    rule "until 23:59:59Z" is the same series for the sync, not an edit or a conflict."""
+    prefix, _, rest = event.recurrence[0].partition("UNTIL=")
+    written, _, tail = rest.partition(";")
+    until = datetime.strptime(written, "%Y%m%dT%H%M%SZ") + timedelta(seconds=shift)
+    moved = f"{prefix}UNTIL={until:%Y%m%dT%H%M%SZ}" + (f";{tail}" if tail else "")
+    assume(until.replace(tzinfo=UTC) >= event.start)
+    event = replace(event, recurrence=(moved,))
+    back = outlook.from_graph(_listed(outlook.to_graph(event, event.uid))).event
+    assert sync_hash(back) == sync_hash(event)
