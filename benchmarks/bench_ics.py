@@ -134,7 +134,7 @@ def _first_import_peak_rss(path: Path) -> float:
 
 
 def _import_once(path: str) -> None:
-    changes = IcsFeedCalendar(path).list_changes(None, *WINDOW)
+    changes = IcsFeedCalendar(path, limits=LIMITS).list_changes(None, *WINDOW)
     assert len(changes.events) == RSS_EVENTS
     # VmHWM, not ru_maxrss: Linux carries the forking parent's peak into ru_maxrss across exec.
     status = Path("/proc/self/status").read_text()
