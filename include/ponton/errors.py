@@ -73,6 +73,11 @@ class PreconditionFailed(TransientError):
     """The remote object changed since we read it (412); re-read and re-plan."""
 
 
+class MessageDeferred(TransientError):
+    """The peer refused this one message for now (an SMTP relay's 4xx to a recipient) and took
+    nothing: it waits for a later run while the other messages go on."""
+
+
 class OutcomeUnknown(TransientError):
     """A write may or may not have reached the peer (timeout after the request left, connection
     dropped before the answer). Never repeat it blindly: ask the peer first."""

@@ -21,6 +21,7 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_at
 from tenacity.wait import wait_random_exponential
 
 from ponton.errors import (
+    MessageDeferred,
     OutcomeUnknown,
     PreconditionFailed,
     RetryLater,
@@ -96,10 +97,11 @@ class RetryPolicy:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """Transient errors, except a stale etag and a write whose outcome is unknown (it may have
-    happened: repeating it blindly could do it twice)."""
+    """Transient errors, except a stale etag, a write whose outcome is unknown (it may have
+    happened: repeating it blindly could do it twice) and a message a relay deferred (it waits
+    minutes, not seconds)."""
     return isinstance(exc, TransientError) and not isinstance(
-        exc, PreconditionFailed | OutcomeUnknown
+        exc, PreconditionFailed | OutcomeUnknown | MessageDeferred
     )
 
 

@@ -2,11 +2,13 @@
 STARTTLS and implicit TLS with a trustme certificate, with and without authentication."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
-from ponton.errors import ConfigError, OutcomeUnknown, ReauthorizationRequired
+from ponton.errors import ConfigError, MessageDeferred, OutcomeUnknown, ReauthorizationRequired
 from ponton.hooks.smtp_mail import SmtpMailHook
+from ponton.mail.message import Address
 from tests.contract.mail_provider import MailProviderContract, sample_mail
 from tests.fakes.loopback import unused_port
 from tests.fakes.smtp_server import SmtpPeer
@@ -133,3 +135,17 @@ def test_a_session_the_relay_closed_is_replaced_without_sending_twice(starttls_p
     assert first.provider_message_id != second.provider_message_id
     assert len(starttls_peer.handler.messages) == 2
     assert len(set(starttls_peer.handler.sessions)) == 2
+
+
+def test_a_greylisted_recipient_defers_the_message_and_the_relay_takes_nothing(starttls_peer):
+    """RFC 5321 section 4.2.1: 4yz is "try again later". The transaction is reset before DATA,
+    so nobody gets a copy now and everybody gets the same one later."""
+    starttls_peer.refuse_address("audit@example.com", "450 4.7.1 Greylisted, try in 5 minutes")
+    backend = starttls_peer.backend()
+    mail = sample_mail(backend.sender, bcc=(Address("audit@example.com"),))
+    with pytest.raises(MessageDeferred, match=r"audit@example\.com: 450 4\.7\.1 Greylisted"):
+        backend.send(mail)
+    assert starttls_peer.seen() == []
+    receipt = backend.send(replace(mail, deferrable=False))  # the last attempt
+    assert dict(receipt.refused) == {"audit@example.com": "450 4.7.1 Greylisted, try in 5 minutes"}
+    assert starttls_peer.handler.envelopes[-1][1] == ["chloe.dubois@example.com"]

@@ -37,6 +37,7 @@ class RecordingHandler:
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refusals: list[str] = []  # replies to the next RCPT commands
+        self.mail_refusals: list[str] = []  # replies to the next MAIL commands
         self.refused_addresses: dict[str, str] = {}  # address -> reply to its RCPT, each time
         self.drop_after_data = False
         self.hang_up_after_data = False  # close the session once the 250 is on its way
@@ -51,11 +52,21 @@ class RecordingHandler:
             responses.insert(-1, "250-DSN")
         return responses
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        # RFC 5321 section 4.2.3: 421/451 to MAIL is the relay's own trouble, not a recipient's
+        if self.mail_refusals:
+            return self.mail_refusals.pop(0)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refused_addresses:
-            return self.refused_addresses[address]
-        if self.refusals:
-            return self.refusals.pop(0)
+        reply = self.refused_addresses.get(address) or (self.refusals and self.refusals.pop(0))
+        if reply:
+            if reply.startswith("421"):
+                # RFC 5321 section 3.8: a server that answers 421 closes the channel
+                asyncio.get_running_loop().call_soon(server.transport.close)
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -177,8 +188,13 @@ class SmtpPeer:
         return SmtpBackend(login=login, options=SmtpOptions(**options))
 
     def refuse_next(self, permanent: bool, times: int = 1) -> None:
-        reply = "550 5.1.1 No such user here" if permanent else "451 4.7.1 Greylisted, try later"
-        self.handler.refusals.extend([reply] * times)
+        """Permanent: the next RCPT commands get 550 (no such user). Temporary: the next MAIL
+        commands get 451, the relay's own trouble (RFC 5321 section 4.2.3), as a relay out of
+        resources or over a rate answers."""
+        if permanent:
+            self.handler.refusals.extend(["550 5.1.1 No such user here"] * times)
+        else:
+            self.handler.mail_refusals.extend(["451 4.3.2 Try again later"] * times)
 
     def refuse_address(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
         """Every RCPT TO for ``address`` gets ``reply`` (a relay's per-recipient refusal, RFC

@@ -9,13 +9,14 @@ from email import message_from_bytes, policy
 import pytest
 import sqlalchemy as sa
 
+from ponton.errors import TransientError
 from ponton.journal import Journal
 from ponton.mail import ledger, suppression
 from ponton.mail.backends import postmark_events
 from ponton.mail.backends.sendgrid_events import dedupe_key as sendgrid_key
 from ponton.mail.dispatch import dispatch_pending
 from ponton.mail.reconcile import fold_webhook_inbox, pull_provider_events
-from ponton.platform.schema import notification_recipients, utcnow
+from ponton.platform.schema import notification_recipients, notifications, utcnow
 from ponton.webhooks import inbox
 from tests.integration.test_mail_dispatch import add, rows
 
@@ -88,6 +89,67 @@ def test_a_recipient_the_relay_refuses_fails_alone_and_the_others_are_sent(
     row = rows(platform_db)[nid]
     assert row["status"] == "failed", "a hard failure of any recipient shows on the notification"
     assert "bruno@example.com: 550" in row["last_error"]
+
+
+def set_row(db, nid: int, **values) -> None:
+    with db.begin() as conn:
+        conn.execute(notifications.update().where(notifications.c.id == nid).values(**values))
+
+
+def test_a_greylisted_recipient_defers_the_whole_message_and_the_run_goes_on(
+    platform_db, mail_backend
+):
+    backend = mail_backend("smtp")
+    backend.peer.refuse_address("bruno@example.com", "450 4.7.1 Greylisted, come back later")
+    (deferred,) = add(platform_db, **TEAM)
+    (other,) = add(platform_db)
+    summary = dispatch_pending(platform_db, backend.provider, Journal(platform_db))
+    assert (summary.deferred, summary.sent) == (1, 1), "the next notification still went"
+    assert [sorted(e) for _, e in backend.peer.handler.envelopes] == [["person0@example.com"]]
+    row = rows(platform_db)[deferred]
+    assert row["status"] == "pending" and recipient_statuses(platform_db, deferred) == {}
+    assert "bruno@example.com: 450" in row["last_error"] and "next attempt at" in row["last_error"]
+    assert row["next_attempt_at"] - utcnow() > timedelta(minutes=9)
+    assert rows(platform_db)[other]["status"] == "sent"
+    # Not due yet: left alone. Due, and the relay takes everyone now: one message to all four.
+    assert dispatch_pending(platform_db, backend.provider, Journal(platform_db)).deferred == 0
+    del backend.peer.handler.refused_addresses["bruno@example.com"]
+    set_row(platform_db, deferred, next_attempt_at=utcnow() - timedelta(seconds=1))
+    assert dispatch_pending(platform_db, backend.provider, Journal(platform_db)).sent == 1
+    assert len(backend.peer.handler.envelopes[-1][1]) == 4
+    assert rows(platform_db)[deferred]["status"] == "sent"
+
+
+def test_the_wait_doubles_and_a_message_past_the_give_up_time_goes_to_those_who_accept(
+    platform_db, mail_backend
+):
+    backend = mail_backend("smtp")
+    backend.peer.refuse_address("bruno@example.com", "452 4.2.2 Mailbox full")
+    (nid,) = add(platform_db, **TEAM)
+    waits = []
+    for _ in range(2):
+        set_row(platform_db, nid, next_attempt_at=None)
+        dispatch_pending(platform_db, backend.provider, Journal(platform_db))
+        waits.append(rows(platform_db)[nid]["next_attempt_at"] - utcnow())
+    assert timedelta(minutes=18) < waits[1] < timedelta(minutes=21) and waits[0] < waits[1]
+    assert backend.peer.handler.envelopes == []
+    set_row(platform_db, nid, next_attempt_at=None, created_at=utcnow() - timedelta(days=3))
+    summary = dispatch_pending(platform_db, backend.provider, Journal(platform_db))
+    assert summary.sent == 1 and len(backend.peer.handler.envelopes[0][1]) == 3
+    statuses = recipient_statuses(platform_db, nid)
+    assert statuses["bruno@example.com"][1:] == ("failed", "refused: 452 4.2.2 Mailbox full")
+    assert rows(platform_db)[nid]["status"] == "failed"
+
+
+def test_a_relay_that_answers_421_stops_the_run_for_airflow_to_retry(platform_db, mail_backend):
+    """421 closes the session (RFC 5321 section 3.8): the relay's trouble, not a recipient's."""
+    backend = mail_backend("smtp")
+    backend.peer.refuse_address("bruno@example.com", "421 4.3.2 Shutting down")
+    (nid,) = add(platform_db, **TEAM)
+    with pytest.raises(TransientError):
+        dispatch_pending(platform_db, backend.provider, Journal(platform_db))
+    row = rows(platform_db)[nid]
+    assert (row["status"], row["next_attempt_at"]) == ("pending", None)
 
 
 @pytest.mark.parametrize("kind", ["smtp", "sendgrid", "postmark", "local"])

@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from ponton.errors import (
     ConfigError,
     InvalidInputError,
+    MessageDeferred,
     OutcomeUnknown,
     PermanentError,
     TransientError,
@@ -41,7 +42,20 @@ INTEGRATION = "mail"
 # How long a provider's search may lag behind its acceptance: a "not found" for a younger attempt
 # proves nothing yet, so such rows wait for a later run.
 DEFAULT_SETTLE = timedelta(minutes=10)
-Claimed = tuple[int, OutgoingMail]
+# A message a relay defers (4xx to a recipient: greylisting, a full mailbox) waits and is offered
+# again after 10 minutes, then twice as long each time up to 4 hours (RFC 5321 section 4.5.4.1
+# leaves the schedule to the client). Once it is older than ``give_up``, its attempt goes to the
+# recipients that accept it, and those still deferred fail.
+FIRST_RETRY = timedelta(minutes=10)
+MAX_RETRY = timedelta(hours=4)
+DEFAULT_GIVE_UP = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    nid: int
+    message: OutgoingMail
+    attempts: int  # this one included
 
 
 @dataclass
@@ -50,6 +64,7 @@ class DispatchSummary:
     sent: int = 0
     failed: int = 0
     suppressed: int = 0  # recipients on the suppression list: not sent
+    deferred: int = 0  # a relay deferred a recipient: nothing sent, offered again later
     recovered: int = 0  # an earlier attempt had sent it; its receipt is now stored
     released: int = 0  # an earlier attempt had not sent it; back to pending
     review: int = 0
@@ -67,11 +82,13 @@ class Dispatcher:
         journal: Journal,
         *,
         settle: timedelta = DEFAULT_SETTLE,
+        give_up: timedelta = DEFAULT_GIVE_UP,
     ) -> None:
         self.db = db
         self.provider = provider
         self.journal = journal
         self.settle = settle
+        self.give_up = give_up
         self.attempt_id = uuid.uuid4().hex
         self.lookup = provider if isinstance(provider, StatusLookup) else None
 
@@ -176,14 +193,26 @@ class Dispatcher:
                     bcc=tuple(a for a in message.bcc if a in kept),
                 )
                 summary.suppressed += len(suppressed)
-            return nid, message
+            if utcnow() - row["created_at"] >= self.give_up:
+                message = replace(message, deferrable=False)
+            return Claimed(nid, message, row["attempts"])
 
-    def _send_one(
-        self, nid: int, message: OutgoingMail, summary: DispatchSummary
-    ) -> Receipt | None:
-        """Hand the message over; the receipt, or None when the provider refused it for good."""
+    def _send_one(self, claimed: Claimed, summary: DispatchSummary) -> Receipt | None:
+        """Hand the message over; the receipt, or None when the provider refused it for good or
+        deferred it."""
+        nid = claimed.nid
         try:
-            return self.provider.send(message)
+            return self.provider.send(claimed.message)
+        except MessageDeferred as exc:
+            wait = min(FIRST_RETRY * 2 ** (claimed.attempts - 1), MAX_RETRY)
+            until = utcnow() + wait
+            with self.db.begin() as conn:
+                ledger.defer(conn, nid, f"{exc}; next attempt at {until:%Y-%m-%d %H:%M}Z", until)
+                self._journal(
+                    "send", nid, "error", conn, reason=str(exc)[:500], next=until.isoformat()
+                )
+            summary.deferred += 1
+            return None
         except OutcomeUnknown as exc:
             # Stays "sending": the next attempt asks the provider before anything is resent.
             self._journal("send", nid, "error", reason=str(exc)[:500], next="ask provider")
@@ -214,7 +243,7 @@ class Dispatcher:
         receipt: Receipt,
         summary: DispatchSummary,
     ) -> None:
-        nid, message = claimed
+        nid, message = claimed.nid, claimed.message
         ledger.record_receipt(
             conn, nid, self.provider.name, receipt, sent_to=len(message.recipients)
         )
@@ -245,7 +274,7 @@ class Dispatcher:
                 claimed = self._claim(conn, summary) if limit > 0 else None
             taken = 1
             while claimed is not None:
-                receipt = self._send_one(*claimed, summary)
+                receipt = self._send_one(claimed, summary)
                 with self.db.begin() as conn:
                     if receipt is not None:
                         self._record(conn, claimed, receipt, summary)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from itertools import islice
 from typing import Any
@@ -28,7 +29,13 @@ from ponton.mail.port import Receipt
 from ponton.mail.status import LEDGER_STATUSES, SUPPRESSING, StatusEvent
 from ponton.platform import PlatformDB
 from ponton.platform.db import insert_for, insert_new, is_one_of
-from ponton.platform.schema import kv_cursors, notification_events, notifications, utcnow
+from ponton.platform.schema import (
+    UTCDateTime,
+    kv_cursors,
+    notification_events,
+    notifications,
+    utcnow,
+)
 
 FOLD_CHUNK = 5000
 MAX_REASON_CHARS = 2000
@@ -45,7 +52,13 @@ _CLAIM_NEXT = (
     .where(
         notifications.c.id
         == sa.select(_pending.c.id)
-        .where(_pending.c.status == "pending")
+        .where(
+            _pending.c.status == "pending",
+            sa.or_(
+                _pending.c.next_attempt_at.is_(None),
+                _pending.c.next_attempt_at <= sa.bindparam("b_now", type_=UTCDateTime),
+            ),
+        )
         .order_by(_pending.c.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -58,6 +71,7 @@ _CLAIM_NEXT = (
         attempts=notifications.c.attempts + 1,
         provider=sa.bindparam("b_provider"),
         last_error=None,
+        next_attempt_at=None,
     )
     .returning(*notifications.c)
 )
@@ -77,10 +91,11 @@ _RECEIPT = (
 def claim_next_pending(
     conn: sa.Connection, attempt_id: str, provider: str
 ) -> dict[str, Any] | None:
-    """pending → sending for the oldest pending row, returned as it now is: one statement, the
-    row locked for this transaction (``SKIP LOCKED`` on PostgreSQL, so concurrent dispatchers
-    take different rows; SQLite serialises writers anyway)."""
-    row = conn.execute(_CLAIM_NEXT, {"b_attempt": attempt_id, "b_provider": provider})
+    """pending → sending for the oldest pending row that is not waiting for a later attempt,
+    returned as it now is: one statement, the row locked for this transaction (``SKIP LOCKED``
+    on PostgreSQL, so concurrent dispatchers take different rows; SQLite serialises writers)."""
+    values = {"b_attempt": attempt_id, "b_provider": provider, "b_now": utcnow()}
+    row = conn.execute(_CLAIM_NEXT, values)
     claimed = row.mappings().first()
     return dict(claimed) if claimed else None
 
@@ -120,6 +135,20 @@ def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
 def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
     """sending → pending, only on the provider's word that it did not take the message."""
     if _set(conn, nid, "sending", status="pending", attempt_id=None, last_error=reason):
+        recipients.forget(conn, nid)
+
+
+def defer(conn: sa.Connection, nid: int, reason: str, until: datetime) -> None:
+    """sending → pending until ``until``: the provider deferred the message and took nothing."""
+    if _set(
+        conn,
+        nid,
+        "sending",
+        status="pending",
+        attempt_id=None,
+        last_error=reason[:MAX_REASON_CHARS],
+        next_attempt_at=until,
+    ):
         recipients.forget(conn, nid)
 
 

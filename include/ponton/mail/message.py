@@ -138,6 +138,9 @@ class OutgoingMail:
     cc: tuple[Address, ...] = ()
     bcc: tuple[Address, ...] = ()  # in the envelope only, never in a header
     reply_to: Address | None = None
+    # A relay's temporary refusal of a recipient holds the whole message back for a later
+    # attempt; False on the last one: it goes to the recipients that accept it.
+    deferrable: bool = True
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}", self.reference):

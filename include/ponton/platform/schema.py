@@ -211,6 +211,7 @@ notifications = sa.Table(
     _created(),
     _updated(),
     sa.Column("sent_at", UTCDateTime),
+    sa.Column("next_attempt_at", UTCDateTime),  # a deferred message waits until then
     sa.Index(None, "status"),
     sa.Index(None, "provider", "provider_message_id"),
 )

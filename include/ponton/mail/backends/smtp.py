@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from ponton.errors import (
     ConfigError,
     InvalidInputError,
+    MessageDeferred,
     OutcomeUnknown,
     PontonError,
     ReauthorizationRequired,
@@ -167,14 +168,22 @@ class SmtpBackend(BaseMailBackend):
             refused = {}
             for address in envelope:
                 code, reply = client.rcpt(address, dsn_rcpt_options(address) if dsn else ())
+                if code == 421:  # the relay is closing the session (RFC 5321 section 3.8)
+                    raise smtplib.SMTPServerDisconnected(f"{code} {reply.decode(errors='replace')}")
                 if code not in (250, 251):
                     refused[address] = (code, reply)
+            waiting = {a: r for a, r in refused.items() if 400 <= r[0] < 500}
+            if waiting and message.deferrable:
+                client.rset()
+                raise self._deferred(waiting)
             if len(refused) == len(envelope):
                 client.rset()
                 raise smtplib.SMTPRecipientsRefused(refused)
         except smtplib.SMTPServerDisconnected as exc:
             self._drop()
-            raise TransientError(f"{self.where} closed the session before DATA; not sent") from exc
+            raise TransientError(
+                f"{self.where} closed the session before DATA ({exc}); not sent"
+            ) from exc
         except smtplib.SMTPException as exc:  # a reply refused MAIL or RCPT: not accepted
             raise self._refusal(exc, message) from exc
         except OSError as exc:
@@ -232,11 +241,24 @@ class SmtpBackend(BaseMailBackend):
         else:
             code, reply = 0, str(exc).encode()
         text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        if isinstance(exc, smtplib.SMTPRecipientsRefused) and 400 <= code < 500:
+            return InvalidInputError(
+                f"{self.where} still deferred {whom} on the last attempt: {code} {text}; not sent"
+            )
         if 400 <= code < 500:
             return TransientError(f"{self.where} deferred {whom}: {code} {text}")
         if isinstance(exc, smtplib.SMTPSenderRefused):
             return ConfigError(f"{self.where} refused sender {exc.sender}: {text}")
         return InvalidInputError(f"{self.where} refused {whom}: {code} {text}")
+
+    def _deferred(self, waiting: dict[str, tuple[int, bytes]]) -> MessageDeferred:
+        """A 4xx to a recipient (greylisting, a full mailbox; RFC 5321 section 4.2.1: try again
+        later): the transaction was reset before DATA, so nobody got the message."""
+        replies = "; ".join(
+            f"{address}: {code} {reply.decode(errors='replace')}"
+            for address, (code, reply) in waiting.items()
+        )
+        return MessageDeferred(f"{self.where} deferred {replies}; nothing was sent")
 
     def _unknown(self, exc: BaseException) -> OutcomeUnknown:
         return OutcomeUnknown(
