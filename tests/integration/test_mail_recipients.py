@@ -262,3 +262,15 @@ def test_a_postmark_bounce_webhook_names_the_bounced_address(mail_backend, platf
     ledger.fold_events(platform_db, [event])
     assert recipient_statuses(platform_db, nid)["ana@example.com"][1] == "queued"
     assert rows(platform_db)[nid]["status"] == "bounced"
+
+
+def test_a_row_tried_many_times_before_waits_the_longest_wait_not_an_overflow(
+    platform_db, mail_backend
+):
+    backend = mail_backend("smtp")
+    backend.peer.refuse_address("bruno@example.com", "450 4.7.1 Greylisted")
+    (nid,) = add(platform_db, **TEAM)
+    set_row(platform_db, nid, attempts=5000)
+    assert dispatch_pending(platform_db, backend.provider, Journal(platform_db)).deferred == 1
+    wait = rows(platform_db)[nid]["next_attempt_at"] - utcnow()
+    assert timedelta(hours=3, minutes=59) < wait <= timedelta(hours=4)

@@ -204,7 +204,8 @@ class Dispatcher:
         try:
             return self.provider.send(claimed.message)
         except MessageDeferred as exc:
-            wait = min(FIRST_RETRY * 2 ** (claimed.attempts - 1), MAX_RETRY)
+            # attempts also counts earlier tries of any kind: the exponent stops at the cap
+            wait = min(FIRST_RETRY * 2 ** min(claimed.attempts - 1, 16), MAX_RETRY)
             until = utcnow() + wait
             with self.db.begin() as conn:
                 ledger.defer(conn, nid, f"{exc}; next attempt at {until:%Y-%m-%d %H:%M}Z", until)
