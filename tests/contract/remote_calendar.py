@@ -24,7 +24,7 @@ import pytest
 
 from ponton.errors import PreconditionFailed
 from ponton.model import Event
-from ponton.sync.port import ChangeSet, PushChannels, RemoteCalendar, RemoteWrite
+from ponton.sync.port import ChangeSet, PushChannels, RemoteCalendar, RemoteWrite, SeriesReader
 
 PARIS = ZoneInfo("Europe/Paris")
 WINDOW = (datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 5, 1, tzinfo=UTC))
@@ -225,3 +225,15 @@ class WritableCalendarContract:
         assert renewed is None or renewed.channel_id == opened.channel_id
         assert calendar.close_channel(opened) is True
         assert calendar.close_channel(opened) is False
+
+    def test_a_series_is_read_by_its_master_id_and_a_gone_one_gives_nothing(self, calendar):
+        if not isinstance(calendar, SeriesReader):
+            pytest.skip("backend lists whole series")
+        series = sample_event("series@platform", recurrence=("RRULE:FREQ=WEEKLY;COUNT=4",))
+        created = self._create(calendar, series)
+        found = calendar.read_series([created.remote_id], *WINDOW)
+        masters = [r for r in found if not r.event.recurrence_id]
+        assert [m.remote_id for m in masters] == [created.remote_id]
+        assert masters[0].event.recurrence
+        calendar.apply_writes([RemoteWrite("delete", series.uid, remote_id=created.remote_id)])
+        assert calendar.read_series([created.remote_id], *WINDOW) == []

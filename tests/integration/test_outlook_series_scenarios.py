@@ -304,7 +304,8 @@ def test_a_series_whose_occurrences_in_the_window_are_all_deleted_in_outlook_is_
 ):
     """calendarView lists a series through its live occurrences in the window only: once those
     are deleted in Outlook the series is absent from the listing, yet alive beyond the window.
-    It is looked up before anything is deleted on the platform."""
+    It is read whole before anything is deleted on the platform, so its deleted occurrences
+    reach the platform as cancelled overrides."""
     sync = pushed(
         platform_db,
         outlook_backend_for(graph_fake),
@@ -317,5 +318,8 @@ def test_a_series_whose_occurrences_in_the_window_are_all_deleted_in_outlook_is_
         graph_fake.remove(MAILBOX, listed[moment_key(week(n))]["id"])
     result = sync()
     assert result.get("platform_deleted", 0) == 0
-    assert "" in series_rows(platform_db), "the series itself is still on the platform"
+    rows = series_rows(platform_db)
+    assert "" in rows, "the series itself is still on the platform"
+    assert {rows[moment_key(week(n))]["status"] for n in (0, 1)} == {"cancelled"}
     assert master_of(graph_fake)["id"]
+    assert writes(sync()) == 0, "an unchanged rerun writes nothing"

@@ -22,6 +22,7 @@ from ponton.platform.itip import apply_itip
 from ponton.privacy import journal_content
 from ponton.sync import busy
 from ponton.sync.bindings import Binding, load_binding
+from ponton.sync.diagnostics import journal_diagnostics
 from ponton.sync.guard import DEFAULT_MAX_DELETE_SHARE, check_mass_delete, keep_live_series
 from ponton.sync.lock import binding_lock
 from ponton.sync.planner import (
@@ -38,7 +39,7 @@ from ponton.sync.planner import (
     plan_sync,
     unlisted_keys,
 )
-from ponton.sync.port import ItipMessages, ParseDiagnostics, RemoteCalendar, RemoteWrite
+from ponton.sync.port import ItipMessages, RemoteCalendar, RemoteWrite
 from ponton.sync.status import SyncStatus
 from ponton.sync.summary import SyncSummary, changed, count_foreign, count_planned, describe
 
@@ -107,26 +108,7 @@ def _run_sync(
             details={"error": type(exc).__name__, "message": str(exc)},
         )
         raise
-    rejected = calendar.rejected_components() if isinstance(calendar, ParseDiagnostics) else []
-    if rejected:
-        journal.record(
-            INTEGRATION,
-            "rejected_components",
-            outcome="skipped",
-            object_type="binding",
-            object_id=binding.id,
-            details={"count": len(rejected), "errors": rejected[:50]},
-        )
-    derived = calendar.derived_uids() if isinstance(calendar, ParseDiagnostics) else []
-    if derived:
-        journal.record(
-            INTEGRATION,
-            "derived_uids",
-            outcome="changed",
-            object_type="binding",
-            object_id=binding.id,
-            details={"count": len(derived), "uids": derived[:50]},
-        )
+    rejected = journal_diagnostics(calendar, binding.id, journal, INTEGRATION)
     if changes.full and binding.cursor and "incremental" in calendar.capabilities:
         journal.record(
             INTEGRATION,
@@ -135,19 +117,25 @@ def _run_sync(
             object_id=binding.id,
             details={"reason": changes.full_reason or "cursor expired or rejected by the provider"},
         )
-    plan = plan_sync(
-        platform=platform,
-        changes=changes,
-        state=state,
-        known_foreign=known_foreign,
-        direction=binding.direction,
-        policy=binding.conflict_policy,
-        left_alone=open_conflicts | aged_out | refused,
-        platform_deleted=deleted,
-        unlisted=unlisted_keys(platform, start, end),
-        in_flight=in_flight,
+    unlisted = unlisted_keys(platform, start, end)
+    plan = keep_live_series(
+        lambda listing: plan_sync(
+            platform=platform,
+            changes=listing,
+            state=state,
+            known_foreign=known_foreign,
+            direction=binding.direction,
+            policy=binding.conflict_policy,
+            left_alone=open_conflicts | aged_out | refused,
+            platform_deleted=deleted,
+            unlisted=unlisted,
+            in_flight=in_flight,
+        ),
+        platform,
+        changes,
+        calendar,
+        (start, end),
     )
-    keep_live_series(plan, platform, changes, calendar)
     try:
         check_mass_delete(
             plan,
@@ -167,7 +155,7 @@ def _run_sync(
         )
         raise
     summary = SyncSummary(
-        binding=binding.id, full_listing=changes.full, dry_run=dry_run, rejected=len(rejected)
+        binding=binding.id, full_listing=changes.full, dry_run=dry_run, rejected=rejected
     )
     summary.unchanged = plan.unchanged + plan.foreign_unchanged + len(plan.of(LinkState))
     if dry_run:

@@ -126,6 +126,20 @@ class ItipMessages(Protocol):
         ...
 
 
+@runtime_checkable
+class SeriesReader(Protocol):
+    """A backend whose full listing may miss a live series (a calendar view lists a series
+    through its live occurrences in the window alone) reads such a series on request."""
+
+    def read_series(
+        self, remote_ids: Sequence[str], start: datetime, end: datetime
+    ) -> list[RemoteEvent]:
+        """Each series named by its master's remote id, as a listing would give it: the master,
+        its overrides and its cancelled occurrences in [start, end); a series gone gives
+        nothing."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class Channel:
     """A push channel (Google) or subscription (Graph) as the provider knows it."""

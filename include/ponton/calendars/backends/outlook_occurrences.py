@@ -83,6 +83,12 @@ class OccurrenceAccess:
         return f"{self._event_url(master_id)}/instances?{query}"
 
     # -- reads --------------------------------------------------------------------------------
+    def read_series(
+        self, remote_ids: Sequence[str], start: datetime, end: datetime
+    ) -> list[RemoteEvent]:
+        """:class:`~ponton.sync.port.SeriesReader`: series a full listing missed, read whole."""
+        return self._series(list(remote_ids), start, end)[0]
+
     def _series(
         self, ids: list[str], start: datetime, end: datetime
     ) -> tuple[list[RemoteEvent], list[str]]:
