@@ -1,7 +1,8 @@
 """SMTP relay over ``smtplib`` (implicit TLS, STARTTLS or plain, login when credentials are
 given), the message ponton built, with our own Message-ID. One session serves a batch of sends
-(a :class:`~ponton.mail.port.KeptSession`): each send first checks it with NOOP and opens a new
-one when the relay has closed it; the dispatcher closes it when the batch is over.
+(a :class:`~ponton.mail.port.KeptSession`): a session the relay has closed is found at MAIL FROM,
+before anything of the message has left, and replaced; the dispatcher closes it when the batch is
+over.
 
 A relay's ``250`` after DATA is all SMTP tells at send time: status ``sent``, no lookup. What
 happens next comes back as mail to the envelope sender; a relay that offers the DSN extension
