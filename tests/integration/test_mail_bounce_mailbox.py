@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 
 from ponton.cli import main
-from ponton.errors import TransientError
 from ponton.hooks.smtp_mail import SmtpMailHook
 from ponton.journal import Journal
 from ponton.mail import ledger, suppression
@@ -21,6 +20,7 @@ from ponton.mail.reconcile import cursor_name, pull_provider_events
 from ponton.platform.schema import notification_events, notification_recipients
 from tests.fakes.bounce_reports import RelayWithMailbox, dsn
 from tests.integration.test_mail_dispatch import add, rows
+from tests.integration.test_mail_reconcile import pull_crashing_on_the_second_page
 
 pytestmark = pytest.mark.integration
 
@@ -110,22 +110,11 @@ def test_paging_resumes_after_a_crash_between_pages_and_a_repeat_changes_nothing
         relay.report(rows(platform_env)[nid]["provider_message_id"], start + timedelta(seconds=i))
     relay.imap.drop(b"From: someone@example.com\r\nSubject: hello\r\n\r\nhi\r\n", start)
 
-    fetch, calls = backend.fetch_events, []
-
-    def crash_on_the_second_page(cursor):
-        calls.append(cursor)
-        if len(calls) == 2:
-            raise TransientError("worker lost between pages")
-        return fetch(cursor)
-
-    backend.fetch_events = crash_on_the_second_page
-    with pytest.raises(TransientError):
-        pull_provider_events(platform_env, backend, Journal(platform_env))
+    calls = pull_crashing_on_the_second_page(platform_env, backend)
     stored = ledger.read_cursor(platform_env, cursor_name(backend))
     assert stored is not None and stored == calls[1], "the first page's cursor was kept"
     assert sum(r["status"] == "bounced" for r in rows(platform_env).values()) == 2
 
-    backend.fetch_events = fetch
     summary = pull_provider_events(platform_env, backend, Journal(platform_env))
     assert (summary["pages"], summary["more"], summary["ignored"]) == (2, False, 1)
     assert {rows(platform_env)[nid]["status"] for nid in ids} == {"bounced"}

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from ponton.errors import TransientError
 from ponton.journal import Journal
 from ponton.mail import ledger
 from ponton.mail.backends.sendgrid_events import dedupe_key as sendgrid_key
@@ -42,6 +43,26 @@ def sent_through(db, backend, count=1):
     ids = add(db, count)
     dispatch_pending(db, backend.provider, Journal(db))
     return ids
+
+
+def pull_crashing_on_the_second_page(db, provider) -> list[str | None]:
+    """A status pull whose worker is lost when it asks for the second page; the cursors the
+    provider was asked for."""
+    fetch, calls = provider.fetch_events, []
+
+    def crash_on_the_second_page(cursor):
+        calls.append(cursor)
+        if len(calls) == 2:
+            raise TransientError("worker lost between pages")
+        return fetch(cursor)
+
+    provider.fetch_events = crash_on_the_second_page
+    try:
+        with pytest.raises(TransientError):
+            pull_provider_events(db, provider, Journal(db))
+    finally:
+        provider.fetch_events = fetch
+    return calls
 
 
 def test_webhooks_arriving_out_of_order_end_with_the_latest_event(platform_db, mail_backend):
@@ -158,7 +179,6 @@ def test_providers_without_a_status_pull_are_skipped_and_journaled(platform_db, 
 
 
 def test_a_pull_that_stops_between_pages_resumes_from_the_stored_cursor(platform_db, tmp_path):
-    from ponton.errors import TransientError
     from ponton.mail.backends.local import LocalCapture, LocalCaptureOptions
     from tests.integration.conftest import SENDER
 
@@ -167,20 +187,9 @@ def test_a_pull_that_stops_between_pages_resumes_from_the_stored_cursor(platform
     )
     add(platform_db, 5)
     assert dispatch_pending(platform_db, capture, Journal(platform_db)).sent == 5
-    fetch, calls = capture.fetch_events, []
-
-    def crash_on_the_second_page(cursor):
-        calls.append(cursor)
-        if len(calls) == 2:
-            raise TransientError("worker lost between pages")
-        return fetch(cursor)
-
-    capture.fetch_events = crash_on_the_second_page
-    with pytest.raises(TransientError):
-        pull_provider_events(platform_db, capture, Journal(platform_db))
+    calls = pull_crashing_on_the_second_page(platform_db, capture)
     stored = ledger.read_cursor(platform_db, cursor_name(capture))
     assert stored is not None and stored == calls[1], "the first page's cursor was kept"
-    capture.fetch_events = fetch
     summary = pull_provider_events(platform_db, capture, Journal(platform_db))
     assert (summary["pages"], summary["more"]) == (2, False)
     with platform_db.engine.connect() as conn:
