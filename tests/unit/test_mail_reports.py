@@ -129,3 +129,33 @@ def test_ordinary_mail_is_never_handed_to_the_heuristic_detectors():
     raw = raw.replace(b"Return-Path: <>", b"Return-Path: <helene@example.com>")
     raw = raw.replace(b"From: MAILER-DAEMON@mail.example.com", b"From: helene@example.com")
     assert read_report(raw) == []
+
+
+@pytest.mark.parametrize(
+    ("sender", "return_path"),
+    [
+        ("MDaemon@mail.example.com", "<>"),
+        ("Mail Delivery System <Mail.Delivery.System@mail.example.com>", "<bounces@x.example>"),
+        ("Postmaster <>", "<bounces@x.example>"),
+        ("relay@mail.example.com", "<MAILER-DAEMON@mail.example.com>"),
+    ],
+)
+def test_a_bounce_from_any_machine_sender_reaches_the_detectors(sender, return_path):
+    """Servers send bounces from many addresses (GNU Mailman's corpus has all of these): the null
+    reverse path, written as <> or MAILER-DAEMON, or a daemon's From, marks them."""
+    raw = (CORPUS / "qmail_failed.eml").read_bytes()
+    raw = raw.replace(b"Return-Path: <>", f"Return-Path: {return_path}".encode())
+    raw = raw.replace(b"From: MAILER-DAEMON@mail.example.com", f"From: {sender}".encode())
+    assert [f.recipient for f in read_report(raw)] == ["emma.blanc@example.com"]
+
+
+def test_a_commented_action_is_read_and_an_unknown_one_goes_to_the_detectors():
+    """Real servers write "Action: failed (Bad destination mailbox address)" and "Action:
+    failure" (both in GNU Mailman's bounce corpus)."""
+    raw = (CORPUS / "postfix_failed.eml").read_bytes()
+    commented = raw.replace(b"Action: failed", b"Action: failed (Bad destination mailbox address)")
+    (finding,) = read_report(commented)
+    assert (finding.kind, finding.event) == ("bounced", "dsn:failed")
+    (finding,) = read_report(raw.replace(b"Action: failed", b"Action: failure"))
+    assert (finding.kind, finding.recipient) == ("bounced", "ana.martin@example.org")
+    assert (finding.event, finding.reference) == ("bounce:bounced", "n501-1a2b3c4d")

@@ -6,8 +6,9 @@
   ``deferred``; ``delivered``, ``relayed``, ``expanded`` → ``delivered``;
 * feedback reports (RFC 5965 ARF: ``report-type=feedback-report``) → ``complained``;
 * automatic replies (RFC 3834 ``Auto-Submitted: auto-replied``) → ``autoresponded``;
-* other bounces from a mailer daemon (qmail, old Exchange, ...) through GNU Mailman's detectors
-  (``flufl.bounce``): permanent failures → ``bounced``, temporary ones → ``deferred``.
+* other mail sent by a machine, and a delivery status notification too malformed to take apart,
+  through GNU Mailman's detectors (``flufl.bounce``: qmail, Exim without DSN, old Exchange...):
+  permanent failures → ``bounced``, temporary ones → ``deferred``.
 
 Our message is found by the DSN's Original-Envelope-Id (the ``ENVID`` we send, RFC 3461), else by
 our Message-ID in the returned headers or anywhere in the report. Anything else is not a report.
@@ -37,7 +38,17 @@ _ACTIONS = {
 _REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}")
 _STATUS = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
 _XTEXT = re.compile(r"\+([0-9A-F]{2})")
-_DAEMONS = ("mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon")
+# Local parts of the addresses servers send bounces from (RFC 5321 section 4.5.5, and real ones)
+_DAEMONS = frozenset(
+    (
+        "mailer-daemon",
+        "postmaster",
+        "mail-daemon",
+        "mailerdaemon",
+        "mdaemon",
+        "mail.delivery.system",
+    )
+)
 MAX_REASON = 500
 
 
@@ -58,10 +69,11 @@ def read_report(raw: bytes) -> list[Finding]:
     msg = message_from_bytes(raw, policy=policy.compat32)
     report_type = (msg.get_param("report-type", header="content-type") or "").lower()
     if msg.get_content_type() == "multipart/report" and report_type == "delivery-status":
-        return _dsn(msg, raw)
+        # A status part this reader cannot take apart still goes to the detectors.
+        return _dsn(msg, raw) or _other_bounce(msg, raw)
     if msg.get_content_type() == "multipart/report" and report_type == "feedback-report":
         return _arf(msg, raw)
-    bounced = _other_bounce(msg, raw) if _from_a_mailer_daemon(msg) else []
+    bounced = _other_bounce(msg, raw) if _automatic(msg) else []
     if not bounced and (msg.get("Auto-Submitted") or "").strip().lower().startswith("auto-replied"):
         return _auto_reply(msg)
     return bounced
@@ -139,7 +151,8 @@ def _dsn(msg: Message, raw: bytes) -> list[Finding]:
     reported = _when(msg.get("Date"))
     findings = []
     for block in recipients:
-        action = (block.get("Action") or "").strip().lower()
+        # "failed (Bad destination mailbox address)": some servers comment the action
+        action = next(iter((block.get("Action") or "").lower().split()), "")
         kind = _ACTIONS.get(action)
         recipient = _typed_address(block.get("Original-Recipient")) or _typed_address(
             block.get("Final-Recipient")
@@ -201,12 +214,21 @@ def _auto_reply(msg: Message) -> list[Finding]:
     ]
 
 
-def _from_a_mailer_daemon(msg: Message) -> bool:
-    """A bounce is sent with a null reverse path (RFC 5321 section 4.5.5), usually from a daemon
-    address; ordinary mail is never handed to the heuristic detectors."""
-    return (msg.get("Return-Path") or "").strip() == "<>" or parseaddr(msg.get("From") or "")[
-        1
-    ].lower().partition("@")[0] in _DAEMONS
+def _automatic(msg: Message) -> bool:
+    """Whether the message was sent by a machine: a bounce goes out with a null reverse path (RFC
+    5321 section 4.5.5), which some servers write as MAILER-DAEMON, usually from a daemon address
+    or with RFC 3834's ``Auto-Submitted`` or Exim's ``X-Failed-Recipients``. A person's message,
+    even one quoting a bounce, is never handed to the heuristic detectors."""
+    return_path = parseaddr(msg.get("Return-Path") or "")[1].lower()
+    sender = parseaddr(msg.get("From") or "")[1].lower()
+    return (
+        (msg.get("Return-Path") or "").strip() == "<>"
+        or return_path.partition("@")[0] in _DAEMONS
+        or not sender
+        or sender.partition("@")[0] in _DAEMONS
+        or (msg.get("Auto-Submitted") or "").strip().lower().startswith("auto-generated")
+        or msg.get("X-Failed-Recipients") is not None
+    )
 
 
 def _other_bounce(msg: Message, raw: bytes) -> list[Finding]:
