@@ -119,7 +119,13 @@ class MailHook(MaskedConnectionMixin, BaseHook):
 
     @cached_property
     def backend(self) -> MailProvider:
-        return self.build_backend(self.common_options())
+        try:
+            return self.build_backend(self.common_options())
+        except (TypeError, ValueError) as exc:  # int("25 "), float("thirty"): a field's value
+            raise ConfigError(
+                f"{self.hook_name}: connection {self.mail_conn_id!r} has a field whose value is "
+                f"not of its type ({exc}); see docs/integrations/mail.md for each field"
+            ) from exc
 
     def get_conn(self) -> MailProvider:
         return self.backend

@@ -117,6 +117,23 @@ def test_connection_check_explains_a_missing_sender(starttls_peer, monkeypatch):
     assert not ok and "from_email" in message
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("timeout", "thirty"), ("bounce_imap_port", "993 (ssl)"), ("retry_attempts", "three")],
+)
+def test_a_field_of_the_wrong_type_is_a_configuration_error_naming_the_connection(
+    starttls_peer, monkeypatch, field, value
+):
+    conn = starttls_peer.connection()
+    conn["extra"] |= {field: value, "bounce_imap_host": "imap.example.com"}
+    conn["extra"] |= {"bounce_imap_user": "bounces", "bounce_imap_password": "x"}
+    use_connection(monkeypatch, conn)
+    with pytest.raises(ConfigError, match=r"connection 'ponton_mail' has a field whose value"):
+        SmtpMailHook().get_conn()
+    ok, message = SmtpMailHook().test_connection()
+    assert not ok and repr(value) in message
+
+
 def test_one_session_serves_a_batch_and_closes_with_it(starttls_peer):
     backend = starttls_peer.backend()
     for nid in (1, 2, 3):
