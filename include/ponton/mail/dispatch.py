@@ -208,7 +208,8 @@ class Dispatcher:
             wait = min(FIRST_RETRY * 2 ** min(claimed.attempts - 1, 16), MAX_RETRY)
             until = utcnow() + wait
             with self.db.begin() as conn:
-                ledger.defer(conn, nid, f"{exc}; next attempt at {until:%Y-%m-%d %H:%M}Z", until)
+                # the time first: `ponton notifications status` shows a reason's first 60 characters
+                ledger.defer(conn, nid, f"next attempt at {until:%Y-%m-%d %H:%M}Z: {exc}", until)
                 self._journal(
                     "send", nid, "error", conn, reason=str(exc)[:500], next=until.isoformat()
                 )
