@@ -209,7 +209,8 @@ class Dispatcher:
             until = utcnow() + wait
             with self.db.begin() as conn:
                 # the time first: `ponton notifications status` shows a reason's first 60 characters
-                ledger.defer(conn, nid, f"next attempt at {until:%Y-%m-%d %H:%M}Z: {exc}", until)
+                reason = f"next attempt at {until:%Y-%m-%d %H:%M}Z: {exc}"
+                ledger.release(conn, nid, reason, until=until)
                 self._journal(
                     "send", nid, "error", conn, reason=str(exc)[:500], next=until.isoformat()
                 )

@@ -132,21 +132,18 @@ def mark_review(conn: sa.Connection, nid: int, reason: str) -> None:
     _set(conn, nid, "sending", status="review", last_error=reason[:MAX_REASON_CHARS])
 
 
-def release(conn: sa.Connection, nid: int, reason: str | None = None) -> None:
-    """sending → pending, only on the provider's word that it did not take the message."""
-    if _set(conn, nid, "sending", status="pending", attempt_id=None, last_error=reason):
-        recipients.forget(conn, nid)
-
-
-def defer(conn: sa.Connection, nid: int, reason: str, until: datetime) -> None:
-    """sending → pending until ``until``: the provider deferred the message and took nothing."""
+def release(
+    conn: sa.Connection, nid: int, reason: str | None = None, *, until: datetime | None = None
+) -> None:
+    """sending → pending, only on the provider's word that it did not take the message;
+    ``until``: not offered again before then (the provider deferred it)."""
     if _set(
         conn,
         nid,
         "sending",
         status="pending",
         attempt_id=None,
-        last_error=reason[:MAX_REASON_CHARS],
+        last_error=reason[:MAX_REASON_CHARS] if reason else reason,
         next_attempt_at=until,
     ):
         recipients.forget(conn, nid)
